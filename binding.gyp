@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "netns_link",
+      "sources": [
+        "native/addon.cc",
+        "native/constants.cc",
+        "native/netns.cc",
+        "native/socket.cc",
+        "native/thread.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

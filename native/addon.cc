@@ -1,0 +1,81 @@
+#include <errno.h>
+#include <napi.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "constants.h"
+#include "netns.h"
+#include "socket.h"
+#include "thread.h"
+#include "worker.h"
+
+namespace nl {
+
+Napi::Object ErrnoError(Napi::Env env, int err, const char* syscall) {
+  char buf[128];
+  const char* text = strerror_r(err, buf, sizeof buf);
+  Napi::Object error = Napi::Error::New(env, std::string(syscall) + ": " + text).Value();
+  error.Set("errno", err);
+  error.Set("syscall", syscall);
+  return error;
+}
+
+namespace {
+
+// strerror(errno): the C library's text, e.g. "File exists".
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  char buf[128];
+  return Napi::String::New(info.Env(),
+                           strerror_r(info[0].As<Napi::Number>().Int32Value(), buf, sizeof buf));
+}
+
+// close(fd): closing a namespace fd or a netlink socket never blocks.
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) {
+    Napi::TypeError::New(env, "close(fd)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (close(info[0].As<Napi::Number>().Int32Value()) != 0) {
+    Napi::Error(env, ErrnoError(env, errno, "close")).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Counters c = ReadCounters();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("threads", static_cast<double>(c.threads));
+  o.Set("sendCalls", static_cast<double>(c.sendCalls));
+  o.Set("messagesSent", static_cast<double>(c.messagesSent));
+  o.Set("recvCalls", static_cast<double>(c.recvCalls));
+  o.Set("repliesDropped", static_cast<double>(c.repliesDropped));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
+  exports.Set("strerror", Napi::Function::New(env, Strerror));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("nsOpen", Napi::Function::New(env, NsOpen));
+  exports.Set("nsOpenSync", Napi::Function::New(env, NsOpenSync));
+  exports.Set("nsCreate", Napi::Function::New(env, NsCreate));
+  exports.Set("nsAttach", Napi::Function::New(env, NsAttach));
+  exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
+  exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
+  exports.Set("transact", Napi::Function::New(env, Transact));
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace nl
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return nl::Init(env, exports);
+}
+
+NODE_API_MODULE(netns_link, InitModule)

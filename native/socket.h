@@ -1,0 +1,15 @@
+#pragma once
+
+#include <napi.h>
+#include <stdint.h>
+
+namespace nl {
+
+// Opens an rtnetlink socket in the calling thread's namespace, with extended ACKs, capped ACKs
+// and strict checking on. Returns 0 or an errno; *failed names the failing syscall.
+int OpenRouteSocket(int* fd, uint32_t* portid, const char** failed);
+
+Napi::Value SocketOpen(const Napi::CallbackInfo& info);
+Napi::Value Transact(const Napi::CallbackInfo& info);
+
+}  // namespace nl

@@ -1,0 +1,63 @@
+#include "thread.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+
+namespace nl {
+
+namespace {
+
+std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0};
+
+struct Job {
+  int nsfd;
+  const std::function<int(const char**)>* fn;
+  const char* failed;
+  int result;
+};
+
+void* Enter(void* arg) {
+  Job* job = static_cast<Job*>(arg);
+  int rc = job->nsfd == kNewNetns ? unshare(CLONE_NEWNET) : setns(job->nsfd, CLONE_NEWNET);
+  if (rc != 0) {
+    job->result = errno;
+    job->failed = job->nsfd == kNewNetns ? "unshare" : "setns";
+    return nullptr;
+  }
+  job->result = (*job->fn)(&job->failed);
+  return nullptr;
+}
+
+}  // namespace
+
+int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char** failed) {
+  Job job{nsfd, &fn, nullptr, 0};
+  pthread_t thread;
+  // pthread_create, not std::thread: the addon is built without C++ exceptions, and a
+  // failure to make a thread must come back as an errno.
+  int err = pthread_create(&thread, nullptr, Enter, &job);
+  if (err != 0) {
+    *failed = "pthread_create";
+    return err;
+  }
+  pthread_join(thread, nullptr);
+  threads.fetch_add(1, std::memory_order_relaxed);
+  if (job.result != 0) *failed = job.failed;
+  return job.result;
+}
+
+Counters ReadCounters() {
+  return Counters{threads.load(), sendCalls.load(), messagesSent.load(), recvCalls.load(),
+                  dropped.load()};
+}
+void CountSend(unsigned long messages) {
+  sendCalls.fetch_add(1, std::memory_order_relaxed);
+  messagesSent.fetch_add(messages, std::memory_order_relaxed);
+}
+void CountRecv() { recvCalls.fetch_add(1, std::memory_order_relaxed); }
+void CountDropped() { dropped.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace nl
