@@ -1,0 +1,236 @@
+/**
+ * The TLV layer: netlink messages and their attributes, built and read in host byte order.
+ * libmnl's `attr.c` is the model: put a value, start and end a nest, walk attributes with
+ * bounds checks. Unknown attributes are walked over and stay readable, never rejected.
+ * @internal
+ * @packageDocumentation
+ */
+import { endianness } from 'node:os';
+import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from './constants.js';
+
+const LE = endianness() === 'LE';
+
+/** Rounds up to netlink's 4-byte alignment. @internal */
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** @internal */
+export const readU16: (b: Buffer, o: number) => number = LE
+  ? (b, o) => b.readUInt16LE(o)
+  : (b, o) => b.readUInt16BE(o);
+/** @internal */
+export const readU32: (b: Buffer, o: number) => number = LE
+  ? (b, o) => b.readUInt32LE(o)
+  : (b, o) => b.readUInt32BE(o);
+/** @internal */
+export const readI32: (b: Buffer, o: number) => number = LE
+  ? (b, o) => b.readInt32LE(o)
+  : (b, o) => b.readInt32BE(o);
+/** @internal */
+export const writeU32: (b: Buffer, v: number, o: number) => number = LE
+  ? (b, v, o) => b.writeUInt32LE(v >>> 0, o)
+  : (b, v, o) => b.writeUInt32BE(v >>> 0, o);
+/** A u64 as a number: exact below 2^53 (8 PiB of counted bytes). @internal */
+export function readU64(b: Buffer, o: number): number {
+  const lo = readU32(b, LE ? o : o + 4);
+  const hi = readU32(b, LE ? o + 4 : o);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+/** A NUL-terminated (or bounded) string attribute's text. @internal */
+export function readString(b: Buffer, start: number, end: number): string {
+  let stop = start;
+  while (stop < end && b[stop] !== 0) stop++;
+  return b.toString('utf8', start, stop);
+}
+
+/**
+ * Builds one netlink message: the header, a fixed family struct, then attributes.
+ * Grows as needed; {@link MessageWriter.finish} returns the bytes.
+ * @internal
+ */
+export class MessageWriter {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(type: number, flags: number, capacity = 256) {
+    this.buf = Buffer.allocUnsafe(capacity);
+    this.u32(0); // nlmsg_len, set by finish()
+    this.u16(type);
+    this.u16(flags);
+    this.u32(0); // nlmsg_seq, set when the request is sent
+    this.u32(0); // nlmsg_pid: 0, the kernel assigns our port id
+  }
+
+  private room(n: number): void {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+
+  /** The offset the next byte goes to. */
+  get offset(): number {
+    return this.len;
+  }
+
+  u8(v: number): this {
+    this.room(1);
+    this.buf[this.len++] = v & 0xff;
+    return this;
+  }
+  u16(v: number): this {
+    this.room(2);
+    this.len = LE ? this.buf.writeUInt16LE(v, this.len) : this.buf.writeUInt16BE(v, this.len);
+    return this;
+  }
+  u32(v: number): this {
+    this.room(4);
+    this.len = LE ? this.buf.writeUInt32LE(v >>> 0, this.len) : this.buf.writeUInt32BE(v >>> 0, this.len);
+    return this;
+  }
+  i32(v: number): this {
+    this.room(4);
+    this.len = LE ? this.buf.writeInt32LE(v, this.len) : this.buf.writeInt32BE(v, this.len);
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+  /** Zero bytes up to the next 4-byte boundary. */
+  pad(): this {
+    const to = align4(this.len);
+    this.room(to - this.len);
+    while (this.len < to) this.buf[this.len++] = 0;
+    return this;
+  }
+
+  private attrHeader(type: number, payload: number): void {
+    this.u16(NLA_HDRLEN + payload);
+    this.u16(type);
+  }
+
+  putU8(type: number, v: number): this {
+    this.attrHeader(type, 1);
+    return this.u8(v).pad();
+  }
+  putU16(type: number, v: number): this {
+    this.attrHeader(type, 2);
+    return this.u16(v).pad();
+  }
+  putU32(type: number, v: number): this {
+    this.attrHeader(type, 4);
+    return this.u32(v);
+  }
+  putI32(type: number, v: number): this {
+    this.attrHeader(type, 4);
+    return this.i32(v);
+  }
+  /** A string with its terminating NUL, as the kernel's NLA_STRING / NLA_NUL_STRING take. */
+  putStrz(type: number, s: string): this {
+    const n = Buffer.byteLength(s);
+    this.attrHeader(type, n + 1);
+    this.room(n + 1);
+    this.buf.write(s, this.len, 'utf8');
+    this.len += n;
+    this.buf[this.len++] = 0;
+    return this.pad();
+  }
+  putBytes(type: number, b: Uint8Array): this {
+    this.attrHeader(type, b.length);
+    return this.bytes(b).pad();
+  }
+  /** Opens a nested attribute; pass the result to {@link MessageWriter.nestEnd}. */
+  nestStart(type: number): number {
+    const at = this.len;
+    this.attrHeader(type, 0);
+    return at;
+  }
+  nestEnd(at: number): this {
+    const length = this.len - at;
+    if (length > 0xffff) throw new RangeError(`netlink attribute too long (${length} bytes)`);
+    if (LE) this.buf.writeUInt16LE(length, at);
+    else this.buf.writeUInt16BE(length, at);
+    return this;
+  }
+
+  /** The finished message, its length field set. */
+  finish(): Buffer {
+    if (LE) this.buf.writeUInt32LE(this.len, 0);
+    else this.buf.writeUInt32BE(this.len, 0);
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/**
+ * Calls `visit(type, start, end)` for each attribute in `buf[start, end)`, type flags masked
+ * off. Stops at the first attribute whose length does not fit: a truncated tail is ignored,
+ * never read past.
+ * @internal
+ */
+export function eachAttr(
+  buf: Buffer,
+  start: number,
+  end: number,
+  visit: (type: number, start: number, end: number) => void,
+): void {
+  let at = start;
+  while (at + NLA_HDRLEN <= end) {
+    const len = readU16(buf, at);
+    if (len < NLA_HDRLEN || at + len > end) return;
+    visit(readU16(buf, at + 2) & NLA_TYPE_MASK, at + NLA_HDRLEN, at + len);
+    at += align4(len);
+  }
+}
+
+/**
+ * Finds the payload of the first attribute of `type` in `buf[start, end)`.
+ * @internal
+ */
+export function findAttr(buf: Buffer, start: number, end: number, type: number): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  eachAttr(buf, start, end, (t, s, e) => {
+    if (found === undefined && t === type) found = [s, e];
+  });
+  return found;
+}
+
+/** One message of a reply: its type, flags, and where its payload lies in `buf`. @internal */
+export interface RawMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  buf: Buffer;
+  /** Offset of the payload, just past the 16-byte header. */
+  start: number;
+  /** End of the message. */
+  end: number;
+}
+
+/**
+ * Walks the netlink messages in `buf`, header lengths checked.
+ * @internal
+ */
+export function eachMessage(buf: Buffer, visit: (m: RawMessage) => void): void {
+  let at = 0;
+  while (at + NLMSG_HDRLEN <= buf.length) {
+    const len = readU32(buf, at);
+    if (len < NLMSG_HDRLEN || at + len > buf.length) return;
+    visit({
+      type: readU16(buf, at + 4),
+      flags: readU16(buf, at + 6),
+      seq: readU32(buf, at + 8),
+      buf,
+      start: at + NLMSG_HDRLEN,
+      end: at + len,
+    });
+    at += align4(len);
+  }
+}

@@ -1,0 +1,121 @@
+import { constants } from 'node:os';
+import { native } from './native.js';
+
+const names = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.errno)) if (!names.has(n)) names.set(n, name);
+// Where the C library has two names for one number, say the one the kernel's sources use.
+names.set(constants.errno.EOPNOTSUPP, 'EOPNOTSUPP');
+names.set(constants.errno.EAGAIN, 'EAGAIN');
+
+const texts = new Map<number, string>();
+
+/** The symbolic name of an errno, e.g. `EEXIST` for 17. */
+export function errnoName(errno: number): string {
+  return names.get(errno) ?? `E${errno}`;
+}
+
+function strerror(errno: number): string {
+  let text = texts.get(errno);
+  if (text === undefined) {
+    text = native.strerror(errno);
+    texts.set(errno, text);
+  }
+  return text;
+}
+
+/** What went wrong where: passed to {@link NetlinkError}'s constructor. */
+export interface NetlinkErrorInit {
+  /** The operation, named as the method is: `createVeth`. */
+  op: string;
+  /** The objects involved: `{ ifname: 'veth0', netns: 'stationA' }`. */
+  object: Readonly<Record<string, unknown>>;
+  /** The object as the message names it: `veth0 in netns stationA`. */
+  subject: string;
+  /** The positive errno. */
+  errno: number;
+  /** The kernel's extended-ACK text, if it gave one. */
+  kernelMessage?: string | null;
+  /** The syscall that failed, for failures outside netlink (open, mount, setns). */
+  syscall?: string | null;
+  /** A sentence for a person: what the errno means here. */
+  hint?: string | null;
+}
+
+/**
+ * A refusal by the kernel, or a failed system call, with everything needed to act on it.
+ *
+ * The message reads like `createVeth veth0 in netns stationA: File exists (EEXIST)`, followed
+ * by the kernel's own reason when it gave one and a sentence saying what it means.
+ *
+ * ```ts
+ * try { await ns.createBridge('br0') }
+ * catch (e) { if (e instanceof NetlinkError && e.code === 'EEXIST') ... }
+ * ```
+ */
+export class NetlinkError extends Error {
+  /** The symbolic errno: `'EEXIST'`. */
+  readonly code: string;
+  /** The errno as a positive number: `17`. */
+  readonly errno: number;
+  /** The operation: `'createVeth'`. */
+  readonly op: string;
+  /** The objects involved: `{ ifname: 'veth0', netns: 'stationA' }`. */
+  readonly object: Readonly<Record<string, unknown>>;
+  /** The kernel's extended-ACK text (`"Invalid prefix for given prefix length"`), or null. */
+  readonly kernelMessage: string | null;
+  /** The failing system call when the error did not come from a netlink reply, else null. */
+  readonly syscall: string | null;
+
+  constructor(init: NetlinkErrorInit) {
+    const code = errnoName(init.errno);
+    let message = `${init.op} ${init.subject}: ${strerror(init.errno)} (${code})`;
+    if (init.kernelMessage) message += `: ${init.kernelMessage}`;
+    const hint = init.hint ?? defaultHint(init.errno);
+    if (hint) message += ` — ${hint}`;
+    super(message);
+    this.name = 'NetlinkError';
+    this.code = code;
+    this.errno = init.errno;
+    this.op = init.op;
+    this.object = init.object;
+    this.kernelMessage = init.kernelMessage ?? null;
+    this.syscall = init.syscall ?? null;
+  }
+}
+
+function defaultHint(errno: number): string | null {
+  switch (errno) {
+    case constants.errno.EPERM:
+    case constants.errno.EACCES:
+      return 'root or CAP_NET_ADMIN is needed';
+    default:
+      return null;
+  }
+}
+
+/** Where an operation happens, for error messages: the op, its objects, how to name them. @internal */
+export interface ErrorContext {
+  op: string;
+  object: Readonly<Record<string, unknown>>;
+  subject: string;
+  /** Sentences for particular errnos, e.g. ENODEV: 'no interface named veth9'. */
+  hints?: Readonly<Partial<Record<number, string>>>;
+}
+
+/** @internal */
+export function contextError(
+  ctx: ErrorContext,
+  errno: number,
+  kernelMessage: string | null,
+  syscall: string | null = null,
+): NetlinkError {
+  return new NetlinkError({
+    op: ctx.op,
+    object: ctx.object,
+    subject: ctx.subject,
+    errno,
+    kernelMessage,
+    syscall,
+    hint: ctx.hints?.[errno] ?? null,
+  });
+}

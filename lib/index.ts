@@ -1,0 +1,16 @@
+/**
+ * netns-link: Linux network namespaces, veth pairs, bridges and links from Node.js, by
+ * rtnetlink itself. No `ip` process is spawned.
+ *
+ * ```ts
+ * import { Netns } from 'netns-link';
+ * const a = await Netns.create('stationA');              // ip netns add stationA
+ * const b = await Netns.create('stationB');
+ * await a.createVeth('veth0', { peer: 'veth1', peerNetns: b, up: true });
+ * await b.setUp('veth1');
+ * ```
+ * @packageDocumentation
+ */
+export { Netns, NETNS_RUN_DIR } from './netns.js';
+export { Link, type LinkStats, type OperState, type VethOptions, type BridgeOptions, type MoveOptions, type LinkChanges } from './link.js';
+export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';

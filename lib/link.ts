@@ -1,0 +1,506 @@
+/**
+ * Links: the typed {@link Link} read back from the kernel, and the requests that make,
+ * change, move and delete them.
+ * @packageDocumentation
+ */
+import { inspect } from 'node:util';
+import { eachAttr, MessageWriter, readI32, readString, readU16, readU32, readU64, type RawMessage } from './attr.js';
+import { C, IFINFOMSG_LEN } from './constants.js';
+import type { Connection } from './connection.js';
+import type { ErrorContext } from './errors.js';
+import type { Netns } from './netns.js';
+import {
+  checkBoolean,
+  checkIfname,
+  checkInt,
+  checkMac,
+  checkMtu,
+  checkOptions,
+  formatMac,
+  showValue,
+} from './validate.js';
+
+/** A link's operational state (RFC 2863), as `ip link` prints it after `state`. */
+export type OperState = 'UNKNOWN' | 'NOTPRESENT' | 'DOWN' | 'LOWERLAYERDOWN' | 'TESTING' | 'DORMANT' | 'UP';
+
+const OPERSTATES: readonly OperState[] = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
+
+const FLAG_NAMES: readonly [number, string][] = [
+  [C.IFF_UP, 'UP'],
+  [C.IFF_BROADCAST, 'BROADCAST'],
+  [C.IFF_DEBUG, 'DEBUG'],
+  [C.IFF_LOOPBACK, 'LOOPBACK'],
+  [C.IFF_POINTOPOINT, 'POINTOPOINT'],
+  [C.IFF_NOTRAILERS, 'NOTRAILERS'],
+  [C.IFF_RUNNING, 'RUNNING'],
+  [C.IFF_NOARP, 'NOARP'],
+  [C.IFF_PROMISC, 'PROMISC'],
+  [C.IFF_ALLMULTI, 'ALLMULTI'],
+  [C.IFF_MASTER, 'MASTER'],
+  [C.IFF_SLAVE, 'SLAVE'],
+  [C.IFF_MULTICAST, 'MULTICAST'],
+  [C.IFF_PORTSEL, 'PORTSEL'],
+  [C.IFF_AUTOMEDIA, 'AUTOMEDIA'],
+  [C.IFF_DYNAMIC, 'DYNAMIC'],
+  [C.IFF_LOWER_UP, 'LOWER_UP'],
+  [C.IFF_DORMANT, 'DORMANT'],
+  [C.IFF_ECHO, 'ECHO'],
+];
+
+/** A link's counters (`ip -s link`), from the kernel's 64-bit statistics. */
+export interface LinkStats {
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+  multicast: number;
+  collisions: number;
+}
+
+/**
+ * A network interface as the kernel reports it: what `ip -d -s link show` prints, typed.
+ * Returned by {@link Netns.links} and {@link Netns.link}; a snapshot, not a live view.
+ */
+export class Link {
+  /** The interface index (`ifindex`), unique within its namespace. */
+  index = 0;
+  /** The interface name, e.g. `veth0`. */
+  name = '';
+  /** The link kind (`veth`, `bridge`, …), or null for devices without one (`lo`, physical NICs). */
+  kind: string | null = null;
+  /** The kind of the master this link is a port of (`bridge`), or null. */
+  slaveKind: string | null = null;
+  /** The hardware type (`ARPHRD_*`): 1 for Ethernet, 772 for loopback. */
+  type = 0;
+  /** The raw `IFF_*` flags. */
+  flags = 0;
+  /** Administratively up (`IFF_UP`): what {@link Netns.setUp} sets. */
+  up = false;
+  /** The lower layer has a signal (`IFF_LOWER_UP`); unlike `operstate`, set at once. */
+  lowerUp = false;
+  /** The operational state, as `ip link` prints after `state`. */
+  operstate: OperState = 'UNKNOWN';
+  /** Whether the link has carrier; null when the kernel did not say. */
+  carrier: boolean | null = null;
+  /** The MTU in bytes. */
+  mtu = 0;
+  /** The smallest and largest MTU the device accepts, when it says. */
+  minMtu: number | null = null;
+  /** @see {@link Link.minMtu} */
+  maxMtu: number | null = null;
+  /** The link-layer address (`aa:bb:cc:dd:ee:ff` for Ethernet), or null. */
+  address: string | null = null;
+  /** The link-layer broadcast address, or null. */
+  broadcast: string | null = null;
+  /** The permanent (burnt-in) address, when the device has one. */
+  permanentAddress: string | null = null;
+  /** The index of this link's master (the bridge it is a port of), or null. */
+  master: number | null = null;
+  /**
+   * The index of the link this one is bound to (`ip link` prints `@ifN`): for a veth, its
+   * peer's index, counted in the peer's namespace, which {@link Link.linkNetnsId} names.
+   */
+  linkIndex: number | null = null;
+  /**
+   * When {@link Link.linkIndex} lies in another namespace: that namespace's id as seen
+   * from this one (`link-netnsid` in `ip link`), else null.
+   */
+  linkNetnsId: number | null = null;
+  /** The transmit queue length. */
+  txqlen: number | null = null;
+  /** Counters, or null if the kernel sent none. */
+  stats: LinkStats | null = null;
+
+  readonly #raw: Buffer;
+
+  /** @internal */
+  constructor(raw: Buffer) {
+    this.#raw = raw;
+  }
+
+  /** Flag names, as `ip link` prints them between `<` and `>`: `['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']`. */
+  get flagNames(): string[] {
+    return FLAG_NAMES.filter(([bit]) => this.flags & bit).map(([, name]) => name);
+  }
+
+  /**
+   * The payload of any top-level `IFLA_*` attribute of the message this link was read from,
+   * including those this class does not decode; undefined if absent.
+   */
+  attribute(type: number): Buffer | undefined {
+    let found: Buffer | undefined;
+    eachAttr(this.#raw, IFINFOMSG_LEN, this.#raw.length, (t, s, e) => {
+      if (found === undefined && t === type) found = this.#raw.subarray(s, e);
+    });
+    return found;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    const at = this.linkIndex === null ? '' : `@if${this.linkIndex}`;
+    const parts = [`${this.index}: ${this.name}${at}`];
+    if (this.kind) parts.push(this.kind);
+    parts.push(`<${this.flagNames.join(',')}>`, `mtu ${this.mtu}`, `state ${this.operstate}`);
+    if (this.master !== null) parts.push(`master ${this.master}`);
+    if (this.address) parts.push(this.address);
+    if (this.linkNetnsId !== null) parts.push(`link-netnsid ${this.linkNetnsId}`);
+    return `Link <${parts.join(' ')}>`;
+  }
+}
+
+function readStats(buf: Buffer, s: number, e: number): LinkStats | null {
+  // struct rtnl_link_stats64 grows over time; the ten leading counters are what is read.
+  if (e - s < 80) return null;
+  return {
+    rxPackets: readU64(buf, s),
+    txPackets: readU64(buf, s + 8),
+    rxBytes: readU64(buf, s + 16),
+    txBytes: readU64(buf, s + 24),
+    rxErrors: readU64(buf, s + 32),
+    txErrors: readU64(buf, s + 40),
+    rxDropped: readU64(buf, s + 48),
+    txDropped: readU64(buf, s + 56),
+    multicast: readU64(buf, s + 64),
+    collisions: readU64(buf, s + 72),
+  };
+}
+
+/** Reads an RTM_NEWLINK message into a {@link Link}; other messages give undefined. @internal */
+export function parseLink(m: RawMessage): Link | undefined {
+  if (m.type !== C.RTM_NEWLINK || m.end - m.start < IFINFOMSG_LEN) return undefined;
+  const buf = m.buf;
+  const link = new Link(buf.subarray(m.start, m.end));
+  link.type = readU16(buf, m.start + 2);
+  link.index = readI32(buf, m.start + 4);
+  link.flags = readU32(buf, m.start + 8);
+  link.up = (link.flags & C.IFF_UP) !== 0;
+  link.lowerUp = (link.flags & C.IFF_LOWER_UP) !== 0;
+  eachAttr(buf, m.start + IFINFOMSG_LEN, m.end, (type, s, e) => {
+    const len = e - s;
+    switch (type) {
+      case C.IFLA_IFNAME:
+        link.name = readString(buf, s, e);
+        break;
+      case C.IFLA_MTU:
+        if (len >= 4) link.mtu = readU32(buf, s);
+        break;
+      case C.IFLA_MIN_MTU:
+        if (len >= 4) link.minMtu = readU32(buf, s);
+        break;
+      case C.IFLA_MAX_MTU:
+        if (len >= 4) link.maxMtu = readU32(buf, s);
+        break;
+      case C.IFLA_ADDRESS:
+        if (len > 0) link.address = formatMac(buf, s, e);
+        break;
+      case C.IFLA_BROADCAST:
+        if (len > 0) link.broadcast = formatMac(buf, s, e);
+        break;
+      case C.IFLA_PERM_ADDRESS:
+        if (len > 0) link.permanentAddress = formatMac(buf, s, e);
+        break;
+      case C.IFLA_OPERSTATE:
+        if (len >= 1) link.operstate = OPERSTATES[buf[s]!] ?? 'UNKNOWN';
+        break;
+      case C.IFLA_CARRIER:
+        if (len >= 1) link.carrier = buf[s] !== 0;
+        break;
+      case C.IFLA_MASTER:
+        if (len >= 4) link.master = readU32(buf, s);
+        break;
+      case C.IFLA_LINK:
+        if (len >= 4) {
+          const peer = readU32(buf, s);
+          if (peer !== link.index) link.linkIndex = peer;
+        }
+        break;
+      case C.IFLA_LINK_NETNSID:
+        if (len >= 4) link.linkNetnsId = readI32(buf, s);
+        break;
+      case C.IFLA_TXQLEN:
+        if (len >= 4) link.txqlen = readU32(buf, s);
+        break;
+      case C.IFLA_STATS64:
+        link.stats = readStats(buf, s, e);
+        break;
+      case C.IFLA_LINKINFO:
+        eachAttr(buf, s, e, (t, is, ie) => {
+          if (t === C.IFLA_INFO_KIND) link.kind = readString(buf, is, ie);
+          else if (t === C.IFLA_INFO_SLAVE_KIND) link.slaveKind = readString(buf, is, ie);
+        });
+        break;
+      default:
+        break; // kept: Link.attribute() reads any attribute
+    }
+  });
+  return link;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+/** Options of {@link Netns.createVeth}. */
+export interface VethOptions {
+  /** The other end's name. */
+  peer: string;
+  /** Where the other end is created (it never passes through this namespace); default: here. */
+  peerNetns?: Netns;
+  /** MTU of both ends. */
+  mtu?: number;
+  /** MAC of this end; the kernel picks a random one otherwise. */
+  address?: string;
+  /** MAC of the other end. */
+  peerAddress?: string;
+  /** A bridge in this namespace (name or index) to make this end a port of. */
+  master?: string | number;
+  /**
+   * Bring this end up at once. (The peer comes up with {@link Netns.setUp} in its own
+   * namespace: the kernel configures the peer before the two ends are joined, and refuses
+   * `up` there with ENOTCONN.)
+   */
+  up?: boolean;
+}
+
+/** Options of {@link Netns.createBridge}. */
+export interface BridgeOptions {
+  mtu?: number;
+  /** The bridge's MAC; by default the kernel picks one (and then follows its ports' lowest). */
+  address?: string;
+  /** Bring it up at once. */
+  up?: boolean;
+}
+
+/** Options of {@link Netns.moveToNetns}. */
+export interface MoveOptions {
+  /** A new name for the link in the target namespace. */
+  name?: string;
+}
+
+/** Changes {@link Netns.setLink} makes; what is left out stays as it is. */
+export interface LinkChanges {
+  /** Rename. */
+  name?: string;
+  mtu?: number;
+  /** Change the MAC. */
+  address?: string;
+  /** Make it a port of this bridge (name or index), or `null` to detach it from its master. */
+  master?: string | number | null;
+  /** Up (`true`) or down (`false`). */
+  up?: boolean;
+}
+
+/** What link operations need of a namespace. @internal */
+export interface LinkHost {
+  readonly label: string;
+  connection(): Connection | Promise<Connection>;
+}
+
+function ifinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0): void {
+  w.u8(C.AF_UNSPEC).u8(0).u16(0).i32(index).u32(flags).u32(change);
+}
+
+function upFlags(up: boolean | undefined): [number, number] {
+  if (up === undefined) return [0, 0];
+  return [up ? C.IFF_UP : 0, C.IFF_UP];
+}
+
+function ctxFor(host: LinkHost, op: string, ifname: string, extra: Record<string, unknown> = {}, more = ''): ErrorContext {
+  return {
+    op,
+    object: { ifname, netns: host.label, ...extra },
+    subject: `${ifname} in netns ${host.label}${more}`,
+    hints: {
+      [19 /* ENODEV */]: `no interface named ${ifname} in netns ${host.label}`,
+      [17 /* EEXIST */]: `an interface with that name already exists`,
+    },
+  };
+}
+
+function checkMaster(v: unknown): string | number {
+  if (typeof v === 'number') return checkInt(v, 1, 0x7fffffff, 'master index');
+  return checkIfname(v, 'master');
+}
+
+/** The index of the link named `ifname`, asked of the kernel. @internal */
+export async function resolveIndex(host: LinkHost, ifname: string, ctx: ErrorContext): Promise<number> {
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  const hints = { ...ctx.hints, [19]: `no interface named ${ifname} in netns ${host.label}` };
+  const [index] = await conn.request(w.finish(), { ...ctx, hints }, (m) =>
+    m.type === C.RTM_NEWLINK && m.end - m.start >= IFINFOMSG_LEN ? readI32(m.buf, m.start + 4) : undefined,
+  );
+  if (index === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
+  return index;
+}
+
+async function masterIndex(host: LinkHost, master: string | number, ctx: ErrorContext): Promise<number> {
+  return typeof master === 'number' ? master : resolveIndex(host, master, ctx);
+}
+
+/** Where a namespace's descriptor is lent to a request (IFLA_NET_NS_FD). @internal */
+export interface FdLender {
+  readonly label: string;
+  /** The descriptor, held open until `release` is called. */
+  borrowFd(): number;
+  returnFd(): void;
+}
+
+/** `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [netns NS]`. @internal */
+export async function createVeth(host: LinkHost, name: string, options: VethOptions, peerNs: FdLender | null): Promise<void> {
+  const o = checkOptions(options, 'createVeth options');
+  checkIfname(name);
+  const peer = checkIfname(o.peer, 'peer');
+  const mtu = o.mtu === undefined ? undefined : checkMtu(o.mtu);
+  const address = o.address === undefined ? undefined : checkMac(o.address, 'address');
+  const peerAddress = o.peerAddress === undefined ? undefined : checkMac(o.peerAddress, 'peerAddress');
+  const master = o.master === undefined ? undefined : checkMaster(o.master);
+  const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
+  const peerWhere = peerNs ? ` in netns ${peerNs.label}` : '';
+  const ctx = ctxFor(host, 'createVeth', name, { peer, ...(peerNs ? { peerNetns: peerNs.label } : {}) }, ` (peer ${peer}${peerWhere})`);
+  ctx.hints = { ...ctx.hints, [17]: `an interface named ${name} exists in netns ${host.label}, or one named ${peer}${peerWhere || ` in netns ${host.label}`}` };
+
+  const conn = await host.connection();
+  const masterIdx = master === undefined ? undefined : await masterIndex(host, master, ctx);
+  const [flags, change] = upFlags(up);
+  const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL);
+  ifinfomsg(w, 0, flags, change);
+  w.putStrz(C.IFLA_IFNAME, name);
+  if (mtu !== undefined) w.putU32(C.IFLA_MTU, mtu);
+  if (address) w.putBytes(C.IFLA_ADDRESS, address);
+  if (masterIdx !== undefined) w.putU32(C.IFLA_MASTER, masterIdx);
+  const info = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, 'veth');
+  const data = w.nestStart(C.IFLA_INFO_DATA);
+  const peerNest = w.nestStart(C.VETH_INFO_PEER);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, peer);
+  if (mtu !== undefined) w.putU32(C.IFLA_MTU, mtu);
+  if (peerAddress) w.putBytes(C.IFLA_ADDRESS, peerAddress);
+  const fd = peerNs ? peerNs.borrowFd() : -1;
+  try {
+    if (peerNs) w.putU32(C.IFLA_NET_NS_FD, fd);
+    w.nestEnd(peerNest).nestEnd(data).nestEnd(info);
+    await conn.request(w.finish(), ctx);
+  } finally {
+    if (peerNs) peerNs.returnFd();
+  }
+}
+
+/** `ip link add NAME [mtu M] [address A] [up] type bridge`. @internal */
+export async function createBridge(host: LinkHost, name: string, options: BridgeOptions | undefined): Promise<void> {
+  const o = checkOptions(options, 'createBridge options');
+  checkIfname(name);
+  const mtu = o.mtu === undefined ? undefined : checkMtu(o.mtu);
+  const address = o.address === undefined ? undefined : checkMac(o.address, 'address');
+  const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
+  const ctx = ctxFor(host, 'createBridge', name);
+  ctx.hints = { ...ctx.hints, [17]: `an interface named ${name} already exists in netns ${host.label}` };
+  const conn = await host.connection();
+  const [flags, change] = upFlags(up);
+  const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL);
+  ifinfomsg(w, 0, flags, change);
+  w.putStrz(C.IFLA_IFNAME, name);
+  if (mtu !== undefined) w.putU32(C.IFLA_MTU, mtu);
+  if (address) w.putBytes(C.IFLA_ADDRESS, address);
+  const info = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, 'bridge');
+  w.nestEnd(info);
+  await conn.request(w.finish(), ctx);
+}
+
+/** `ip link set dev IFNAME netns NS [name NEW]`. @internal */
+export async function moveToNetns(host: LinkHost, ifname: string, target: FdLender, options: MoveOptions | undefined): Promise<void> {
+  const o = checkOptions(options, 'moveToNetns options');
+  checkIfname(ifname);
+  const rename = o.name === undefined ? undefined : checkIfname(o.name, 'name');
+  const as = rename === undefined ? '' : ` as ${rename}`;
+  const ctx = ctxFor(host, 'moveToNetns', ifname, { target: target.label, ...(rename ? { name: rename } : {}) }, ` to netns ${target.label}${as}`);
+  ctx.hints = {
+    ...ctx.hints,
+    [17]: `netns ${target.label} already has an interface named ${rename ?? ifname}`,
+    [22 /* EINVAL */]: `${ifname} cannot change namespace (bridges and loopback are local to theirs)`,
+  };
+  const conn = await host.connection();
+  // Renaming needs the link by index: the name attribute then carries the new name.
+  const index = rename === undefined ? 0 : await resolveIndex(host, ifname, ctx);
+  const w = new MessageWriter(C.RTM_SETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
+  ifinfomsg(w, index);
+  w.putStrz(C.IFLA_IFNAME, rename ?? ifname);
+  const fd = target.borrowFd();
+  try {
+    w.putU32(C.IFLA_NET_NS_FD, fd);
+    await conn.request(w.finish(), ctx);
+  } finally {
+    target.returnFd();
+  }
+}
+
+/** `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`. @internal */
+export async function setLink(host: LinkHost, ifname: string, changes: LinkChanges, op = 'setLink'): Promise<void> {
+  const o = checkOptions(changes, `${op} changes`);
+  checkIfname(ifname);
+  const rename = o.name === undefined ? undefined : checkIfname(o.name, 'name');
+  const mtu = o.mtu === undefined ? undefined : checkMtu(o.mtu);
+  const address = o.address === undefined ? undefined : checkMac(o.address, 'address');
+  const master = o.master === undefined || o.master === null ? o.master : checkMaster(o.master);
+  const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
+  const known = new Set(['name', 'mtu', 'address', 'master', 'up']);
+  for (const key of Object.keys(o)) if (!known.has(key)) throw new TypeError(`${op}: unknown change ${showValue(key)}`);
+  const extra: Record<string, unknown> = {};
+  if (rename !== undefined) extra.name = rename;
+  if (master !== undefined) extra.master = master;
+  const ctx = ctxFor(host, op, ifname, extra);
+  if (master !== undefined && master !== null) {
+    ctx.hints = { ...ctx.hints, [40 /* ELOOP */]: `${ifname} cannot be a port of ${master}: a bridge cannot join itself or another bridge` };
+  }
+  if (rename !== undefined) ctx.hints = { ...ctx.hints, [17]: `an interface named ${rename} already exists in netns ${host.label}` };
+  const conn = await host.connection();
+  const [index, masterIdx] = await Promise.all([
+    rename === undefined ? 0 : resolveIndex(host, ifname, ctx),
+    master === undefined ? undefined : master === null ? 0 : masterIndex(host, master, ctx),
+  ]);
+  const [flags, change] = upFlags(up);
+  const w = new MessageWriter(C.RTM_SETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 96);
+  ifinfomsg(w, index, flags, change);
+  w.putStrz(C.IFLA_IFNAME, rename ?? ifname);
+  if (mtu !== undefined) w.putU32(C.IFLA_MTU, mtu);
+  if (address) w.putBytes(C.IFLA_ADDRESS, address);
+  if (masterIdx !== undefined) w.putU32(C.IFLA_MASTER, masterIdx);
+  await conn.request(w.finish(), ctx);
+}
+
+/** `ip link del dev IFNAME`. @internal */
+export async function deleteLink(host: LinkHost, ifname: string): Promise<void> {
+  checkIfname(ifname);
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_DELLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  await conn.request(w.finish(), ctxFor(host, 'deleteLink', ifname));
+}
+
+/** `ip link show`: every link. @internal */
+export async function links(host: LinkHost): Promise<Link[]> {
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
+  ifinfomsg(w);
+  return conn.dump(w.finish(), { op: 'links', object: { netns: host.label }, subject: `in netns ${host.label}` }, parseLink);
+}
+
+/** `ip link show dev IFNAME`. @internal */
+export async function link(host: LinkHost, ifname: string): Promise<Link> {
+  checkIfname(ifname);
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  const [found] = await conn.request(w.finish(), ctxFor(host, 'link', ifname), parseLink);
+  if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
+  return found;
+}

@@ -1,0 +1,60 @@
+/**
+ * The addon's exact shape, declared once. Everything else talks to native code through this.
+ * @internal
+ * @packageDocumentation
+ */
+import { join } from 'node:path';
+
+/** An open namespace file: its descriptor and identity. @internal */
+export interface NativeHandle {
+  fd: number;
+  dev: number;
+  ino: number;
+  /** Set when the namespace's netlink socket was made along with it. */
+  sock?: number;
+  portid?: number;
+}
+
+/** What a failed native call rejects with. @internal */
+export interface NativeError extends Error {
+  errno: number;
+  syscall: string;
+  /** `transact`: the replies received before the failure. */
+  replies?: Buffer;
+}
+
+/** @internal */
+export interface NativeStats {
+  threads: number;
+  sendCalls: number;
+  messagesSent: number;
+  recvCalls: number;
+  repliesDropped: number;
+}
+
+/** @internal */
+export interface Binding {
+  constants: Record<string, number>;
+  strerror(errno: number): string;
+  close(fd: number): void;
+  stats(): NativeStats;
+  nsOpen(path: string): Promise<NativeHandle>;
+  nsOpenSync(path: string): NativeHandle;
+  nsCreate(dir: string, path: string): Promise<NativeHandle>;
+  nsAttach(dir: string, path: string, source: string): Promise<NativeHandle>;
+  nsDelete(path: string): Promise<void>;
+  socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
+  transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+}
+
+// node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+/** @internal */
+export const native = load(join(__dirname, '..')) as Binding;
+
+/** @internal */
+export function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as Partial<NativeError>).errno === 'number';
+}

@@ -1,0 +1,483 @@
+/**
+ * Network namespaces: {@link Netns}, a handle on one, and the operations made inside it.
+ * @packageDocumentation
+ */
+import { readdir } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { inspect } from 'node:util';
+import { Connection } from './connection.js';
+import { contextError, NetlinkError, type ErrorContext } from './errors.js';
+import * as L from './link.js';
+import { isNativeError, native, type NativeHandle } from './native.js';
+import { checkNetnsName, checkPid, showValue } from './validate.js';
+
+/** Where named namespaces live, as iproute2 keeps them. */
+export const NETNS_RUN_DIR = '/run/netns';
+
+const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR } = constants.errno;
+
+/**
+ * A namespace file descriptor lent to requests (IFLA_NET_NS_FD): it is closed only when the
+ * handle is closed and no request in flight still names it, so a request never carries a
+ * number that meanwhile became another file.
+ */
+class NsFd {
+  private refs = 1;
+
+  constructor(readonly fd: number) {}
+
+  borrow(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0) native.close(this.fd);
+  }
+}
+
+/** One socket per namespace, shared by every handle on it, keyed by (st_dev, st_ino). */
+interface SharedConnection {
+  conn: Connection | null;
+  opening: Promise<Connection> | null;
+  refs: number;
+}
+const connections = new Map<string, SharedConnection>();
+
+function releaseConnection(key: string): void {
+  const shared = connections.get(key);
+  if (!shared || --shared.refs > 0) return;
+  connections.delete(key);
+  if (shared.conn) shared.conn.close();
+  else shared.opening?.then((c) => c.close(), () => undefined);
+}
+
+interface Held {
+  fd: NsFd;
+  key: string;
+  hasConnection: boolean;
+}
+
+// A safety net: a handle that is dropped without close() gives its descriptors back on GC.
+const registry = new FinalizationRegistry<Held>((held) => {
+  if (held.hasConnection) releaseConnection(held.key);
+  held.fd.release();
+});
+
+function nativeError(e: unknown, ctx: ErrorContext): unknown {
+  return isNativeError(e) ? contextError(ctx, e.errno, null, e.syscall) : e;
+}
+
+function checkPath(v: unknown): string {
+  if (typeof v !== 'string') throw new TypeError(`path must be a string, got ${showValue(v)}`);
+  if (v.length === 0 || v.includes('\0')) throw new TypeError(`path ${showValue(v)} must be non-empty, without NUL`);
+  return v;
+}
+
+function notANetns(path: string): Record<number, string> {
+  return { [EINVAL]: `${path} is not a network namespace`, [ENOTDIR]: `${path} is not a network namespace` };
+}
+
+/**
+ * A handle on a network namespace: an open file descriptor on it (which keeps it alive) and a
+ * netlink socket made inside it, shared by all handles on the same namespace.
+ *
+ * Get one with {@link Netns.create} (`ip netns add`), {@link Netns.open} (a name under
+ * `/run/netns`), {@link Netns.fromPid} (a process's, e.g. a container's), {@link Netns.fromPath}
+ * or {@link Netns.current}. Release it with {@link Netns.close}, or with {@link Netns.delete}
+ * to also remove its name.
+ *
+ * ```ts
+ * const a = await Netns.create('stationA');           // ip netns add stationA
+ * await a.createVeth('veth0', { peer: 'veth1' });      // ip -n stationA link add veth0 type veth peer name veth1
+ * ```
+ */
+export class Netns {
+  /** The name under `/run/netns`, or null for a namespace without one. */
+  readonly name: string | null;
+  /** The pid this namespace was opened through ({@link Netns.fromPid}), else null. */
+  readonly pid: number | null;
+  /** The file it was opened from (`/run/netns/NAME`, `/proc/PID/ns/net`), or null if it was made anonymous. */
+  readonly path: string | null;
+  /** The namespace's inode number: what `lsns -t net` and `ls -i /run/netns` print. */
+  readonly inode: number;
+  /** The device of the nsfs file system; with {@link Netns.inode} it identifies the namespace. */
+  readonly dev: number;
+
+  readonly #fd: NsFd;
+  readonly #key: string;
+  readonly #held: Held;
+  #conn: Connection | null = null;
+  #closed = false;
+  #label: string;
+
+  private constructor(handle: NativeHandle, where: { name?: string; pid?: number; path?: string; label: string }) {
+    this.name = where.name ?? null;
+    this.pid = where.pid ?? null;
+    this.path = where.path ?? null;
+    this.inode = handle.ino;
+    this.dev = handle.dev;
+    this.#label = where.label;
+    this.#fd = new NsFd(handle.fd);
+    this.#key = `${handle.dev}:${handle.ino}`;
+    this.#held = { fd: this.#fd, key: this.#key, hasConnection: false };
+    if (handle.sock !== undefined && handle.portid !== undefined) {
+      // The socket made along with a new namespace: nothing else can hold one for it yet.
+      this.#conn = new Connection(handle.sock, handle.portid);
+      connections.set(this.#key, { conn: this.#conn, opening: null, refs: 1 });
+      this.#held.hasConnection = true;
+    }
+    registry.register(this, this.#held, this);
+  }
+
+  /**
+   * How errors name this namespace: its name, `pid 1234`, its path, `current`, or
+   * `inode 4026532217` for an anonymous one.
+   */
+  get label(): string {
+    return this.#label;
+  }
+
+  /** Whether {@link Netns.close} or {@link Netns.delete} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Getting a handle
+
+  /**
+   * Creates a network namespace. With a name it is what `ip netns add NAME` makes: a bind
+   * mount at `/run/netns/NAME` (that directory made a shared mount, as iproute2 does), so
+   * `ip netns list` shows it and `ip -n NAME` works in it. Without a name the namespace is
+   * anonymous, alive while this handle (or a process in it) holds it.
+   *
+   * Rejects with `EEXIST` if the name is taken. Its `lo` is down, as after `ip netns add`.
+   */
+  static async create(name?: string): Promise<Netns> {
+    const named = name === undefined ? undefined : checkNetnsName(name);
+    const path = named === undefined ? '' : `${NETNS_RUN_DIR}/${named}`;
+    const ctx: ErrorContext = {
+      op: 'create',
+      object: { netns: named ?? null },
+      subject: named === undefined ? 'anonymous netns' : `netns ${named}`,
+      hints: { [EEXIST]: `a namespace named ${named ?? ''} already exists in ${NETNS_RUN_DIR}` },
+    };
+    try {
+      const h = await native.nsCreate(NETNS_RUN_DIR, path);
+      return named === undefined
+        ? new Netns(h, { label: `inode ${h.ino}` })
+        : new Netns(h, { name: named, path, label: named });
+    } catch (e) {
+      throw nativeError(e, ctx);
+    }
+  }
+
+  /**
+   * Opens the namespace named `name` under `/run/netns`, whether this library, `ip netns add`
+   * or `ip netns attach` made it (a symlink made by hand into `/proc/PID/ns/net` opens too).
+   * Never creates one: an unknown name rejects with `ENOENT`.
+   */
+  static async open(name: string): Promise<Netns> {
+    checkNetnsName(name);
+    const path = `${NETNS_RUN_DIR}/${name}`;
+    const ctx: ErrorContext = {
+      op: 'open',
+      object: { netns: name },
+      subject: `netns ${name}`,
+      hints: { [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}`, ...notANetns(path) },
+    };
+    try {
+      return new Netns(await native.nsOpen(path), { name, path, label: name });
+    } catch (e) {
+      throw nativeError(e, ctx);
+    }
+  }
+
+  /**
+   * Opens the network namespace of process `pid` (`/proc/PID/ns/net`): a container's, given
+   * the pid `docker inspect -f '{{.State.Pid}}'` prints. Rejects with `ENOENT` if no such
+   * process runs.
+   */
+  static async fromPid(pid: number): Promise<Netns> {
+    checkPid(pid);
+    const path = `/proc/${pid}/ns/net`;
+    const ctx: ErrorContext = {
+      op: 'fromPid',
+      object: { pid },
+      subject: `netns of pid ${pid}`,
+      hints: { [ENOENT]: `no process with pid ${pid}`, [ESRCH]: `no process with pid ${pid}` },
+    };
+    try {
+      return new Netns(await native.nsOpen(path), { pid, path, label: `pid ${pid}` });
+    } catch (e) {
+      throw nativeError(e, ctx);
+    }
+  }
+
+  /** Opens the network namespace at `path`: any nsfs file or bind mount of one. */
+  static async fromPath(path: string): Promise<Netns> {
+    checkPath(path);
+    const ctx: ErrorContext = {
+      op: 'fromPath',
+      object: { path },
+      subject: `netns ${path}`,
+      hints: { [ENOENT]: `no such file: ${path}`, ...notANetns(path) },
+    };
+    try {
+      return new Netns(await native.nsOpen(path), { path, label: path });
+    } catch (e) {
+      throw nativeError(e, ctx);
+    }
+  }
+
+  /** The namespace this process runs in (the host's, usually). Synchronous: nothing waits. */
+  static current(): Netns {
+    const path = '/proc/self/ns/net';
+    try {
+      return new Netns(native.nsOpenSync(path), { path, label: 'current' });
+    } catch (e) {
+      throw nativeError(e, { op: 'current', object: { path }, subject: 'current netns' });
+    }
+  }
+
+  /** The names under `/run/netns`, sorted: what `ip netns list` shows. */
+  static async list(): Promise<string[]> {
+    try {
+      return (await readdir(NETNS_RUN_DIR)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Gives a running process's namespace (or the namespace of a handle) a name, as
+   * `ip netns attach NAME PID` does: a bind mount at `/run/netns/NAME`, not a symlink, so the
+   * name stays valid as long as the namespace lives. Resolves with a handle on it.
+   *
+   * The name's file is created exclusively and never followed: a symlink planted there makes
+   * this fail with `EEXIST`.
+   */
+  static async attach(name: string, target: number | Netns): Promise<Netns> {
+    checkNetnsName(name);
+    const path = `${NETNS_RUN_DIR}/${name}`;
+    const isNetns = target instanceof Netns;
+    if (!isNetns) checkPid(target);
+    const what = isNetns ? `netns ${target.label}` : `pid ${target}`;
+    const ctx: ErrorContext = {
+      op: 'attach',
+      object: { netns: name, ...(isNetns ? { target: target.label } : { pid: target }) },
+      subject: `netns ${name} to ${what}`,
+      hints: {
+        [EEXIST]: `a namespace named ${name} already exists in ${NETNS_RUN_DIR}`,
+        [ENOENT]: `no process with pid ${String(target)}`,
+        [ESRCH]: `no process with pid ${String(target)}`,
+      },
+    };
+    let lent: Netns | null = null;
+    try {
+      let source: string;
+      if (isNetns) {
+        source = `/proc/self/fd/${target.borrowFd()}`;
+        lent = target;
+      } else {
+        source = `/proc/${target}/ns/net`;
+      }
+      return new Netns(await native.nsAttach(NETNS_RUN_DIR, path, source), { name, path, label: name });
+    } catch (e) {
+      throw nativeError(e, ctx);
+    } finally {
+      lent?.returnFd();
+    }
+  }
+
+  /**
+   * Removes the name `name` from `/run/netns`, as `ip netns delete NAME`, without opening it.
+   * The namespace itself goes once nothing holds it (no process in it, no open handle).
+   */
+  static async delete(name: string): Promise<void> {
+    checkNetnsName(name);
+    try {
+      await native.nsDelete(`${NETNS_RUN_DIR}/${name}`);
+    } catch (e) {
+      throw nativeError(e, {
+        op: 'delete',
+        object: { netns: name },
+        subject: `netns ${name}`,
+        hints: { [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}` },
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // This handle
+
+  /**
+   * `ip netns delete NAME` for this namespace: removes its name (if it has one) and closes
+   * this handle. The namespace, with its links, goes once nothing else holds it.
+   */
+  async delete(): Promise<void> {
+    try {
+      if (this.name !== null && !this.#closed) await Netns.delete(this.name);
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
+   * Releases this handle: its file descriptor, and the namespace's socket once no other handle
+   * uses it. Requests already made are answered first. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    registry.unregister(this);
+    if (this.#held.hasConnection) releaseConnection(this.#key);
+    this.#conn = null;
+    this.#fd.release();
+  }
+
+  /** Whether both handles are on the same namespace (same nsfs device and inode). */
+  equals(other: Netns): boolean {
+    return other instanceof Netns && this.dev === other.dev && this.inode === other.inode;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    const tail = this.#closed ? 'closed' : `inode ${this.inode}`;
+    return this.#label.startsWith('inode ') ? `Netns <${tail}>` : `Netns <${this.#label} ${tail}>`;
+  }
+
+  /** @internal */
+  toString(): string {
+    return `netns ${this.#label}`;
+  }
+
+  #closedError(op: string): NetlinkError {
+    return contextError({ op, object: { netns: this.#label }, subject: `netns ${this.#label}`, hints: { [EBADF]: 'this handle is closed' } }, EBADF, null);
+  }
+
+  /**
+   * The namespace's socket: opened on first use by a thread that enters the namespace, then
+   * shared by every handle on it.
+   * @internal
+   */
+  connection(): Connection | Promise<Connection> {
+    if (this.#conn) return this.#conn;
+    if (this.#closed) return Promise.reject(this.#closedError('connect'));
+    return this.#connect();
+  }
+
+  async #connect(): Promise<Connection> {
+    let shared = connections.get(this.#key);
+    if (!this.#held.hasConnection) {
+      if (!shared) {
+        shared = { conn: null, opening: null, refs: 0 };
+        connections.set(this.#key, shared);
+      }
+      shared.refs++;
+      this.#held.hasConnection = true;
+    }
+    if (!shared) throw this.#closedError('connect');
+    if (shared.conn) return (this.#conn = shared.conn);
+    let opening = shared.opening;
+    if (!opening) {
+      const s = shared;
+      this.#fd.borrow();
+      opening = native
+        .socketOpen(this.#fd.fd)
+        .then((r) => {
+          const conn = new Connection(r.fd, r.portid);
+          s.conn = conn;
+          return conn;
+        })
+        .catch((e: unknown) => {
+          s.opening = null;
+          throw nativeError(e, { op: 'connect', object: { netns: this.#label }, subject: `netns ${this.#label}` });
+        })
+        .finally(() => this.#fd.release());
+      s.opening = opening;
+    }
+    const conn = await opening;
+    if (!this.#closed) this.#conn = conn;
+    return conn;
+  }
+
+  /** The namespace fd, held open until {@link Netns.returnFd}. @internal */
+  borrowFd(): number {
+    if (this.#closed) throw this.#closedError('use');
+    this.#fd.borrow();
+    return this.#fd.fd;
+  }
+
+  /** @internal */
+  returnFd(): void {
+    this.#fd.release();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Links
+
+  /**
+   * Creates a veth pair in one request: this end here, the peer directly inside `peerNetns`
+   * (it never passes through this namespace), optionally a port of a bridge and up at once.
+   *
+   * `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [address B] [netns NS]`
+   */
+  createVeth(name: string, options: L.VethOptions): Promise<void> {
+    const peerNs = options?.peerNetns;
+    if (peerNs !== undefined && !(peerNs instanceof Netns)) {
+      return Promise.reject(new TypeError(`peerNetns must be a Netns, got ${showValue(peerNs)}`));
+    }
+    return L.createVeth(this, name, options, peerNs && !peerNs.equals(this) ? peerNs : null);
+  }
+
+  /** Creates a bridge. `ip link add NAME [mtu M] [address A] [up] type bridge` */
+  createBridge(name: string, options?: L.BridgeOptions): Promise<void> {
+    return L.createBridge(this, name, options);
+  }
+
+  /**
+   * Moves a link into another namespace (named, by pid or by path), renaming it on the way
+   * when `name` is given. `ip link set dev IFNAME netns NS [name NEW]`
+   *
+   * Bridges and `lo` cannot move (`EINVAL`); a name already taken there gives `EEXIST`.
+   */
+  moveToNetns(ifname: string, target: Netns, options?: L.MoveOptions): Promise<void> {
+    if (!(target instanceof Netns)) return Promise.reject(new TypeError(`target must be a Netns, got ${showValue(target)}`));
+    return L.moveToNetns(this, ifname, target, options);
+  }
+
+  /** `ip link set dev IFNAME up` */
+  setUp(ifname: string): Promise<void> {
+    return L.setLink(this, ifname, { up: true }, 'setUp');
+  }
+
+  /** `ip link set dev IFNAME down` */
+  setDown(ifname: string): Promise<void> {
+    return L.setLink(this, ifname, { up: false }, 'setDown');
+  }
+
+  /**
+   * Changes a link in one request: rename, MTU, MAC, bridge port (`master: null` detaches),
+   * up or down. `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`
+   */
+  setLink(ifname: string, changes: L.LinkChanges): Promise<void> {
+    return L.setLink(this, ifname, changes);
+  }
+
+  /** Deletes a link (for a veth, both ends go). `ip link del dev IFNAME` */
+  deleteLink(ifname: string): Promise<void> {
+    return L.deleteLink(this, ifname);
+  }
+
+  /** Every link in this namespace. `ip -d -s link show` */
+  links(): Promise<L.Link[]> {
+    return L.links(this);
+  }
+
+  /** One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME` */
+  link(ifname: string): Promise<L.Link> {
+    return L.link(this, ifname);
+  }
+}
