@@ -32,7 +32,6 @@ const FLAG_NAMES: readonly [number, string][] = [
   [C.IFF_LOOPBACK, 'LOOPBACK'],
   [C.IFF_POINTOPOINT, 'POINTOPOINT'],
   [C.IFF_NOTRAILERS, 'NOTRAILERS'],
-  [C.IFF_RUNNING, 'RUNNING'],
   [C.IFF_NOARP, 'NOARP'],
   [C.IFF_PROMISC, 'PROMISC'],
   [C.IFF_ALLMULTI, 'ALLMULTI'],
@@ -122,7 +121,10 @@ export class Link {
     this.#raw = raw;
   }
 
-  /** Flag names, as `ip link` prints them between `<` and `>`: `['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']`. */
+  /**
+   * Flag names, as `ip link` prints them between `<` and `>`: `['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']`.
+   * Like `ip`, this leaves out `RUNNING` ({@link Link.operstate} says it better); {@link Link.flags} has every bit.
+   */
   get flagNames(): string[] {
     return FLAG_NAMES.filter(([bit]) => this.flags & bit).map(([, name]) => name);
   }
