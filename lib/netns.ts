@@ -107,7 +107,12 @@ export class Netns {
   readonly #key: string;
   readonly #held: Held;
   #conn: Connection | null = null;
+  /** close() was called: new work is refused. */
   #closed = false;
+  /** The descriptors were given back: close() was called and nothing was in progress. */
+  #released = false;
+  /** Operations started and not yet settled. */
+  #busy = 0;
   #label: string;
 
   private constructor(handle: NativeHandle, where: { name?: string; pid?: number; path?: string; label: string }) {
@@ -326,15 +331,36 @@ export class Netns {
 
   /**
    * Releases this handle: its file descriptor, and the namespace's socket once no other handle
-   * uses it. Requests already made are answered first. Idempotent.
+   * uses it. New calls are refused at once (`EBADF`); operations already started finish first.
+   * Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#busy === 0) this.#release();
+  }
+
+  #release(): void {
+    this.#released = true;
     registry.unregister(this);
     if (this.#held.hasConnection) releaseConnection(this.#key);
     this.#conn = null;
     this.#fd.release();
+  }
+
+  /** Runs an operation on this handle, refused once closed, and counted until it settles. */
+  #track<T>(op: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError(op));
+    this.#busy++;
+    let p: Promise<T>;
+    try {
+      p = run();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return p.finally(() => {
+      if (--this.#busy === 0 && this.#closed && !this.#released) this.#release();
+    });
   }
 
   /** Whether both handles are on the same namespace (same nsfs device and inode). */
@@ -364,7 +390,7 @@ export class Netns {
    */
   connection(): Connection | Promise<Connection> {
     if (this.#conn) return this.#conn;
-    if (this.#closed) return Promise.reject(this.#closedError('connect'));
+    if (this.#released) return Promise.reject(this.#closedError('connect'));
     return this.#connect();
   }
 
@@ -399,7 +425,7 @@ export class Netns {
       s.opening = opening;
     }
     const conn = await opening;
-    if (!this.#closed) this.#conn = conn;
+    if (!this.#released) this.#conn = conn;
     return conn;
   }
 
@@ -429,12 +455,12 @@ export class Netns {
     if (peerNs !== undefined && !(peerNs instanceof Netns)) {
       return Promise.reject(new TypeError(`peerNetns must be a Netns, got ${showValue(peerNs)}`));
     }
-    return L.createVeth(this, name, options, peerNs && !peerNs.equals(this) ? peerNs : null);
+    return this.#track('createVeth', () => L.createVeth(this, name, options, peerNs && !peerNs.equals(this) ? peerNs : null));
   }
 
   /** Creates a bridge. `ip link add NAME [mtu M] [address A] [up] type bridge` */
   createBridge(name: string, options?: L.BridgeOptions): Promise<void> {
-    return L.createBridge(this, name, options);
+    return this.#track('createBridge', () => L.createBridge(this, name, options));
   }
 
   /**
@@ -445,17 +471,17 @@ export class Netns {
    */
   moveToNetns(ifname: string, target: Netns, options?: L.MoveOptions): Promise<void> {
     if (!(target instanceof Netns)) return Promise.reject(new TypeError(`target must be a Netns, got ${showValue(target)}`));
-    return L.moveToNetns(this, ifname, target, options);
+    return this.#track('moveToNetns', () => L.moveToNetns(this, ifname, target, options));
   }
 
   /** `ip link set dev IFNAME up` */
   setUp(ifname: string): Promise<void> {
-    return L.setLink(this, ifname, { up: true }, 'setUp');
+    return this.#track('setUp', () => L.setLink(this, ifname, { up: true }, 'setUp'));
   }
 
   /** `ip link set dev IFNAME down` */
   setDown(ifname: string): Promise<void> {
-    return L.setLink(this, ifname, { up: false }, 'setDown');
+    return this.#track('setDown', () => L.setLink(this, ifname, { up: false }, 'setDown'));
   }
 
   /**
@@ -463,21 +489,21 @@ export class Netns {
    * up or down. `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`
    */
   setLink(ifname: string, changes: L.LinkChanges): Promise<void> {
-    return L.setLink(this, ifname, changes);
+    return this.#track('setLink', () => L.setLink(this, ifname, changes));
   }
 
   /** Deletes a link (for a veth, both ends go). `ip link del dev IFNAME` */
   deleteLink(ifname: string): Promise<void> {
-    return L.deleteLink(this, ifname);
+    return this.#track('deleteLink', () => L.deleteLink(this, ifname));
   }
 
   /** Every link in this namespace. `ip -d -s link show` */
   links(): Promise<L.Link[]> {
-    return L.links(this);
+    return this.#track('links', () => L.links(this));
   }
 
   /** One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME` */
   link(ifname: string): Promise<L.Link> {
-    return L.link(this, ifname);
+    return this.#track('link', () => L.link(this, ifname));
   }
 }

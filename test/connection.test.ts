@@ -1,0 +1,118 @@
+// The request queue against a fake kernel: replies matched by sequence number, strays ignored,
+// NLM_F_DUMP_INTR retried then reported, a failed receive failing only what went unanswered.
+import t from 'tap';
+import { MessageWriter } from '../dist/attr.js';
+import { Connection, DUMP_RETRIES } from '../dist/connection.js';
+import { C } from '../dist/constants.js';
+import { NetlinkError } from '../dist/errors.js';
+import { native } from '../dist/native.js';
+
+type Transact = typeof native.transact;
+const realTransact = native.transact;
+t.teardown(() => {
+  native.transact = realTransact;
+});
+
+function header(type: number, flags: number, seq: number, payload: Buffer): Buffer {
+  const b = Buffer.alloc(16 + payload.length);
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
+  b.writeUInt16LE(flags, 6);
+  b.writeUInt32LE(seq, 8);
+  payload.copy(b, 16);
+  return b;
+}
+const ack = (seq: number, errno = 0): Buffer => {
+  const p = Buffer.alloc(4 + 16);
+  p.writeInt32LE(-errno, 0);
+  return header(C.NLMSG_ERROR, C.NLM_F_CAPPED, seq, p);
+};
+const done = (seq: number): Buffer => header(C.NLMSG_DONE, C.NLM_F_MULTI, seq, Buffer.alloc(4));
+const part = (seq: number, flags = 0): Buffer => header(C.RTM_NEWLINK, C.NLM_F_MULTI | flags, seq, Buffer.alloc(16));
+const seqs = (requests: Buffer): number[] => {
+  const out: number[] = [];
+  for (let at = 0; at < requests.length; at += requests.readUInt32LE(at)) out.push(requests.readUInt32LE(at + 8));
+  return out;
+};
+const change = (): Buffer => new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).finish();
+const dumpReq = (): Buffer => new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_DUMP).u32(0).finish();
+const ctx = { op: 'test', object: {}, subject: 'thing' };
+
+t.test('replies are matched by sequence number; strays and late replies are ignored', async (t) => {
+  let calls = 0;
+  native.transact = (async (_fd, _portid, requests) => {
+    calls++;
+    const [s1, s2] = seqs(requests) as [number, number];
+    // Out of order, with a reply to a request that does not exist.
+    return Buffer.concat([ack(s1 + 1000), ack(s2, 17), ack(s1)]);
+  }) as Transact;
+  const conn = new Connection(-1, 1);
+  const [a, b] = await Promise.allSettled([conn.request(change(), ctx), conn.request(change(), ctx)]);
+  t.equal(calls, 1, 'both went in one batch');
+  t.equal(a.status, 'fulfilled');
+  t.equal(b.status, 'rejected');
+  t.match((b as PromiseRejectedResult).reason, { code: 'EEXIST', errno: 17, op: 'test' });
+});
+
+t.test('an interrupted dump runs again, and is reported after repeated interruptions', async (t) => {
+  let runs = 0;
+  native.transact = (async (_fd, _portid, requests) => {
+    runs++;
+    const [s] = seqs(requests) as [number];
+    return Buffer.concat([part(s), part(s, runs < 3 ? C.NLM_F_DUMP_INTR : 0), done(s)]);
+  }) as Transact;
+  const conn = new Connection(-1, 1);
+  const got = await conn.dump(dumpReq(), ctx, (m) => m.type);
+  t.equal(runs, 3, 'ran until a dump came back whole');
+  t.same(got, [C.RTM_NEWLINK, C.RTM_NEWLINK], 'only the last run\'s messages');
+
+  runs = 0;
+  native.transact = (async (_fd, _portid, requests) => {
+    runs++;
+    const [s] = seqs(requests) as [number];
+    return Buffer.concat([part(s, C.NLM_F_DUMP_INTR), done(s)]);
+  }) as Transact;
+  const e = await conn.dump(dumpReq(), ctx, (m) => m.type).catch((x: unknown) => x);
+  t.equal(runs, DUMP_RETRIES);
+  t.ok(e instanceof NetlinkError);
+  t.match(e, { code: 'EINTR', kernelMessage: /interrupted/ });
+});
+
+t.test('a receive failure (ENOBUFS) fails only the requests left unanswered', async (t) => {
+  native.transact = (async (_fd, _portid, requests) => {
+    const [s1] = seqs(requests) as [number];
+    const e = Object.assign(new Error('recvmsg: No buffer space available'), { errno: 105, syscall: 'recvmsg', replies: ack(s1) });
+    throw e;
+  }) as Transact;
+  const conn = new Connection(-1, 1);
+  const [a, b] = await Promise.allSettled([conn.request(change(), ctx), conn.request(change(), ctx)]);
+  t.equal(a.status, 'fulfilled', 'the answered one succeeded');
+  t.match((b as PromiseRejectedResult).reason, { code: 'ENOBUFS', syscall: 'recvmsg' });
+});
+
+t.test('the kernel\'s extended ACK text travels with the error', async (t) => {
+  native.transact = (async (_fd, _portid, requests) => {
+    const [s] = seqs(requests) as [number];
+    const text = Buffer.from('Invalid prefix for given prefix length\0');
+    const tlv = Buffer.alloc(4 + 40);
+    tlv.writeUInt16LE(4 + text.length, 0);
+    tlv.writeUInt16LE(C.NLMSGERR_ATTR_MSG, 2);
+    text.copy(tlv, 4);
+    const p = Buffer.concat([Buffer.alloc(4 + 16), tlv]);
+    p.writeInt32LE(-22, 0);
+    return header(C.NLMSG_ERROR, C.NLM_F_CAPPED | C.NLM_F_ACK_TLVS, s, p);
+  }) as Transact;
+  const e = await new Connection(-1, 1).request(change(), ctx).catch((x: unknown) => x);
+  t.match(e, { code: 'EINVAL', kernelMessage: 'Invalid prefix for given prefix length' });
+  t.equal((e as Error).message, 'test thing: Invalid argument (EINVAL): Invalid prefix for given prefix length');
+});
+
+t.test('a closed connection refuses new requests but answers those made before', async (t) => {
+  native.transact = (async (_fd, _portid, requests) => Buffer.concat(seqs(requests).map((s) => ack(s)))) as Transact;
+  native.close = ((fd: number) => t.equal(fd, -1, 'closed once idle')) as typeof native.close;
+  const conn = new Connection(-1, 1);
+  const made = conn.request(change(), ctx);
+  conn.close();
+  await t.resolves(made);
+  await t.rejects(conn.request(change(), ctx), { code: 'EBADF' });
+});

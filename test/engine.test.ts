@@ -1,0 +1,97 @@
+// The engine: threads never change namespace, the event loop never waits for the kernel,
+// requests made together go together, dumps of many parts come back whole, nothing leaks.
+import { readlinkSync } from 'node:fs';
+import t from 'tap';
+import { Netns } from '../dist/index.js';
+import { native } from '../dist/native.js';
+import { ipLink, namedNetns, openFds, threadNamespaces } from './helpers';
+
+t.test('hundreds of concurrent operations across many namespaces leave every thread where it started', async (t) => {
+  const start = readlinkSync('/proc/self/ns/net');
+  const spaces = await namedNetns(t, 'threads', 12);
+  const threadsBefore = native.stats().threads;
+  const ops: Promise<unknown>[] = [];
+  for (const [i, ns] of spaces.entries()) {
+    for (let j = 0; j < 10; j++) ops.push(ns.createBridge(`br${j}`, { up: j % 2 === 0 }));
+    ops.push(ns.links());
+    // Peers placed into the next namespace: requests carry other namespaces' fds.
+    for (let j = 0; j < 10; j++) ops.push(ns.createVeth(`x${j}`, { peer: `y${i}-${j}`, peerNetns: spaces[(i + 1) % spaces.length]! }));
+  }
+  const results = await Promise.allSettled(ops);
+  t.same(results.filter((r) => r.status === 'rejected'), [], `${ops.length} operations, none failed`);
+  for (const ns of spaces) t.equal(ipLink(ns.name!).length, 1 + 10 + 10 + 10, `${ns.name}: lo, 10 bridges, 10 veths, 10 peers`);
+  const namespaces = threadNamespaces();
+  t.ok(namespaces.size > 1, `${namespaces.size} threads seen`);
+  for (const [tid, ns] of namespaces) t.equal(ns, start, `thread ${tid} is in the namespace the process started in`);
+  t.ok(native.stats().threads - threadsBefore <= spaces.length, 'at most one short-lived thread per namespace (the socket\'s)');
+});
+
+t.test('the event loop keeps turning while the kernel deletes a veth pair', async (t) => {
+  const [a, b] = await namedNetns(t, 'loop', 2);
+  for (let i = 0; i < 4; i++) await a!.createVeth(`l${i}`, { peer: `m${i}`, peerNetns: b! });
+  let ticks = 0;
+  let spinning = true;
+  const spin = (): void => {
+    ticks++;
+    if (spinning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < 4; i++) await a!.deleteLink(`l${i}`);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  spinning = false;
+  t.comment(`4 veth deletes took ${ms.toFixed(1)} ms; the loop turned ${ticks} times meanwhile`);
+  t.ok(ms > 10, 'the kernel took its time (RCU grace periods)');
+  t.ok(ticks > 50, `the loop turned while waiting (${ticks} turns)`);
+  t.same(ipLink(b!.name!).map((l: any) => l.ifname), ['lo']);
+});
+
+t.test('operations queued together reach the kernel together', async (t) => {
+  const [a] = await namedNetns(t, 'batch');
+  await a!.links(); // the socket exists before counting
+  const before = native.stats();
+  await Promise.all(Array.from({ length: 100 }, (_, i) => a!.createBridge(`b${i}`)));
+  const after = native.stats();
+  const sends = after.sendCalls - before.sendCalls;
+  t.equal(after.messagesSent - before.messagesSent, 100, '100 messages');
+  t.ok(sends <= 4, `in ${sends} sendmsg calls`);
+  t.equal(ipLink(a!.name!).length, 101);
+});
+
+t.test('a dump of many parts is reassembled', async (t) => {
+  const [a] = await namedNetns(t, 'bigdump');
+  await Promise.all(Array.from({ length: 300 }, (_, i) => a!.createVeth(`d${i}`, { peer: `e${i}` })));
+  const before = native.stats().recvCalls;
+  const links = await a!.links();
+  const parts = native.stats().recvCalls - before;
+  t.equal(links.length, 601, 'lo and 600 veth ends');
+  t.ok(parts > 2, `the dump came in ${parts} parts`);
+  t.same(links.map((l) => l.name).sort(), ipLink(a!.name!).map((l: any) => l.ifname).sort());
+});
+
+t.test('no descriptor, socket or namespace outlives its handles', async (t) => {
+  // Warm up lazily created things (the host handle's modules, the tap reporter's streams).
+  Netns.current().close();
+  const fds = openFds();
+  const spaces: Netns[] = [];
+  for (let i = 0; i < 20; i++) spaces.push(await Netns.create());
+  await Promise.all(spaces.map((ns) => ns.createBridge('br0')));
+  const reopened = await Promise.all(spaces.map((ns) => Netns.fromPath(`/proc/self/fd/${ns.borrowFd()}`)));
+  for (const ns of spaces) ns.returnFd();
+  await Promise.all(reopened.map((ns) => ns.links()));
+  t.equal(openFds(), fds + 20 * 3, 'per namespace: two handles\' fds and one shared socket');
+  for (const ns of [...spaces, ...reopened]) ns.close();
+  t.equal(openFds(), fds, 'all closed');
+  await t.rejects(spaces[0]!.links(), { code: 'EBADF' });
+});
+
+t.test('closing a handle while requests are in flight lets them finish, then frees the socket', async (t) => {
+  const fds = openFds();
+  const ns = await Netns.create();
+  const pending = Promise.all(Array.from({ length: 20 }, (_, i) => ns.createBridge(`c${i}`)));
+  const listing = ns.links();
+  ns.close();
+  await pending;
+  t.equal((await listing).length, 21);
+  t.equal(openFds(), fds);
+});
