@@ -113,6 +113,7 @@ export class MessageWriter {
   }
 
   private attrHeader(type: number, payload: number): void {
+    if (NLA_HDRLEN + payload > 0xffff) throw new RangeError(`netlink attribute too long (${payload} bytes)`);
     this.u16(NLA_HDRLEN + payload);
     this.u16(type);
   }

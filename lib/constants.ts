@@ -36,6 +36,38 @@ export const C = {
   RTM_GETLINK: 18,
   RTM_SETLINK: 19,
 
+  RTM_NEWADDR: 20,
+  RTM_DELADDR: 21,
+  RTM_GETADDR: 22,
+
+  IFA_ADDRESS: 1,
+  IFA_LOCAL: 2,
+  IFA_LABEL: 3,
+  IFA_BROADCAST: 4,
+  IFA_CACHEINFO: 6,
+  IFA_FLAGS: 8,
+  IFA_RT_PRIORITY: 9,
+  IFA_PROTO: 11,
+
+  IFA_F_SECONDARY: 0x01,
+  IFA_F_NODAD: 0x02,
+  IFA_F_OPTIMISTIC: 0x04,
+  IFA_F_DADFAILED: 0x08,
+  IFA_F_HOMEADDRESS: 0x10,
+  IFA_F_DEPRECATED: 0x20,
+  IFA_F_TENTATIVE: 0x40,
+  IFA_F_PERMANENT: 0x80,
+  IFA_F_MANAGETEMPADDR: 0x100,
+  IFA_F_NOPREFIXROUTE: 0x200,
+  IFA_F_MCAUTOJOIN: 0x400,
+  IFA_F_STABLE_PRIVACY: 0x800,
+
+  RT_SCOPE_UNIVERSE: 0,
+  RT_SCOPE_SITE: 200,
+  RT_SCOPE_LINK: 253,
+  RT_SCOPE_HOST: 254,
+  RT_SCOPE_NOWHERE: 255,
+
   IFLA_ADDRESS: 1,
   IFLA_BROADCAST: 2,
   IFLA_IFNAME: 3,
@@ -109,6 +141,8 @@ export const C = {
 export const NLMSG_HDRLEN = 16;
 /** Size of `struct ifinfomsg`. @internal */
 export const IFINFOMSG_LEN = 16;
+/** Size of `struct ifaddrmsg`. @internal */
+export const IFADDRMSG_LEN = 8;
 /** Size of `struct nlattr`. @internal */
 export const NLA_HDRLEN = 4;
 /** Attribute type bits that are flags (`NLA_F_NESTED`, `NLA_F_NET_BYTEORDER`). @internal */

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { Connection } from './connection.js';
 import { contextError, NetlinkError, type ErrorContext } from './errors.js';
+import * as A from './address.js';
 import * as L from './link.js';
 import { isNativeError, native, type NativeHandle } from './native.js';
 import { checkNetnsName, checkPid, showValue } from './validate.js';
@@ -505,5 +506,37 @@ export class Netns {
   /** One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME` */
   link(ifname: string): Promise<L.Link> {
     return this.#track('link', () => L.link(this, ifname));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Addresses
+
+  /**
+   * Adds an IPv4 or IPv6 address with its prefix length to a link.
+   * `ip addr add CIDR dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [nodad] [noprefixroute]`
+   * (`ip addr replace` with `replace: true`).
+   *
+   * Rejects with `EEXIST` if the link already has it (unless `replace`), `ENODEV` if there is no such link.
+   */
+  addAddress(ifname: string, cidr: string, options?: A.AddAddressOptions): Promise<void> {
+    return this.#track('addAddress', () => A.addAddress(this, ifname, cidr, options));
+  }
+
+  /**
+   * Removes an address from a link; `EADDRNOTAVAIL` if it has none such, unless `missingOk`.
+   * `ip addr del CIDR dev IFNAME`
+   */
+  deleteAddress(ifname: string, cidr: string, options?: A.DeleteAddressOptions): Promise<void> {
+    return this.#track('deleteAddress', () => A.deleteAddress(this, ifname, cidr, options));
+  }
+
+  /** Removes every address (of one family, if given) from a link; resolves with how many. `ip [-4|-6] addr flush dev IFNAME` */
+  flushAddresses(ifname: string, options?: Pick<A.AddressFilter, 'family'>): Promise<number> {
+    return this.#track('flushAddresses', () => A.flushAddresses(this, ifname, options));
+  }
+
+  /** The addresses in this namespace, of one link or family if asked. `ip [-4|-6] addr show [dev IFNAME]` */
+  addresses(filter?: A.AddressFilter): Promise<A.Address[]> {
+    return this.#track('addresses', () => A.addresses(this, filter));
   }
 }

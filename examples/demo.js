@@ -1,0 +1,76 @@
+// The first tutorial's network, built by netns-link: two stations on a virtual cable.
+//
+//   stationA (a named namespace)  veth0 192.0.2.78/24 ──── veth1 192.0.2.48/24  container (by pid)
+//
+// The "container" is a process started with `unshare -n sleep`, standing in for what
+// `docker inspect -f '{{.State.Pid}}'` would name. Pings run with nsenter: they are the demo's
+// proof, not part of the library, which spawns nothing.
+//
+// Usage: npm run demo [-- NAME]   (NAME defaults to stationA; it must not exist yet)
+'use strict';
+const { spawn, execFile } = require('node:child_process');
+const { readlinkSync } = require('node:fs');
+const { promisify } = require('node:util');
+const { Netns } = require('..');
+
+const run = promisify(execFile);
+const name = process.argv[2] || 'stationA';
+const t0 = process.hrtime.bigint();
+const ms = () => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1).padStart(7);
+const say = (text) => console.log(`${ms()} ms  ${text}`);
+
+async function startContainer() {
+  const child = spawn('unshare', ['-n', 'sleep', '1000'], { stdio: 'ignore' });
+  const host = readlinkSync('/proc/self/ns/net');
+  // Until unshare has run, /proc/PID/ns/net is still ours: wait for it to differ.
+  for (let i = 0; i < 400; i++) {
+    try {
+      if (readlinkSync(`/proc/${child.pid}/ns/net`) !== host) return child;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the stand-in container never entered its own namespace');
+}
+
+async function ping(nsPath, address) {
+  const { stdout } = await run('nsenter', [`--net=${nsPath}`, 'ping', '-c', '1', '-W', '2', address]);
+  return stdout.split('\n').find((l) => l.includes('bytes from')) || stdout.trim();
+}
+
+async function main() {
+  const made = [];
+  let container;
+  try {
+    const a = await Netns.create(name);
+    made.push(a);
+    say(`${'Netns.create'.padEnd(16)} ${a.name} (inode ${a.inode})   # ip netns add ${name}`);
+    container = await startContainer();
+    const b = await Netns.fromPid(container.pid);
+    made.push(b);
+    say(`${'Netns.fromPid'.padEnd(16)} ${container.pid} (inode ${b.inode})   # /proc/${container.pid}/ns/net`);
+
+    await a.createVeth('veth0', { peer: 'veth1', peerNetns: b, up: true });
+    say(`${'createVeth'.padEnd(16)} veth0 in ${name}, veth1 in pid ${container.pid}   # ip link add veth0 up type veth peer name veth1 netns ...`);
+    await Promise.all([a.addAddress('veth0', '192.0.2.78/24'), b.addAddress('veth1', '192.0.2.48/24'), b.setUp('veth1'), a.setUp('lo'), b.setUp('lo')]);
+    say(`${'addAddress/setUp'.padEnd(16)} 192.0.2.78/24 on veth0, 192.0.2.48/24 on veth1, all up`);
+
+    for (const [ns, ifname] of [[a, 'veth0'], [b, 'veth1']]) {
+      const [link, [addr]] = await Promise.all([ns.link(ifname), ns.addresses({ ifname, family: 4 })]);
+      say(`${'link'.padEnd(16)} ${ns.label}: ${ifname} ${link.address} ${addr.cidr} state ${link.operstate}`);
+    }
+    say(`ping A -> B      ${await ping(`/run/netns/${name}`, '192.0.2.48')}`);
+    say(`ping B -> A      ${await ping(`/proc/${container.pid}/ns/net`, '192.0.2.78')}`);
+  } finally {
+    for (const ns of made.reverse()) await ns.delete();
+    if (container) container.kill('SIGKILL');
+    say(`removed          netns ${name} (with veth0; veth1 went with it), the stand-in container`);
+  }
+}
+
+main().catch((e) => {
+  console.error(`demo failed: ${e.message}`);
+  process.exitCode = 1;
+});
