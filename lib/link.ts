@@ -3,6 +3,7 @@
  * change, move and delete them.
  * @packageDocumentation
  */
+import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readString, readU16, readU32, readU64, type RawMessage } from './attr.js';
 import { C, IFINFOMSG_LEN } from './constants.js';
@@ -22,6 +23,8 @@ import {
 
 /** A link's operational state (RFC 2863), as `ip link` prints it after `state`. */
 export type OperState = 'UNKNOWN' | 'NOTPRESENT' | 'DOWN' | 'LOWERLAYERDOWN' | 'TESTING' | 'DORMANT' | 'UP';
+
+const { EEXIST, EINVAL, ELOOP, ENODEV } = constants.errno;
 
 const OPERSTATES: readonly OperState[] = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
@@ -316,8 +319,8 @@ function ctxFor(host: LinkHost, op: string, ifname: string, extra: Record<string
     object: { ifname, netns: host.label, ...extra },
     subject: `${ifname} in netns ${host.label}${more}`,
     hints: {
-      [19 /* ENODEV */]: `no interface named ${ifname} in netns ${host.label}`,
-      [17 /* EEXIST */]: `an interface with that name already exists`,
+      [ENODEV]: `no interface named ${ifname} in netns ${host.label}`,
+      [EEXIST]: `an interface with that name already exists`,
     },
   };
 }
@@ -333,7 +336,7 @@ export async function resolveIndex(host: LinkHost, ifname: string, ctx: ErrorCon
   const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   ifinfomsg(w);
   w.putStrz(C.IFLA_IFNAME, ifname);
-  const hints = { ...ctx.hints, [19]: `no interface named ${ifname} in netns ${host.label}` };
+  const hints = { ...ctx.hints, [ENODEV]: `no interface named ${ifname} in netns ${host.label}` };
   const [index] = await conn.request(w.finish(), { ...ctx, hints }, (m) =>
     m.type === C.RTM_NEWLINK && m.end - m.start >= IFINFOMSG_LEN ? readI32(m.buf, m.start + 4) : undefined,
   );
@@ -365,7 +368,11 @@ export async function createVeth(host: LinkHost, name: string, options: VethOpti
   const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
   const peerWhere = peerNs ? ` in netns ${peerNs.label}` : '';
   const ctx = ctxFor(host, 'createVeth', name, { peer, ...(peerNs ? { peerNetns: peerNs.label } : {}) }, ` (peer ${peer}${peerWhere})`);
-  ctx.hints = { ...ctx.hints, [17]: `an interface named ${name} exists in netns ${host.label}, or one named ${peer}${peerWhere || ` in netns ${host.label}`}` };
+  ctx.hints = {
+    ...ctx.hints,
+    [EEXIST]: `an interface named ${name} exists in netns ${host.label}, or one named ${peer}${peerWhere || ` in netns ${host.label}`}`,
+    ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a veth takes (68..65535)?` }),
+  };
 
   const conn = await host.connection();
   const masterIdx = master === undefined ? undefined : await masterIndex(host, master, ctx);
@@ -402,7 +409,11 @@ export async function createBridge(host: LinkHost, name: string, options: Bridge
   const address = o.address === undefined ? undefined : checkMac(o.address, 'address');
   const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
   const ctx = ctxFor(host, 'createBridge', name);
-  ctx.hints = { ...ctx.hints, [17]: `an interface named ${name} already exists in netns ${host.label}` };
+  ctx.hints = {
+    ...ctx.hints,
+    [EEXIST]: `an interface named ${name} already exists in netns ${host.label}`,
+    ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a bridge takes (68..65535)?` }),
+  };
   const conn = await host.connection();
   const [flags, change] = upFlags(up);
   const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL);
@@ -425,22 +436,33 @@ export async function moveToNetns(host: LinkHost, ifname: string, target: FdLend
   const ctx = ctxFor(host, 'moveToNetns', ifname, { target: target.label, ...(rename ? { name: rename } : {}) }, ` to netns ${target.label}${as}`);
   ctx.hints = {
     ...ctx.hints,
-    [17]: `netns ${target.label} already has an interface named ${rename ?? ifname}`,
-    [22 /* EINVAL */]: `${ifname} cannot change namespace (bridges and loopback are local to theirs)`,
+    [EEXIST]: `netns ${target.label} already has an interface named ${rename ?? ifname}`,
+    [EINVAL]: `${ifname} cannot change namespace (bridges and loopback are local to theirs)`,
   };
   const conn = await host.connection();
-  // Renaming needs the link by index: the name attribute then carries the new name.
-  const index = rename === undefined ? 0 : await resolveIndex(host, ifname, ctx);
+  if (rename === undefined || rename === ifname) {
+    await conn.request(setlinkMessage(0, ifname, (w) => w.putU32(C.IFLA_NET_NS_FD, target.borrowFd())), ctx).finally(() => target.returnFd());
+    return;
+  }
+  // The kernel moves first and renames second, so a name taken in the target would leave the
+  // link moved but not renamed. Rename here first (refused here, unchanged, if taken), then
+  // move keeping the name (refused, unmoved, if taken there), and on refusal rename back.
+  const index = await resolveIndex(host, ifname, ctx);
+  await conn.request(setlinkMessage(index, rename), ctx);
+  try {
+    await conn.request(setlinkMessage(index, rename, (w) => w.putU32(C.IFLA_NET_NS_FD, target.borrowFd())), ctx).finally(() => target.returnFd());
+  } catch (e) {
+    await conn.request(setlinkMessage(index, ifname), ctx).catch(() => undefined);
+    throw e;
+  }
+}
+
+function setlinkMessage(index: number, ifname: string, more?: (w: MessageWriter) => void): Buffer {
   const w = new MessageWriter(C.RTM_SETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   ifinfomsg(w, index);
-  w.putStrz(C.IFLA_IFNAME, rename ?? ifname);
-  const fd = target.borrowFd();
-  try {
-    w.putU32(C.IFLA_NET_NS_FD, fd);
-    await conn.request(w.finish(), ctx);
-  } finally {
-    target.returnFd();
-  }
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  more?.(w);
+  return w.finish();
 }
 
 /** `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`. @internal */
@@ -459,9 +481,9 @@ export async function setLink(host: LinkHost, ifname: string, changes: LinkChang
   if (master !== undefined) extra.master = master;
   const ctx = ctxFor(host, op, ifname, extra);
   if (master !== undefined && master !== null) {
-    ctx.hints = { ...ctx.hints, [40 /* ELOOP */]: `${ifname} cannot be a port of ${master}: a bridge cannot join itself or another bridge` };
+    ctx.hints = { ...ctx.hints, [ELOOP]: `${ifname} cannot be a port of ${master}: a bridge cannot join itself or another bridge` };
   }
-  if (rename !== undefined) ctx.hints = { ...ctx.hints, [17]: `an interface named ${rename} already exists in netns ${host.label}` };
+  if (rename !== undefined) ctx.hints = { ...ctx.hints, [EEXIST]: `an interface named ${rename} already exists in netns ${host.label}` };
   const conn = await host.connection();
   const [index, masterIdx] = await Promise.all([
     rename === undefined ? 0 : resolveIndex(host, ifname, ctx),

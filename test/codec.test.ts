@@ -78,9 +78,15 @@ t.test('createBridge and moveToNetns', async (t) => {
     0800 1c00 07000000                    # IFLA_NET_NS_FD 7
   `));
   await moveToNetns(host, 'eth0', peerNs, { name: 'eth1' });
-  t.same(sent[3]!.subarray(16, 44), hex(`
+  t.equal(sent.length, 5, 'look up, rename here, then move');
+  t.same(sent[3]!.subarray(16), hex(`
     00 00 0000 05000000 00000000 00000000 # by index 5 (looked up), so that
     0900 0300 65746831 00 000000          # IFLA_IFNAME carries the new name
+  `));
+  t.same(sent[4]!.subarray(16), hex(`
+    00 00 0000 05000000 00000000 00000000
+    0900 0300 65746831 00 000000          # the new name kept
+    0800 1c00 07000000                    # IFLA_NET_NS_FD 7
   `));
 });
 
