@@ -14,4 +14,5 @@
 export { Netns, NETNS_RUN_DIR } from './netns.js';
 export { Link, type LinkStats, type OperState, type VethOptions, type BridgeOptions, type MoveOptions, type LinkChanges } from './link.js';
 export { Address, type Scope, type AddAddressOptions, type DeleteAddressOptions, type AddressFilter } from './address.js';
+export type { Family } from './ip.js';
 export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';

@@ -8,7 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { C } from './constants.js';
 import { showValue } from './validate.js';
 
-/** @internal */
+/** An IP version: 4 or 6. */
 export type Family = 4 | 6;
 
 /** An address with its family and bytes. @internal */

@@ -1,0 +1,38 @@
+// `npm pack` ships a linux-x64 prebuild, and installing the tarball into an empty project with
+// npm's defaults (dependency install scripts blocked) gives a working require and import.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..');
+
+t.test('the packed tarball installs and loads with no script run', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-link-pack-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
+  const files = packed.files.map((f) => f.path);
+  t.ok(files.some((f) => /^prebuilds\/linux-x64\/.+\.node$/u.test(f)), 'a linux-x64 prebuild inside');
+  for (const f of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.gyp', 'README.md']) t.ok(files.includes(f), f);
+  t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('build/')), 'no tests, no local build');
+
+  const app = join(dir, 'app');
+  await run('mkdir', [app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  await run('npm', ['install', '--no-audit', '--no-fund', join(dir, packed.filename)], { cwd: app, maxBuffer: 16 << 20 });
+  const installed = join(app, 'node_modules', 'netns-link');
+  t.notOk(existsSync(join(installed, 'build')), 'nothing was compiled: the prebuild is what loads');
+
+  const inode = statSync('/proc/self/ns/net').ino;
+  const cjs = await run('node', ['-e', "const { Netns } = require('netns-link'); const h = Netns.current(); console.log(h.inode); h.close()"], { cwd: app });
+  t.equal(Number(cjs.stdout.trim()), inode, 'require works and the addon answers');
+  const esm = await run('node', ['--input-type=module', '-e', "import { Netns, NetlinkError } from 'netns-link'; const h = Netns.current(); console.log(h.inode, typeof NetlinkError); h.close()"], { cwd: app });
+  t.equal(esm.stdout.trim(), `${inode} function`, 'import works');
+  const both = await run('node', ['--input-type=module', '-e', "import { createRequire } from 'node:module'; import * as m from 'netns-link'; const r = createRequire(import.meta.url)('netns-link'); console.log(m.Netns === r.Netns)"], { cwd: app });
+  t.equal(both.stdout.trim(), 'true', 'one module instance for both');
+  t.ok(readdirSync(join(installed, 'dist')).includes('index.d.ts'), 'types shipped');
+});
