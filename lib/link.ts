@@ -218,10 +218,9 @@ export function parseLink(m: RawMessage): Link | undefined {
         if (len >= 4) link.master = readU32(buf, s);
         break;
       case C.IFLA_LINK:
-        if (len >= 4) {
-          const peer = readU32(buf, s);
-          if (peer !== link.index) link.linkIndex = peer;
-        }
+        // The kernel sends it only when it names another link (a veth peer in another
+        // namespace may have this link's own index number).
+        if (len >= 4) link.linkIndex = readU32(buf, s);
         break;
       case C.IFLA_LINK_NETNSID:
         if (len >= 4) link.linkNetnsId = readI32(buf, s);

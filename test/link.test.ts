@@ -47,6 +47,16 @@ t.test('createVeth: one request makes the peer inside its namespace, on a bridge
   t.match(inspect(l), new RegExp(`^Link <${l.index}: veth0@if${there.ifindex} veth <.*UP.*> mtu 1400 state UP master ${l.master} 02:00:5e:00:53:01 link-netnsid \\d+>$`));
 });
 
+t.test('a veth whose peer in another namespace has the same index still names it', async (t) => {
+  const [a, b] = await namedNetns(t, 'sameidx', 2);
+  await a!.createVeth('v0', { peer: 'v1', peerNetns: b! });
+  const [here, there] = [await a!.link('v0'), await b!.link('v1')];
+  t.equal(here.index, there.index, 'both are index 2 in their own namespace');
+  t.equal(here.linkIndex, there.index);
+  t.equal(here.linkIndex, ipLink(a!.name!, 'v0')[0].link_index);
+  t.match(inspect(here), /^Link <2: v0@if2 veth/);
+});
+
 t.test('links() and link() agree with ip -j -d -s link, field by field', async (t) => {
   const [a, b] = await namedNetns(t, 'dump', 2);
   await a!.createBridge('br0');
