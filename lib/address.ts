@@ -166,7 +166,7 @@ export function parseAddress(m: RawMessage): Address | undefined {
   return a;
 }
 
-/** Options of {@link Netns.addAddress}. */
+/** Options of {@link Netns.addAddress}: `ip addr add|replace CIDR dev IFNAME [brd +|B] [label L] [valid_lft V] [preferred_lft P] [metric M] [scope S] [nodad] [noprefixroute]`. */
 export interface AddAddressOptions {
   /** IPv6: skip duplicate address detection, so the address is usable at once. */
   noDad?: boolean;
@@ -191,13 +191,13 @@ export interface AddAddressOptions {
   replace?: boolean;
 }
 
-/** Options of {@link Netns.deleteAddress}. */
+/** Options of {@link Netns.deleteAddress}: `ip addr del CIDR dev IFNAME`. */
 export interface DeleteAddressOptions {
   /** Succeed if the address is not there (instead of `EADDRNOTAVAIL`). */
   missingOk?: boolean;
 }
 
-/** A filter for {@link Netns.addresses} and {@link Netns.flushAddresses}. */
+/** A filter for {@link Netns.addresses} and {@link Netns.flushAddresses}: `ip [-4|-6] addr show [dev IFNAME]`. */
 export interface AddressFilter {
   /** Only this interface's addresses. */
   ifname?: string;
@@ -241,7 +241,7 @@ function ifaddrmsg(w: MessageWriter, family: number, prefixLength: number, flags
 
 /** `ip addr add CIDR dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [nodad]`. @internal */
 export async function addAddress(host: LinkHost, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'addAddress options');
+  const o = checkOptions(options, 'addAddress options', ['noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
   checkIfname(ifname);
   const p = parsePrefix(cidr);
   const noDad = o.noDad === undefined ? false : checkBoolean(o.noDad, 'noDad');
@@ -306,7 +306,7 @@ function deleteMessage(index: number, family: Family, prefixLength: number, byte
 
 /** `ip addr del CIDR dev IFNAME`. @internal */
 export async function deleteAddress(host: LinkHost, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'deleteAddress options');
+  const o = checkOptions(options, 'deleteAddress options', ['missingOk']);
   checkIfname(ifname);
   const p = parsePrefix(cidr);
   const missingOk = o.missingOk === undefined ? false : checkBoolean(o.missingOk, 'missingOk');
@@ -323,7 +323,7 @@ export async function deleteAddress(host: LinkHost, ifname: string, cidr: string
 
 /** `ip addr show [dev IFNAME]`, `ip -4` / `ip -6`. @internal */
 export async function addresses(host: LinkHost, filter: AddressFilter | undefined): Promise<Address[]> {
-  const f = checkOptions(filter, 'addresses filter');
+  const f = checkOptions(filter, 'addresses filter', ['ifname', 'family']);
   const ifname = f.ifname === undefined ? undefined : checkIfname(f.ifname);
   const family = f.family === undefined ? undefined : checkFamily(f.family);
   const ctx: ErrorContext = {
@@ -355,7 +355,7 @@ export async function addresses(host: LinkHost, filter: AddressFilter | undefine
 /** `ip addr flush dev IFNAME [-4|-6]`; resolves with how many were removed. @internal */
 export async function flushAddresses(host: LinkHost, ifname: string, filter: Pick<AddressFilter, 'family'> | undefined): Promise<number> {
   checkIfname(ifname);
-  const f = checkOptions(filter, 'flushAddresses options');
+  const f = checkOptions(filter, 'flushAddresses options', ['family']);
   const found = await addresses(host, { ifname, ...(f.family === undefined ? {} : { family: f.family }) });
   const conn = await host.connection();
   // Secondaries go with their primary (unless promote_secondaries): a miss is no failure.

@@ -98,7 +98,8 @@ export class Connection {
     const batch = this.queue;
     this.queue = [];
     for (const p of batch) {
-      this.seq = (this.seq + 1) >>> 0 || 1;
+      // Consecutive modulo 2^32 within a batch: replies are found by (seq - first seq).
+      this.seq = (this.seq + 1) >>> 0;
       p.seq = this.seq;
       writeU32(p.msg, p.seq, 8);
     }

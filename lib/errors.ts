@@ -9,7 +9,7 @@ names.set(constants.errno.EAGAIN, 'EAGAIN');
 
 const texts = new Map<number, string>();
 
-/** The symbolic name of an errno, e.g. `EEXIST` for 17. */
+/** The symbolic name of an errno, e.g. `EEXIST` for 17 (what `ip` shows as `File exists`). */
 export function errnoName(errno: number): string {
   return names.get(errno) ?? `E${errno}`;
 }
@@ -42,7 +42,8 @@ export interface NetlinkErrorInit {
 }
 
 /**
- * A refusal by the kernel, or a failed system call, with everything needed to act on it.
+ * A refusal by the kernel, or a failed system call, with everything needed to act on it:
+ * where `ip` prints `RTNETLINK answers: File exists`, this says what, where and why.
  *
  * The message reads like `createVeth veth0 in netns stationA: File exists (EEXIST)`, followed
  * by the kernel's own reason when it gave one and a sentence saying what it means.

@@ -8,7 +8,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { C } from './constants.js';
 import { showValue } from './validate.js';
 
-/** An IP version: 4 or 6. */
+/** An IP version: 4 or 6, as `ip -4` / `ip -6` select. */
 export type Family = 4 | 6;
 
 /** An address with its family and bytes. @internal */

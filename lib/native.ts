@@ -48,7 +48,6 @@ export interface Binding {
 }
 
 // node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
 /** @internal */

@@ -12,7 +12,7 @@ import * as L from './link.js';
 import { isNativeError, native, type NativeHandle } from './native.js';
 import { checkNetnsName, checkPid, showValue } from './validate.js';
 
-/** Where named namespaces live, as iproute2 keeps them. */
+/** Where named namespaces live, as iproute2 keeps them: `ip netns add NAME` makes `/run/netns/NAME`. */
 export const NETNS_RUN_DIR = '/run/netns';
 
 const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR } = constants.errno;

@@ -81,11 +81,19 @@ export function checkBoolean(v: unknown, what: string): boolean {
   return v;
 }
 
-/** Rejects anything but a plain object (or undefined, read as `{}`). @internal */
-export function checkOptions<T extends object>(v: T | undefined, what: string): Partial<T> {
+/**
+ * Rejects anything but a plain object (undefined reads as `{}`), and any key not in `known`:
+ * a misspelt option is an error, not silently ignored.
+ * @internal
+ */
+export function checkOptions<T extends object>(v: T | undefined, what: string, known: readonly (keyof T & string)[]): Partial<T> {
   if (v === undefined) return {};
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     throw new TypeError(`${what} must be an object, got ${show(v)}`);
+  for (const key of Object.keys(v)) {
+    if (!(known as readonly string[]).includes(key))
+      throw new TypeError(`${what}: unknown option ${show(key)} (known: ${known.join(', ')})`);
+  }
   return v;
 }
 

@@ -47,6 +47,7 @@ const cases: Case[] = [
   { name: 'an unknown namespace', run: () => Netns.open(uniqueName('nosuch')), expect: 'ENOENT', op: 'open', message: /no namespace named/ },
   { name: 'a peer namespace that is not a Netns', run: (a) => a.createVeth('fresh', { peer: 'p', peerNetns: 'b' as never }), expect: TypeError, message: /peerNetns must be a Netns/ },
   { name: 'options of the wrong shape', run: (a) => a.createVeth('fresh', 'p' as never), expect: TypeError, message: /must be an object/ },
+  { name: 'a misspelt option', run: (a) => a.createVeth('fresh', { peer: 'p', peerUp: true } as never), expect: TypeError, message: /unknown option "peerUp"/ },
   { name: 'an address with /33', run: (a) => a.addAddress('taken', '10.0.0.1/33'), expect: RangeError, message: /10\.0\.0\.1\/33/ },
   { name: 'an address twice', run: (a) => a.addAddress('taken', '192.0.2.1/24'), expect: 'EEXIST', message: /Address already assigned/ },
   { name: 'deleting an absent address', run: (a) => a.deleteAddress('taken', '192.0.2.9/24'), expect: 'EADDRNOTAVAIL' },

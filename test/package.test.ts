@@ -1,7 +1,7 @@
 // `npm pack` ships a linux-x64 prebuild, and installing the tarball into an empty project with
 // npm's defaults (dependency install scripts blocked) gives a working require and import.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,11 @@ const root = join(__dirname, '..');
 t.test('the packed tarball installs and loads with no script run', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'netns-link-pack-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
+  // Packed from a copy: `npm pack` rebuilds build/ and dist/, which other test files are using.
+  const src = join(dir, 'src');
+  for (const f of ['package.json', 'binding.gyp', 'tsconfig.json', 'README.md', 'LICENSE', 'lib', 'native', 'scripts']) cpSync(join(root, f), join(src, f), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: src, maxBuffer: 16 << 20 });
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   const files = packed.files.map((f) => f.path);
   t.ok(files.some((f) => /^prebuilds\/linux-x64\/.+\.node$/u.test(f)), 'a linux-x64 prebuild inside');
