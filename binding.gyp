@@ -7,6 +7,7 @@
         "native/constants.cc",
         "native/netns.cc",
         "native/socket.cc",
+        "native/sysctl.cc",
         "native/thread.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -9,8 +9,8 @@ import { eachAttr, MessageWriter, readString, readU32, type RawMessage } from '.
 import { C, IFADDRMSG_LEN } from './constants.js';
 import type { ErrorContext } from './errors.js';
 import { afOf, broadcastOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
-import { links, resolveIndex, type LinkHost } from './link.js';
-import { checkBoolean, checkIfname, checkInt, checkOptions, showValue } from './validate.js';
+import { linkNames, resolveIndex, type LinkHost } from './link.js';
+import { checkBoolean, checkIfname, checkInt, checkOptions, IFNAME_MAX, showValue } from './validate.js';
 
 const { EADDRNOTAVAIL, EEXIST, ENODEV } = constants.errno;
 
@@ -263,8 +263,13 @@ export async function addAddress(host: LinkHost, ifname: string, cidr: string, o
   let label: string | undefined;
   if (o.label !== undefined) {
     if (p.family !== 4) throw new TypeError(`label is for IPv4 addresses, not ${p.text}`);
-    label = checkIfname(o.label, 'label');
-    if (!label.startsWith(ifname)) throw new TypeError(`label ${showValue(label)} must start with the interface name ${showValue(ifname)}`);
+    // An alias label: the interface's name, then usually `:something` (IFNAMSIZ bound).
+    if (typeof o.label !== 'string') throw new TypeError(`label must be a string, got ${showValue(o.label)}`);
+    label = o.label;
+    if (Buffer.byteLength(label) > IFNAME_MAX) throw new RangeError(`label ${showValue(label)} must be at most ${IFNAME_MAX} bytes`);
+    if (!label.startsWith(ifname) || /[/\s\0]/u.test(label)) {
+      throw new TypeError(`label ${showValue(label)} must start with the interface name ${showValue(ifname)}, without '/', white space or NUL`);
+    }
   }
   let lifetimes: [number, number] | undefined;
   if (o.validLifetime !== undefined || o.preferredLifetime !== undefined) {
@@ -337,7 +342,7 @@ export async function addresses(host: LinkHost, filter: AddressFilter | undefine
   // come from a link dump sent in the same batch.
   const [index, names] = await Promise.all([
     ifname === undefined ? 0 : resolveIndex(host, ifname, ctx),
-    ifname === undefined ? links(host).then((ls) => new Map(ls.map((l) => [l.index, l.name]))) : null,
+    ifname === undefined ? linkNames(host) : null,
   ]);
   const w = new MessageWriter(C.RTM_GETADDR, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
   ifaddrmsg(w, family === undefined ? C.AF_UNSPEC : afOf(family), 0, 0, 0, index);

@@ -68,6 +68,101 @@ export const C = {
   RT_SCOPE_HOST: 254,
   RT_SCOPE_NOWHERE: 255,
 
+  RTM_NEWROUTE: 24,
+  RTM_DELROUTE: 25,
+  RTM_GETROUTE: 26,
+  RTM_NEWNEIGH: 28,
+  RTM_DELNEIGH: 29,
+  RTM_GETNEIGH: 30,
+  RTM_NEWRULE: 32,
+  RTM_DELRULE: 33,
+  RTM_GETRULE: 34,
+
+  RTA_DST: 1,
+  RTA_SRC: 2,
+  RTA_IIF: 3,
+  RTA_OIF: 4,
+  RTA_GATEWAY: 5,
+  RTA_PRIORITY: 6,
+  RTA_PREFSRC: 7,
+  RTA_METRICS: 8,
+  RTA_MULTIPATH: 9,
+  RTA_TABLE: 15,
+  RTA_MARK: 16,
+  RTA_VIA: 18,
+  RTA_PREF: 20,
+  RTA_EXPIRES: 23,
+
+  RTAX_MTU: 2,
+
+  RTN_UNSPEC: 0,
+  RTN_UNICAST: 1,
+  RTN_LOCAL: 2,
+  RTN_BROADCAST: 3,
+  RTN_ANYCAST: 4,
+  RTN_MULTICAST: 5,
+  RTN_BLACKHOLE: 6,
+  RTN_UNREACHABLE: 7,
+  RTN_PROHIBIT: 8,
+  RTN_THROW: 9,
+  RTN_NAT: 10,
+
+  RTPROT_UNSPEC: 0,
+  RTPROT_REDIRECT: 1,
+  RTPROT_KERNEL: 2,
+  RTPROT_BOOT: 3,
+  RTPROT_STATIC: 4,
+  RTPROT_RA: 9,
+  RTPROT_DHCP: 16,
+
+  RT_TABLE_UNSPEC: 0,
+  RT_TABLE_DEFAULT: 253,
+  RT_TABLE_MAIN: 254,
+  RT_TABLE_LOCAL: 255,
+
+  RTNH_F_DEAD: 1,
+  RTNH_F_PERVASIVE: 2,
+  RTNH_F_ONLINK: 4,
+  RTNH_F_LINKDOWN: 16,
+
+  RTM_F_CLONED: 0x200,
+  RTM_F_LOOKUP_TABLE: 0x1000,
+
+  NDA_DST: 1,
+  NDA_LLADDR: 2,
+  NDA_CACHEINFO: 3,
+  NDA_PROBES: 4,
+
+  NUD_INCOMPLETE: 0x01,
+  NUD_REACHABLE: 0x02,
+  NUD_STALE: 0x04,
+  NUD_DELAY: 0x08,
+  NUD_PROBE: 0x10,
+  NUD_FAILED: 0x20,
+  NUD_NOARP: 0x40,
+  NUD_PERMANENT: 0x80,
+
+  NTF_PROXY: 0x08,
+  NTF_ROUTER: 0x80,
+
+  FRA_DST: 1,
+  FRA_SRC: 2,
+  FRA_IIFNAME: 3,
+  FRA_GOTO: 4,
+  FRA_PRIORITY: 6,
+  FRA_FWMARK: 10,
+  FRA_TABLE: 15,
+  FRA_FWMASK: 16,
+  FRA_OIFNAME: 17,
+  FRA_PROTOCOL: 21,
+
+  FR_ACT_TO_TBL: 1,
+  FR_ACT_GOTO: 2,
+  FR_ACT_NOP: 3,
+  FR_ACT_BLACKHOLE: 6,
+  FR_ACT_UNREACHABLE: 7,
+  FR_ACT_PROHIBIT: 8,
+
   IFLA_ADDRESS: 1,
   IFLA_BROADCAST: 2,
   IFLA_IFNAME: 3,
@@ -143,6 +238,14 @@ export const NLMSG_HDRLEN = 16;
 export const IFINFOMSG_LEN = 16;
 /** Size of `struct ifaddrmsg`. @internal */
 export const IFADDRMSG_LEN = 8;
+/** Size of `struct rtmsg`. @internal */
+export const RTMSG_LEN = 12;
+/** Size of `struct rtnexthop`. @internal */
+export const RTNEXTHOP_LEN = 8;
+/** Size of `struct ndmsg`. @internal */
+export const NDMSG_LEN = 12;
+/** Size of `struct fib_rule_hdr`. @internal */
+export const FIB_RULE_HDR_LEN = 12;
 /** Size of `struct nlattr`. @internal */
 export const NLA_HDRLEN = 4;
 /** Attribute type bits that are flags (`NLA_F_NESTED`, `NLA_F_NET_BYTEORDER`). @internal */

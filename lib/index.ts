@@ -15,4 +15,7 @@ export { Netns, NETNS_RUN_DIR } from './netns.js';
 export { Link, type LinkStats, type OperState, type VethOptions, type BridgeOptions, type MoveOptions, type LinkChanges } from './link.js';
 export { Address, type Scope, type AddAddressOptions, type DeleteAddressOptions, type AddressFilter } from './address.js';
 export type { Family } from './ip.js';
+export { Route, type RouteSpec, type NextHop, type NextHopSpec, type RouteFilter, type RouteType, type RouteProtocol, type RouteTable, type DeleteRouteOptions, type GetRouteOptions } from './route.js';
+export { Neighbor, type NeighborState, type NeighborSpec, type NeighborKey, type NeighborFilter, type DeleteNeighborOptions } from './neighbor.js';
+export { Rule, type RuleAction, type RuleSpec, type DeleteRuleOptions } from './rule.js';
 export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';

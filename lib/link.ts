@@ -513,6 +513,24 @@ export async function links(host: LinkHost): Promise<Link[]> {
   return conn.dump(w.finish(), { op: 'links', object: { netns: host.label }, subject: `in netns ${host.label}` }, parseLink);
 }
 
+/** Names of every link by index, for results that carry only an index. @internal */
+export async function linkNames(host: LinkHost): Promise<Map<number, string>> {
+  return new Map((await links(host)).map((l) => [l.index, l.name]));
+}
+
+/** The name of the link with this index, or null if it went meanwhile. @internal */
+export async function linkName(host: LinkHost, index: number): Promise<string | null> {
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
+  ifinfomsg(w, index);
+  try {
+    const [l] = await conn.request(w.finish(), { op: 'linkName', object: { index }, subject: `index ${index}` }, parseLink);
+    return l?.name ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** `ip link show dev IFNAME`. @internal */
 export async function link(host: LinkHost, ifname: string): Promise<Link> {
   checkIfname(ifname);

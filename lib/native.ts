@@ -45,6 +45,7 @@ export interface Binding {
   nsDelete(path: string): Promise<void>;
   socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
 }
 
 // node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.

@@ -9,6 +9,9 @@ import { Connection } from './connection.js';
 import { contextError, NetlinkError, type ErrorContext } from './errors.js';
 import * as A from './address.js';
 import * as L from './link.js';
+import * as N from './neighbor.js';
+import * as R from './route.js';
+import * as U from './rule.js';
 import { isNativeError, native, type NativeHandle } from './native.js';
 import { checkNetnsName, checkPid, showValue } from './validate.js';
 
@@ -539,4 +542,122 @@ export class Netns {
   addresses(filter?: A.AddressFilter): Promise<A.Address[]> {
     return this.#track('addresses', () => A.addresses(this, filter));
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Routes
+
+  /**
+   * Adds a route: `ip route add TO [via GW] [dev IFNAME] [metric M] [table T] [src S] [scope S]
+   * [proto P] [mtu M] [onlink] [nexthop via GW dev IFNAME weight W ...]`.
+   *
+   * A gateway of the other family than the destination is refused before the kernel sees it.
+   * The kernel refuses an unreachable gateway (`ENETUNREACH`) and a duplicate (`EEXIST`).
+   */
+  addRoute(spec: R.RouteSpec): Promise<void> {
+    return this.#track('addRoute', () => R.addRoute(this, spec, false));
+  }
+
+  /**
+   * Adds a route or replaces the one with the same destination, table and metric: `ip route replace ...`.
+   * If the kernel refuses the new route, the old one stays as it was.
+   */
+  replaceRoute(spec: R.RouteSpec): Promise<void> {
+    return this.#track('replaceRoute', () => R.addRoute(this, spec, true));
+  }
+
+  /** Deletes a route; what the spec gives narrows the match. `ESRCH` if none matches, unless `missingOk`. `ip route del ...` */
+  deleteRoute(spec: R.RouteSpec, options?: R.DeleteRouteOptions): Promise<void> {
+    return this.#track('deleteRoute', () => R.deleteRoute(this, spec, options));
+  }
+
+  /** The routes of a table (default `main`, or `'all'`), of one family if asked. `ip [-4|-6] route show [table T]` */
+  routes(filter?: R.RouteFilter): Promise<R.Route[]> {
+    return this.#track('routes', () => R.routes(this, filter));
+  }
+
+  /** The route the kernel would use to reach `destination`. `ip route get ADDRESS [from S] [iif I] [oif O] [mark M]` */
+  getRoute(destination: string, options?: R.GetRouteOptions): Promise<R.Route> {
+    return this.#track('getRoute', () => R.getRoute(this, destination, options));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Neighbours
+
+  /** Adds (or with `replace`, sets) a neighbour entry. `ip neigh add|replace ADDRESS lladdr MAC dev IFNAME [nud STATE] [router]` */
+  addNeighbor(spec: N.NeighborSpec): Promise<void> {
+    return this.#track('addNeighbor', () => N.addNeighbor(this, spec));
+  }
+
+  /** Deletes a neighbour entry; `ENOENT` if absent, unless `missingOk`. `ip neigh del ADDRESS dev IFNAME` */
+  deleteNeighbor(key: N.NeighborKey, options?: N.DeleteNeighborOptions): Promise<void> {
+    return this.#track('deleteNeighbor', () => N.deleteNeighbor(this, key, options));
+  }
+
+  /** The neighbour entries, of one link or family if asked. `ip [-4|-6] neigh show [dev IFNAME]` */
+  neighbors(filter?: N.NeighborFilter): Promise<N.Neighbor[]> {
+    return this.#track('neighbors', () => N.neighbors(this, filter));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rules
+
+  /** Adds a policy routing rule. `ip rule add [from P] [to P] [iif I] [oif O] [fwmark M] [pref N] lookup T` */
+  addRule(spec: U.RuleSpec): Promise<void> {
+    return this.#track('addRule', () => U.addRule(this, spec));
+  }
+
+  /** Deletes the first rule matching the spec; `ENOENT` if none, unless `missingOk`. `ip rule del ...` */
+  deleteRule(spec: U.RuleSpec, options?: U.DeleteRuleOptions): Promise<void> {
+    return this.#track('deleteRule', () => U.deleteRule(this, spec, options));
+  }
+
+  /** The policy routing rules, of one family if asked. `ip [-4|-6] rule show` */
+  rules(filter?: { family?: 4 | 6 }): Promise<U.Rule[]> {
+    return this.#track('rules', () => U.rules(this, filter));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sysctls
+
+  /**
+   * Reads a network sysctl of this namespace, e.g. `net.ipv4.ip_forward`, as
+   * `ip netns exec NS sysctl KEY` would; the calling thread never moves. Only `net.*` keys.
+   */
+  sysctl(key: string): Promise<string>;
+  /** Writes one: `ip netns exec NS sysctl -w KEY=VALUE`. Routers need `net.ipv4.ip_forward` = 1. */
+  sysctl(key: string, value: string | number): Promise<void>;
+  sysctl(key: string, value?: string | number): Promise<string | void> {
+    return this.#track('sysctl', async () => {
+      const path = checkSysctlKey(key);
+      if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
+        throw new TypeError(`sysctl value must be a string or a number, got ${showValue(value)}`);
+      }
+      if (typeof value === 'string' && value.includes('\0')) throw new TypeError(`sysctl value ${showValue(value)} must not contain NUL`);
+      const fd = this.borrowFd();
+      try {
+        const out = await native.sysctl(fd, path, value === undefined ? undefined : String(value));
+        return out === undefined ? undefined : out.trim();
+      } catch (e) {
+        throw nativeError(e, {
+          op: 'sysctl',
+          object: { key, netns: this.#label, ...(value === undefined ? {} : { value }) },
+          subject: `${key} in netns ${this.#label}`,
+          hints: { [ENOENT]: `no sysctl ${key} in this namespace`, [EINVAL]: `the kernel refused ${showValue(value)} for ${key}` },
+        });
+      } finally {
+        this.returnFd();
+      }
+    });
+  }
+}
+
+/** `net.ipv4.ip_forward` → `net/ipv4/ip_forward`; anything that could leave /proc/sys/net is refused. */
+function checkSysctlKey(key: unknown): string {
+  if (typeof key !== 'string') throw new TypeError(`sysctl key must be a string, got ${showValue(key)}`);
+  const parts = key.split('.');
+  if (parts[0] !== 'net' || parts.length < 2) throw new TypeError(`sysctl key ${showValue(key)} must start with "net." (only network sysctls are per namespace)`);
+  if (key.includes('/') || key.includes('\0') || parts.some((p) => p === '' || !/^[\w@+-]+$/u.test(p))) {
+    throw new TypeError(`sysctl key ${showValue(key)} must be dot-separated names, without '/', '..' or white space`);
+  }
+  return parts.join('/');
 }

@@ -8,6 +8,7 @@
 #include "constants.h"
 #include "netns.h"
 #include "socket.h"
+#include "sysctl.h"
 #include "thread.h"
 #include "worker.h"
 
@@ -67,6 +68,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
+  exports.Set("sysctl", Napi::Function::New(env, Sysctl));
   return exports;
 }
 

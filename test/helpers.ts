@@ -17,7 +17,7 @@ export function uniqueName(tag: string): string {
   return `${PREFIX}${process.pid}-${tag}-${++counter}`;
 }
 
-interface Teardown {
+export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
@@ -44,10 +44,13 @@ export function ipLink(netns: string, ifname?: string): any[] {
   return ipJson(netns, '-d', '-s', 'link', 'show', ...(ifname ? ['dev', ifname] : []));
 }
 
-/** ping from inside a named namespace; resolves with whether a reply came. */
-export async function ping(netns: string, address: string, count = 1): Promise<boolean> {
+/**
+ * ping from inside a named namespace; resolves with whether any reply came. A few packets, as
+ * the first one on brand-new links can be lost while neighbour discovery settles.
+ */
+export async function ping(netns: string, address: string, count = 3): Promise<boolean> {
   try {
-    await run('ip', ['netns', 'exec', netns, 'ping', '-c', String(count), '-W', '2', '-i', '0.2', '-q', address]);
+    await run('ip', ['netns', 'exec', netns, 'ping', '-c', String(count), '-W', '1', '-i', '0.2', '-q', address]);
     return true;
   } catch {
     return false;
