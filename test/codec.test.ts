@@ -7,6 +7,8 @@ import type { Connection } from '../dist/connection.js';
 import { C } from '../dist/constants.js';
 import { broadcastOf, formatAddress, parsePrefix } from '../dist/ip.js';
 import { createBridge, createVeth, moveToNetns, parseLink, setLink, type LinkHost } from '../dist/link.js';
+import { addRoute, deleteRoute } from '../dist/route.js';
+import { addRule } from '../dist/rule.js';
 
 /** Hex with whitespace and `# comments` removed. */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#.*$/gmu, '').replace(/\s+/gu, ''), 'hex');
@@ -205,4 +207,45 @@ t.test('MessageWriter: nests, alignment and an oversized nest', async (t) => {
   const at = big.nestStart(1);
   big.putBytes(2, Buffer.alloc(40000)).putBytes(2, Buffer.alloc(40000));
   t.throws(() => big.nestEnd(at), RangeError, 'a nest over 64 KiB');
+});
+
+t.test('addRoute: rtmsg, RTA_TABLE, and RTA_MULTIPATH with struct rtnexthop', async (t) => {
+  const { host, sent } = fakeHost();
+  await addRoute(host, { to: '203.0.113.0/24', nexthops: [{ via: '192.0.2.1', dev: 'eth0', weight: 3 }, { via: '198.51.100.1' }], metric: 7 }, false);
+  t.same(sent[1], hex(`
+    58000000 1800 0506 00000000 00000000  # len 88, RTM_NEWROUTE, REQUEST|ACK|EXCL|CREATE
+    02 18 00 00 fe 03 00 01 00000000      # rtmsg: AF_INET, dst /24, src 0, tos 0, table main, proto boot, scope universe, unicast, flags 0
+    0800 0f00 fe000000                    # RTA_TABLE 254
+    0800 0100 cb007100                    # RTA_DST 203.0.113.0
+    0800 0600 07000000                    # RTA_PRIORITY 7
+    2400 0900                             # RTA_MULTIPATH (36 bytes)
+      1000 00 02 05000000                 #   rtnexthop: len 16, flags 0, hops 2 (weight 3), ifindex 5 (eth0)
+      0800 0500 c0000201                  #     RTA_GATEWAY 192.0.2.1
+      1000 00 00 00000000                 #   rtnexthop: len 16, weight 1, no device
+      0800 0500 c6336401                  #     RTA_GATEWAY 198.51.100.1
+  `));
+  t.equal(sent[0]!.readUInt16LE(4), C.RTM_GETLINK, 'eth0 was looked up first');
+});
+
+t.test('deleteRoute: unspecified type and protocol, scope nowhere, as ip route del', async (t) => {
+  const { host, sent } = fakeHost();
+  await deleteRoute(host, { to: 'default', via: '2001:db8::1' }, undefined);
+  t.same(sent[0], hex(`
+    38000000 1900 0500 00000000 00000000  # len 56, RTM_DELROUTE, REQUEST|ACK
+    0a 00 00 00 fe 00 ff 00 00000000      # AF_INET6, dst /0 (default), table main, proto 0, scope nowhere, type 0
+    0800 0f00 fe000000                    # RTA_TABLE 254
+    1400 0500 20010db8000000000000000000000001 # RTA_GATEWAY 2001:db8::1
+  `));
+});
+
+t.test('addRule: fib_rule_hdr with FRA_TABLE, FRA_PRIORITY and FRA_SRC', async (t) => {
+  const { host, sent } = fakeHost();
+  await addRule(host, { from: '192.0.2.0/24', table: 100, priority: 1000 });
+  t.same(sent[0], hex(`
+    34000000 2000 0506 00000000 00000000  # len 52, RTM_NEWRULE, REQUEST|ACK|EXCL|CREATE
+    02 00 18 00 64 00 00 01 00000000      # AF_INET, dst 0, src /24, tos 0, table 100, res, res, FR_ACT_TO_TBL, flags 0
+    0800 0f00 64000000                    # FRA_TABLE 100
+    0800 0600 e8030000                    # FRA_PRIORITY 1000
+    0800 0200 c0000200                    # FRA_SRC 192.0.2.0
+  `));
 });
