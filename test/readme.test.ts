@@ -1,30 +1,47 @@
-// README's first example runs as written (with unique namespace names), so the README and the
-// library cannot drift apart.
+// README's complete examples run as written (with unique namespace names), so the README and
+// the library cannot drift apart.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { uniqueName } from './helpers';
+import { uniqueName, type Teardown } from './helpers';
 
-t.test('the README example runs and pings', async (t) => {
-  const root = join(__dirname, '..');
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const block = /```js\n([\s\S]*?)```/u.exec(readme)?.[1];
-  if (!block) throw new Error('README has no js example');
-  const a = uniqueName('readmeA');
-  const b = uniqueName('readmeB');
-  const code = block
-    .replaceAll("require('netns-link')", `require(${JSON.stringify(root)})`)
-    .replaceAll('stationA', a)
-    .replaceAll('stationB', b);
+const root = join(__dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+/** The complete examples: js blocks that define and call main(). */
+const examples = [...readme.matchAll(/```js\n([\s\S]*?)```/gu)].map((m) => m[1]!).filter((b) => b.includes('main();'));
+
+async function runExample(t: Teardown, block: string, names: string[]): Promise<{ stdout: string; renamed: string[] }> {
+  let code = block.replaceAll("require('netns-link')", `require(${JSON.stringify(root)})`);
+  const renamed = names.map((n) => uniqueName(n));
+  names.forEach((n, i) => {
+    code = code.replaceAll(`'${n}'`, `'${renamed[i]}'`).replaceAll(`/run/netns/${n}`, `/run/netns/${renamed[i]}`);
+  });
   const dir = mkdtempSync(join(tmpdir(), 'netns-link-readme-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'example.js'), code);
   const { stdout } = await promisify(execFile)('node', [join(dir, 'example.js')]);
+  return { stdout, renamed };
+}
+
+t.test('README has its two complete examples', async (t) => {
+  t.equal(examples.length, 2);
+});
+
+t.test('the veth example runs and pings', async (t) => {
+  const { stdout, renamed } = await runExample(t, examples[0]!, ['stationA', 'stationB']);
   t.match(stdout, /Link <\d+: veth0@if\d+ veth/);
   t.match(stdout, /Address <192\.0\.2\.2\/24 dev veth1 scope global/);
   t.match(stdout, /64 bytes from 192\.0\.2\.2/);
-  t.notOk(existsSync(`/run/netns/${a}`) || existsSync(`/run/netns/${b}`), 'both namespaces removed');
+  t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
+});
+
+t.test('the router example forwards IPv4 and IPv6', async (t) => {
+  const { stdout, renamed } = await runExample(t, examples[1]!, ['node1', 'router1', 'node2']);
+  t.match(stdout, /Route <198\.51\.100\.10\/32 via 192\.0\.2\.1 dev eth0/);
+  t.match(stdout, /64 bytes from 198\.51\.100\.10/);
+  t.match(stdout, /64 bytes from 2001:db8:2::10/);
+  t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
 });

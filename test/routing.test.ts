@@ -259,3 +259,27 @@ t.test('refusals: bad input before any syscall, the kernel\'s reasons, and a fai
   t.same(ipJson(a.name!, 'route', 'show', '203.0.113.0/24').map((r: any) => r.gateway), ['192.0.2.2'], 'a replace that succeeds replaces');
   await t.rejects(a.sysctl('net.ipv4.no_such_knob'), { code: 'ENOENT', op: 'sysctl' });
 });
+
+t.test('route types and options read back as ip -j route shows them', async (t) => {
+  const [a] = (await namedNetns(t, 'ropts')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '192.0.2.10/24');
+  await a.addRoute({ to: '198.51.100.0/24', type: 'blackhole' });
+  await a.addRoute({ to: '198.51.100.128/25', type: 'unreachable', table: 200 });
+  await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1', mtu: 1400, src: '192.0.2.10', protocol: 'static', metric: 5 });
+  await a.addRoute({ to: '198.18.0.0/15', via: '198.18.0.1', dev: 'eth1', onlink: true });
+  const ours = await a.routes({ table: 'all', family: 4 });
+  const find = (to: string): Route => ours.find((r) => r.to === to)!;
+  t.match(find('198.51.100.0/24'), { type: 'blackhole', table: 'main', dev: null });
+  t.match(find('198.51.100.128/25'), { type: 'unreachable', table: 200 });
+  t.match(find('203.0.113.0/24'), { gateway: '192.0.2.1', mtu: 1400, prefsrc: '192.0.2.10', protocol: 'static', metric: 5 });
+  t.ok(find('198.18.0.0/15').onlink, 'onlink');
+  t.ok(ours.some((r) => r.table === 'local' && r.type === 'local'), 'the local table is there with table: all');
+  const [ip] = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
+  t.match(ip, { protocol: 'static', metric: 5, prefsrc: '192.0.2.10', metrics: [{ mtu: 1400 }] });
+  t.same(ipJson(a.name!, 'route', 'show', 'table', '200').map((r: any) => [r.type, r.dst]), [['unreachable', '198.51.100.128/25']]);
+  t.ok(ipJson(a.name!, 'route', 'show', '198.18.0.0/15')[0].flags.includes('onlink'));
+  await a.deleteRoute({ to: '198.51.100.128/25', table: 200 });
+  t.same(await a.routes({ table: 200 }), []);
+});
