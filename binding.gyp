@@ -14,6 +14,12 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"],
       "libraries": ["-lpthread"]
+    },
+    {
+      "target_name": "netns-link-exec",
+      "type": "executable",
+      "sources": ["native/exec.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]
 }

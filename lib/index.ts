@@ -18,4 +18,6 @@ export type { Family } from './ip.js';
 export { Route, type RouteSpec, type NextHop, type NextHopSpec, type RouteFilter, type RouteType, type RouteProtocol, type RouteTable, type DeleteRouteOptions, type GetRouteOptions } from './route.js';
 export { Neighbor, type NeighborState, type NeighborSpec, type NeighborKey, type NeighborFilter, type DeleteNeighborOptions } from './neighbor.js';
 export { Rule, type RuleAction, type RuleSpec, type DeleteRuleOptions } from './rule.js';
+export { ExecError, type ExecResult, type NetnsExecOptions, type NetnsSpawnOptions } from './process.js';
+export { DOCKER_SOCKET, type ContainerOptions } from './container.js';
 export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';

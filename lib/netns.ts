@@ -2,14 +2,19 @@
  * Network namespaces: {@link Netns}, a handle on one, and the operations made inside it.
  * @packageDocumentation
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
+import { findAttr, MessageWriter, readI32 } from './attr.js';
 import { Connection } from './connection.js';
+import { C } from './constants.js';
 import { contextError, NetlinkError, type ErrorContext } from './errors.js';
 import * as A from './address.js';
+import { containerPid, type ContainerOptions } from './container.js';
 import * as L from './link.js';
 import * as N from './neighbor.js';
+import * as P from './process.js';
 import * as R from './route.js';
 import * as U from './rule.js';
 import { isNativeError, native, type NativeHandle } from './native.js';
@@ -18,7 +23,11 @@ import { checkNetnsName, checkPid, showValue } from './validate.js';
 /** Where named namespaces live, as iproute2 keeps them: `ip netns add NAME` makes `/run/netns/NAME`. */
 export const NETNS_RUN_DIR = '/run/netns';
 
-const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR } = constants.errno;
+const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR, EACCES } = constants.errno;
+
+function pidAccessHint(pid: number): string {
+  return `not allowed to open /proc/${pid}/ns/net: the process is more privileged than this one (ptrace access mode)`;
+}
 
 /**
  * A namespace file descriptor lent to requests (IFLA_NET_NS_FD): it is closed only when the
@@ -214,13 +223,27 @@ export class Netns {
       op: 'fromPid',
       object: { pid },
       subject: `netns of pid ${pid}`,
-      hints: { [ENOENT]: `no process with pid ${pid}`, [ESRCH]: `no process with pid ${pid}` },
+      hints: { [ENOENT]: `no process with pid ${pid}`, [ESRCH]: `no process with pid ${pid}`, [EACCES]: pidAccessHint(pid) },
     };
     try {
       return new Netns(await native.nsOpen(path), { pid, path, label: `pid ${pid}` });
     } catch (e) {
       throw nativeError(e, ctx);
     }
+  }
+
+  /**
+   * Opens a running Docker container's network namespace: asks the engine for its pid over
+   * the engine's Unix socket (`GET /containers/{id}/json`, what `docker inspect -f
+   * '{{.State.Pid}}' ID` prints), then opens `/proc/PID/ns/net`. Rejects with `ENOENT` for an
+   * unknown container, `ESRCH` for one not running, and a connection errno (`ENOENT`,
+   * `ECONNREFUSED`, `EACCES`) when no engine answers.
+   */
+  static async fromContainer(idOrName: string, options?: ContainerOptions): Promise<Netns> {
+    const pid = await containerPid(idOrName, options);
+    const ns = await Netns.fromPid(pid);
+    ns.#label = `container ${idOrName}`;
+    return ns;
   }
 
   /** Opens the network namespace at `path`: any nsfs file or bind mount of one. */
@@ -281,6 +304,7 @@ export class Netns {
         [EEXIST]: `a namespace named ${name} already exists in ${NETNS_RUN_DIR}`,
         [ENOENT]: `no process with pid ${String(target)}`,
         [ESRCH]: `no process with pid ${String(target)}`,
+        ...(isNetns ? {} : { [EACCES]: pidAccessHint(target) }),
       },
     };
     let lent: Netns | null = null;
@@ -614,6 +638,57 @@ export class Netns {
   /** The policy routing rules, of one family if asked. `ip [-4|-6] rule show` */
   rules(filter?: { family?: 4 | 6 }): Promise<U.Rule[]> {
     return this.#track('rules', () => U.rules(this, filter));
+  }
+
+  /**
+   * The id `other` has in this namespace (what `ip netns list-id` and a veth's `link-netnsid`
+   * show), or null if none was assigned.
+   */
+  nsidOf(other: Netns): Promise<number | null> {
+    if (!(other instanceof Netns)) return Promise.reject(new TypeError(`nsidOf needs a Netns, got ${showValue(other)}`));
+    return this.#track('nsidOf', async () => {
+      const conn = await this.connection();
+      const w = new MessageWriter(C.RTM_GETNSID, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
+      w.u8(C.AF_UNSPEC).u8(0).u16(0); // struct rtgenmsg, padded
+      const fd = other.borrowFd();
+      try {
+        w.putU32(C.NETNSA_FD, fd);
+        const ctx = { op: 'nsidOf', object: { netns: this.#label, other: other.label }, subject: `netns ${other.label} in netns ${this.#label}` };
+        const [id] = await conn.request(w.finish(), ctx, (m) => {
+          if (m.type !== C.RTM_NEWNSID) return undefined;
+          const at = findAttr(m.buf, m.start + 4, m.end, C.NETNSA_NSID);
+          return at ? readI32(m.buf, at[0]) : undefined;
+        });
+        return id === undefined || id < 0 ? null : id;
+      } finally {
+        other.returnFd();
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Processes
+
+  /**
+   * Starts a command inside this namespace and returns Node's `ChildProcess` for it (stdio,
+   * events, kill), as `ip netns exec NAME COMMAND ARGS...`. No shell: the arguments reach the
+   * command as they are. In a named namespace the command also sees its own `/sys/class/net`
+   * and `/etc/netns/NAME/*` over `/etc` (a private mount namespace), as with `ip netns exec`;
+   * in an unnamed one only the network namespace changes (`nsenter --net`). No descriptor of
+   * this library is inherited.
+   */
+  spawn(command: string, args?: readonly string[], options?: P.NetnsSpawnOptions): ChildProcess {
+    if (this.#closed) throw this.#closedError('spawn');
+    return P.spawnIn(this, command, args, options);
+  }
+
+  /**
+   * Runs a command inside this namespace to completion: resolves with `{ stdout, stderr }`,
+   * rejects with an {@link ExecError} (exit code, signal, stdout, stderr) if it fails.
+   * `ip netns exec NAME COMMAND ARGS...`
+   */
+  exec(command: string, args?: readonly string[], options?: P.NetnsExecOptions): Promise<P.ExecResult> {
+    return this.#track('exec', () => P.execIn(this, command, args, options));
   }
 
   // -------------------------------------------------------------------------------------------

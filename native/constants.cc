@@ -6,6 +6,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -51,6 +52,7 @@ Napi::Object Constants(Napi::Env env) {
   C(FRA_TABLE); C(FRA_FWMASK); C(FRA_OIFNAME); C(FRA_PROTOCOL);
   C(FR_ACT_TO_TBL); C(FR_ACT_GOTO); C(FR_ACT_NOP); C(FR_ACT_BLACKHOLE); C(FR_ACT_UNREACHABLE);
   C(FR_ACT_PROHIBIT);
+  C(RTM_NEWNSID); C(RTM_GETNSID); C(NETNSA_NSID); C(NETNSA_FD);
   C(IFLA_ADDRESS); C(IFLA_BROADCAST); C(IFLA_IFNAME); C(IFLA_MTU); C(IFLA_LINK); C(IFLA_QDISC);
   C(IFLA_MASTER); C(IFLA_TXQLEN); C(IFLA_OPERSTATE); C(IFLA_LINKINFO); C(IFLA_IFALIAS);
   C(IFLA_STATS64); C(IFLA_GROUP); C(IFLA_NET_NS_FD); C(IFLA_PROMISCUITY); C(IFLA_NUM_TX_QUEUES);

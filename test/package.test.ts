@@ -21,6 +21,8 @@ t.test('the packed tarball installs and loads with no script run', async (t) => 
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   const files = packed.files.map((f) => f.path);
   t.ok(files.some((f) => /^prebuilds\/linux-x64\/.+\.node$/u.test(f)), 'a linux-x64 prebuild inside');
+  t.ok(files.includes('prebuilds/linux-x64/netns-link-exec'), 'and the exec helper beside it');
+  t.ok(files.includes('dist/cli.js'), 'the netns-link command');
   for (const f of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.gyp', 'README.md']) t.ok(files.includes(f), f);
   t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('build/')), 'no tests, no local build');
 
@@ -39,4 +41,12 @@ t.test('the packed tarball installs and loads with no script run', async (t) => 
   const both = await run('node', ['--input-type=module', '-e', "import { createRequire } from 'node:module'; import * as m from 'netns-link'; const r = createRequire(import.meta.url)('netns-link'); console.log(m.Netns === r.Netns)"], { cwd: app });
   t.equal(both.stdout.trim(), 'true', 'one module instance for both');
   t.ok(readdirSync(join(installed, 'dist')).includes('index.d.ts'), 'types shipped');
+
+  // The shipped helper runs commands inside a namespace, and the installed command works.
+  const inside = await run('node', ['-e', "const { Netns } = require('netns-link'); (async () => { const ns = await Netns.create(); const r = await ns.exec('readlink', ['/proc/self/ns/net']); console.log(r.stdout.trim() === 'net:[' + ns.inode + ']'); ns.close(); })()"], { cwd: app });
+  t.equal(inside.stdout.trim(), 'true', 'exec through the prebuilt helper');
+  const help = await run(join(app, 'node_modules', '.bin', 'netns-link'), ['--help']);
+  t.match(help.stdout, /^usage: netns-link/u, 'the installed netns-link command runs');
+  const listed = await run(join(app, 'node_modules', '.bin', 'netns-link'), ['list', '--json']);
+  t.ok(Array.isArray(JSON.parse(listed.stdout)), 'netns-link list --json');
 });
