@@ -3,17 +3,15 @@
 //   stationA (a named namespace)  veth0 192.0.2.78/24 ──── veth1 192.0.2.48/24  container (by pid)
 //
 // The "container" is a process started with `unshare -n sleep`, standing in for what
-// `docker inspect -f '{{.State.Pid}}'` would name. Pings run with nsenter: they are the demo's
-// proof, not part of the library, which spawns nothing.
+// `docker inspect -f '{{.State.Pid}}'` would name. Pings run inside each namespace through
+// ns.exec, as `ip netns exec` would run them.
 //
 // Usage: npm run demo [-- NAME]   (NAME defaults to stationA; it must not exist yet)
 'use strict';
-const { spawn, execFile } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { readlinkSync } = require('node:fs');
-const { promisify } = require('node:util');
 const { Netns } = require('..');
 
-const run = promisify(execFile);
 const name = process.argv[2] || 'stationA';
 const t0 = process.hrtime.bigint();
 const ms = () => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1).padStart(7);
@@ -35,8 +33,8 @@ async function startContainer() {
   throw new Error('the stand-in container never entered its own namespace');
 }
 
-async function ping(nsPath, address) {
-  const { stdout } = await run('nsenter', [`--net=${nsPath}`, 'ping', '-c', '1', '-W', '2', address]);
+async function ping(ns, address) {
+  const { stdout } = await ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '2', address]);
   return stdout.split('\n').find((l) => l.includes('bytes from')) || stdout.trim();
 }
 
@@ -61,8 +59,8 @@ async function main() {
       const [link, [addr]] = await Promise.all([ns.link(ifname), ns.addresses({ ifname, family: 4 })]);
       say(`${'link'.padEnd(16)} ${ns.label}: ${ifname} ${link.address} ${addr.cidr} state ${link.operstate}`);
     }
-    say(`ping A -> B      ${await ping(`/run/netns/${name}`, '192.0.2.48')}`);
-    say(`ping B -> A      ${await ping(`/proc/${container.pid}/ns/net`, '192.0.2.78')}`);
+    say(`ping A -> B      ${await ping(a, '192.0.2.48')}`);
+    say(`ping B -> A      ${await ping(b, '192.0.2.78')}`);
   } finally {
     for (const ns of made.reverse()) await ns.delete();
     if (container) container.kill('SIGKILL');
