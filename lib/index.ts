@@ -12,7 +12,23 @@
  * @packageDocumentation
  */
 export { Netns, NETNS_RUN_DIR } from './netns.js';
-export { Link, type LinkStats, type OperState, type VethOptions, type BridgeOptions, type MoveOptions, type LinkChanges } from './link.js';
+export {
+  Link,
+  type LinkStats,
+  type OperState,
+  type VethOptions,
+  type BridgeOptions,
+  type MoveOptions,
+  type LinkChanges,
+  type LinkInfo,
+  type PlainInfo,
+  type RawInfo,
+  type LinkSpec,
+  type LinkSpecBase,
+  type LinkTypeChanges,
+  type TuntapOptions,
+} from './link.js';
+export type * from './kinds/public.js';
 export { Address, type Scope, type AddAddressOptions, type DeleteAddressOptions, type AddressFilter } from './address.js';
 export type { Family } from './ip.js';
 export { Route, type RouteSpec, type NextHop, type NextHopSpec, type RouteFilter, type RouteType, type RouteProtocol, type RouteTable, type DeleteRouteOptions, type GetRouteOptions } from './route.js';

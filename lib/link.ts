@@ -8,8 +8,16 @@ import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readString, readU16, readU32, readU64, type RawMessage } from './attr.js';
 import { C, IFINFOMSG_LEN } from './constants.js';
 import type { Connection } from './connection.js';
-import type { ErrorContext } from './errors.js';
+import { contextError, type ErrorContext } from './errors.js';
 import type { Netns } from './netns.js';
+import { isNativeError, native } from './native.js';
+import type { BondInfo, BondOptions } from './kinds/bond.js';
+import { KINDS } from './kinds/index.js';
+import type { IpvlanInfo, IpvlanOptions } from './kinds/ipvlan.js';
+import type { MacvlanInfo, MacvlanOptions } from './kinds/macvlan.js';
+import type { TunInfo } from './kinds/tun.js';
+import type { VlanInfo, VlanOptions } from './kinds/vlan.js';
+import type { VxlanInfo, VxlanOptions } from './kinds/vxlan.js';
 import {
   checkBoolean,
   checkIfname,
@@ -23,7 +31,7 @@ import {
 /** A link's operational state (RFC 2863), as `ip link` prints it after `state`. */
 export type OperState = 'UNKNOWN' | 'NOTPRESENT' | 'DOWN' | 'LOWERLAYERDOWN' | 'TESTING' | 'DORMANT' | 'UP';
 
-const { EEXIST, EINVAL, ELOOP, ENODEV } = constants.errno;
+const { EEXIST, EINVAL, ELOOP, ENODEV, ENOENT, EOPNOTSUPP } = constants.errno;
 
 const OPERSTATES: readonly OperState[] = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
@@ -47,6 +55,23 @@ const FLAG_NAMES: readonly [number, string][] = [
   [C.IFF_DORMANT, 'DORMANT'],
   [C.IFF_ECHO, 'ECHO'],
 ];
+
+/** A kind without settings of its own (`dummy`, `bridge`, `veth`). */
+export interface PlainInfo {
+  kind: 'dummy' | 'bridge' | 'veth';
+}
+
+/** A kind this library does not decode: its IFLA_INFO_DATA kept as bytes. */
+export interface RawInfo {
+  kind: string;
+  data: Buffer | null;
+}
+
+/**
+ * A link's kind and its kind's own settings (`ip -d link` prints them after the kind):
+ * the macvlan mode, the vlan id, the vxlan id and port, ...
+ */
+export type LinkInfo = MacvlanInfo | VlanInfo | VxlanInfo | IpvlanInfo | BondInfo | TunInfo | PlainInfo | RawInfo;
 
 /** A link's counters (`ip -s link`), from the kernel's 64-bit statistics. */
 export interface LinkStats {
@@ -115,6 +140,8 @@ export class Link {
   txqlen: number | null = null;
   /** Counters, or null if the kernel sent none. */
   stats: LinkStats | null = null;
+  /** The kind with its own settings (macvlan mode, vlan id, vxlan id and port, ...), or null for devices without a kind. */
+  info: LinkInfo | null = null;
 
   readonly #raw: Buffer;
 
@@ -171,6 +198,12 @@ function readStats(buf: Buffer, s: number, e: number): LinkStats | null {
     multicast: readU64(buf, s + 64),
     collisions: readU64(buf, s + 72),
   };
+}
+
+function decodeInfo(kind: string, buf: Buffer, data: [number, number] | null): LinkInfo {
+  const codec = KINDS.get(kind);
+  if (!codec) return { kind, data: data ? Buffer.from(buf.subarray(data[0], data[1])) : null };
+  return codec.decode(buf, data?.[0] ?? 0, data?.[1] ?? 0) as LinkInfo;
 }
 
 /** Reads an RTM_NEWLINK message into a {@link Link}; other messages give undefined. @internal */
@@ -230,12 +263,16 @@ export function parseLink(m: RawMessage): Link | undefined {
       case C.IFLA_STATS64:
         link.stats = readStats(buf, s, e);
         break;
-      case C.IFLA_LINKINFO:
+      case C.IFLA_LINKINFO: {
+        let data: [number, number] | null = null;
         eachAttr(buf, s, e, (t, is, ie) => {
           if (t === C.IFLA_INFO_KIND) link.kind = readString(buf, is, ie);
           else if (t === C.IFLA_INFO_SLAVE_KIND) link.slaveKind = readString(buf, is, ie);
+          else if (t === C.IFLA_INFO_DATA) data = [is, ie];
         });
+        if (link.kind !== null) link.info = decodeInfo(link.kind, buf, data);
         break;
+      }
       default:
         break; // kept: Link.attribute() reads any attribute
     }
@@ -542,3 +579,216 @@ export async function link(host: LinkHost, ifname: string): Promise<Link> {
   if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
   return found;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Links of any kind
+
+/** What every {@link Netns.createLink} takes, whatever the kind. */
+export interface LinkSpecBase {
+  /** The new link's name. */
+  name: string;
+  /** The lower device (`link PARENT`), by name or index in this namespace: for macvlan, vlan, ipvlan. */
+  parent?: string | number;
+  /** Create the link directly inside this namespace (its parent stays here): `ip link add ... netns NS`. */
+  netns?: Netns;
+  mtu?: number;
+  address?: string;
+  /** A bridge or bond (in the namespace the link ends up in) to make it a port of. */
+  master?: string | number;
+  /** Bring it up at once. */
+  up?: boolean;
+  /** Transmit queue length. */
+  txqlen?: number;
+}
+
+/**
+ * A link to create: `ip link add [link PARENT] NAME [netns NS] [mtu M] [address A] type KIND [KIND OPTIONS]`.
+ * The kind's own options sit beside the common ones; a kind this library does not know takes
+ * its IFLA_INFO_DATA attributes as bytes in `data`.
+ */
+export type LinkSpec =
+  | (LinkSpecBase & { kind: 'macvlan' | 'macvtap' } & MacvlanOptions)
+  | (LinkSpecBase & { kind: 'vlan' } & VlanOptions)
+  | (LinkSpecBase & { kind: 'vxlan' } & VxlanOptions)
+  | (LinkSpecBase & { kind: 'ipvlan' } & IpvlanOptions)
+  | (LinkSpecBase & { kind: 'bond' } & BondOptions)
+  | (LinkSpecBase & { kind: 'dummy' | 'bridge' })
+  | (LinkSpecBase & { kind: string; data?: Uint8Array });
+
+/** Kind-specific changes for {@link Netns.setLinkType}: `ip link set IFNAME type KIND OPTIONS`. */
+export type LinkTypeChanges =
+  | ({ kind: 'macvlan' | 'macvtap' } & MacvlanOptions)
+  | ({ kind: 'vlan' } & Partial<VlanOptions>)
+  | ({ kind: 'vxlan' } & Partial<VxlanOptions>)
+  | ({ kind: 'ipvlan' } & Partial<IpvlanOptions>)
+  | ({ kind: 'bond' } & BondOptions);
+
+const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen'] as const;
+
+function checkKind(v: unknown): string {
+  if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${showKind(v)}`);
+  return v;
+}
+
+function showKind(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+function kindHints(kind: string, label: string): Record<number, string> {
+  return { [EOPNOTSUPP]: `this kernel has no ${kind} link type`, [ENODEV]: `no such parent or device in netns ${label}` };
+}
+
+/** `ip link add ... type KIND ...` @internal */
+export async function createLink(host: LinkHost, spec: LinkSpec, target: (LinkHost & FdLender) | null, op = 'createLink'): Promise<void> {
+  const raw = checkOptions(spec as unknown as Record<string, unknown>, `${op} spec`, [...BASE_KEYS, ...(KINDS.get(String((spec as { kind?: unknown })?.kind))?.keys ?? ['data'])]);
+  const kind = checkKind(raw.kind);
+  const name = checkIfname(raw.name);
+  const codec = KINDS.get(kind);
+  if (kind === 'tun') throw new TypeError('tun/tap devices are made with createTun/createTap (the kernel makes them through /dev/net/tun)');
+  const own = codec ? codec.check(raw, false) : {};
+  const data = codec ? null : raw.data === undefined ? null : raw.data;
+  if (data !== null && !(data instanceof Uint8Array)) throw new TypeError(`data must be bytes (IFLA_INFO_DATA attributes), got ${showKind(data)}`);
+  const parent = raw.parent === undefined ? undefined : checkMaster(raw.parent);
+  if (codec?.needsParent && parent === undefined) throw new TypeError(`a ${kind} needs a parent link`);
+  const mtu = raw.mtu === undefined ? undefined : checkMtu(raw.mtu);
+  const address = raw.address === undefined ? undefined : checkMac(raw.address, 'address');
+  const master = raw.master === undefined ? undefined : checkMaster(raw.master);
+  const up = raw.up === undefined ? undefined : checkBoolean(raw.up, 'up');
+  const txqlen = raw.txqlen === undefined ? undefined : checkInt(raw.txqlen, 0, 0xffffffff, 'txqlen');
+  const where = target ? ` in netns ${target.label}` : '';
+  const ctx = ctxFor(host, op, name, { kind, ...(target ? { target: target.label } : {}) }, where ? ` (to be created${where})` : '');
+  ctx.hints = { ...ctx.hints, ...kindHints(kind, host.label), [EEXIST]: `an interface named ${name} already exists${where || ` in netns ${host.label}`}` };
+
+  const conn = await host.connection();
+  const devs = codec?.devs?.(own) ?? [];
+  const indexes = new Map<string, number>();
+  const [parentIdx, masterIdx] = await Promise.all([
+    parent === undefined ? undefined : masterIndex(host, parent, ctx),
+    master === undefined ? undefined : masterIndex(target ?? host, master, ctx),
+    ...devs.map(async (d) => indexes.set(d, await resolveIndex(host, d, ctx))),
+  ]);
+  const [flags, change] = upFlags(up);
+  const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL, 128);
+  ifinfomsg(w, 0, flags, change);
+  w.putStrz(C.IFLA_IFNAME, name);
+  if (parentIdx !== undefined) w.putU32(C.IFLA_LINK, parentIdx);
+  if (mtu !== undefined) w.putU32(C.IFLA_MTU, mtu);
+  if (address) w.putBytes(C.IFLA_ADDRESS, address);
+  if (txqlen !== undefined) w.putU32(C.IFLA_TXQLEN, txqlen);
+  if (masterIdx !== undefined) w.putU32(C.IFLA_MASTER, masterIdx);
+  const info = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, kind);
+  if (codec) {
+    const d = w.nestStart(C.IFLA_INFO_DATA);
+    codec.encode(w, own, (n) => indexes.get(n)!);
+    w.nestEnd(d);
+  } else if (data) {
+    w.putBytes(C.IFLA_INFO_DATA, data);
+  }
+  w.nestEnd(info);
+  if (!target) {
+    await conn.request(w.finish(), ctx);
+    return;
+  }
+  const fd = target.borrowFd();
+  try {
+    w.putU32(C.IFLA_NET_NS_FD, fd);
+    await conn.request(w.finish(), ctx);
+  } finally {
+    target.returnFd();
+  }
+}
+
+/** `ip link set IFNAME type KIND OPTIONS`. @internal */
+export async function setLinkType(host: LinkHost, ifname: string, changes: LinkTypeChanges): Promise<void> {
+  checkIfname(ifname);
+  const kind = checkKind((changes as { kind?: unknown })?.kind);
+  const codec = KINDS.get(kind);
+  if (!codec || codec.keys.length === 0) throw new TypeError(`setLinkType knows no settings of kind ${showKind(kind)}`);
+  const raw = checkOptions(changes as unknown as Record<string, unknown>, 'setLinkType changes', ['kind', ...codec.keys]);
+  const own = codec.check(raw, true);
+  const ctx = ctxFor(host, 'setLinkType', ifname, { kind });
+  ctx.hints = { ...ctx.hints, ...kindHints(kind, host.label), [EINVAL]: `${ifname} is not a ${kind}, or the kernel refuses this change` };
+  const conn = await host.connection();
+  const indexes = new Map<string, number>();
+  await Promise.all((codec.devs?.(own) ?? []).map(async (d) => indexes.set(d, await resolveIndex(host, d, ctx))));
+  const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 96);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  const info = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, kind);
+  const d = w.nestStart(C.IFLA_INFO_DATA);
+  codec.encode(w, own, (n) => indexes.get(n)!);
+  w.nestEnd(d).nestEnd(info);
+  await conn.request(w.finish(), ctx);
+}
+
+/** Options of {@link Netns.createTap} and {@link Netns.createTun}: `ip tuntap add NAME mode tap|tun [user U] [group G] [multi_queue] [pi] [vnet_hdr]`. */
+export interface TuntapOptions {
+  /** The uid allowed to attach to it. */
+  owner?: number;
+  /** The gid allowed to attach to it. */
+  group?: number;
+  /** Several queues (`multi_queue`). */
+  multiQueue?: boolean;
+  /** Prepend packet information (`pi`); off by default, as `ip tuntap`. */
+  pi?: boolean;
+  /** A virtio-net header on each packet (`vnet_hdr`). */
+  vnetHdr?: boolean;
+  /** Create it inside this namespace instead. */
+  netns?: Netns;
+}
+
+/** `ip tuntap add NAME mode tun|tap ...`, made persistent. @internal */
+export async function createTuntap(host: LinkHost & FdLender, mode: 'tun' | 'tap', name: string, options: TuntapOptions | undefined, target: (LinkHost & FdLender) | null): Promise<void> {
+  const o = checkOptions(options, `create${mode === 'tap' ? 'Tap' : 'Tun'} options`, ['owner', 'group', 'multiQueue', 'pi', 'vnetHdr', 'netns']);
+  checkIfname(name);
+  const owner = o.owner === undefined ? -1 : checkInt(o.owner, 0, 0xfffffffe, 'owner');
+  const group = o.group === undefined ? -1 : checkInt(o.group, 0, 0xfffffffe, 'group');
+  let flags = mode === 'tap' ? C.IFF_TAP : C.IFF_TUN;
+  if (!(o.pi === undefined ? false : checkBoolean(o.pi, 'pi'))) flags |= C.IFF_NO_PI;
+  if (o.multiQueue !== undefined && checkBoolean(o.multiQueue, 'multiQueue')) flags |= C.IFF_MULTI_QUEUE;
+  if (o.vnetHdr !== undefined && checkBoolean(o.vnetHdr, 'vnetHdr')) flags |= 0x4000; // IFF_VNET_HDR
+  const where = target ?? host;
+  const op = mode === 'tap' ? 'createTap' : 'createTun';
+  const ctx = ctxFor(where, op, name);
+  ctx.hints = {
+    ...ctx.hints,
+    [EEXIST]: `an interface named ${name} already exists in netns ${where.label}`,
+    [ENOENT]: 'this kernel has no /dev/net/tun (the tun module)',
+  };
+  // TUNSETIFF on an existing device of the same mode would attach to it, not fail: refuse first.
+  const exists = await resolveIndex(where, name, ctx).then(() => true, () => false);
+  if (exists) throw contextError(ctx, EEXIST, null);
+  const fd = where.borrowFd();
+  try {
+    await native.tuntapCreate(fd, name, flags, owner, group);
+  } catch (e) {
+    throw isNativeError(e) ? contextError(ctx, e.errno, null, e.syscall) : e;
+  } finally {
+    where.returnFd();
+  }
+}
+
+/**
+ * Whether the kernel knows link type `kind`: a bare RTM_NEWLINK of that kind, sent to a
+ * throwaway namespace, is answered with anything but EOPNOTSUPP (made, or refused for want of a
+ * parent or settings). Validation is skipped on purpose: only the kernel's answer counts.
+ * @internal
+ */
+export async function probeKind(host: LinkHost, kind: string): Promise<boolean> {
+  const conn = await host.connection();
+  const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL, 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, 'probe0');
+  const info = w.nestStart(C.IFLA_LINKINFO);
+  w.putStrz(C.IFLA_INFO_KIND, kind);
+  w.nestEnd(info);
+  try {
+    await conn.request(w.finish(), { op: 'supports', object: { kind }, subject: kind });
+    return true;
+  } catch (e) {
+    return (e as { errno?: number }).errno !== EOPNOTSUPP;
+  }
+}
+

@@ -46,6 +46,7 @@ export interface Binding {
   socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
+  tuntapCreate(nsfd: number, name: string, flags: number, owner: number, group: number): Promise<void>;
 }
 
 // node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.

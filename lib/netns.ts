@@ -3,7 +3,8 @@
  * @packageDocumentation
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { findAttr, MessageWriter, readI32 } from './attr.js';
@@ -13,6 +14,7 @@ import { contextError, NetlinkError, type ErrorContext } from './errors.js';
 import * as A from './address.js';
 import { containerPid, type ContainerOptions } from './container.js';
 import * as L from './link.js';
+import type * as K from './kinds/public.js';
 import * as N from './neighbor.js';
 import * as P from './process.js';
 import * as R from './route.js';
@@ -535,6 +537,93 @@ export class Netns {
     return this.#track('link', () => L.link(this, ifname));
   }
 
+  /**
+   * Creates a link of any kind in one request, optionally directly inside another namespace
+   * (`netns`) while its parent stays here. `ip link add [link PARENT] NAME [netns NS] [mtu M]
+   * [address A] [master M] [up] type KIND [KIND OPTIONS]`. A kind this kernel lacks fails with
+   * `EOPNOTSUPP` and leaves nothing behind; {@link Netns.supports} tells beforehand.
+   */
+  createLink(spec: L.LinkSpec): Promise<void> {
+    return this.#track('createLink', () => L.createLink(this, spec, this.#targetOf(spec?.netns), 'createLink'));
+  }
+
+  /** Changes a link's kind-specific settings, e.g. a macvlan's mode. `ip link set IFNAME type KIND OPTIONS` */
+  setLinkType(ifname: string, changes: L.LinkTypeChanges): Promise<void> {
+    return this.#track('setLinkType', () => L.setLinkType(this, ifname, changes));
+  }
+
+  /** `ip link add link PARENT NAME [netns NS] type macvlan mode MODE` */
+  createMacvlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.MacvlanOptions & { parent: string | number }): Promise<void> {
+    return this.#kind('createMacvlan', 'macvlan', name, options);
+  }
+
+  /** `ip link add link PARENT NAME [netns NS] type macvtap mode MODE` */
+  createMacvtap(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.MacvlanOptions & { parent: string | number }): Promise<void> {
+    return this.#kind('createMacvtap', 'macvtap', name, options);
+  }
+
+  /** `ip link add link PARENT name NAME [netns NS] type vlan id ID [protocol 802.1Q|802.1ad]` */
+  createVlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.VlanOptions & { parent: string | number }): Promise<void> {
+    return this.#kind('createVlan', 'vlan', name, options);
+  }
+
+  /** `ip link add NAME type vxlan id VNI [remote A | group G] [local L] [dstport P] [dev D] [ttl T] [nolearning]` */
+  createVxlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.VxlanOptions): Promise<void> {
+    return this.#kind('createVxlan', 'vxlan', name, options);
+  }
+
+  /** `ip link add link PARENT NAME type ipvlan mode l2|l3|l3s [bridge|private|vepa]` */
+  createIpvlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.IpvlanOptions & { parent: string | number }): Promise<void> {
+    return this.#kind('createIpvlan', 'ipvlan', name, options);
+  }
+
+  /** `ip link add NAME type bond [mode MODE]` */
+  createBond(name: string, options?: Omit<L.LinkSpecBase, 'name'> & K.BondOptions): Promise<void> {
+    return this.#kind('createBond', 'bond', name, options ?? {});
+  }
+
+  /** `ip link add NAME type dummy` */
+  createDummy(name: string, options?: Omit<L.LinkSpecBase, 'name'>): Promise<void> {
+    return this.#kind('createDummy', 'dummy', name, options ?? {});
+  }
+
+  /** A persistent TAP device (Ethernet frames). `ip tuntap add NAME mode tap [user U] [group G] [multi_queue]` */
+  createTap(name: string, options?: L.TuntapOptions): Promise<void> {
+    return this.#track('createTap', () => L.createTuntap(this, 'tap', name, options, this.#targetOf(options?.netns)));
+  }
+
+  /** A persistent TUN device (IP packets). `ip tuntap add NAME mode tun [user U] [group G] [multi_queue]` */
+  createTun(name: string, options?: L.TuntapOptions): Promise<void> {
+    return this.#track('createTun', () => L.createTuntap(this, 'tun', name, options, this.#targetOf(options?.netns)));
+  }
+
+  #kind(op: string, kind: string, name: string, options: object): Promise<void> {
+    if (options === null || typeof options !== 'object') return Promise.reject(new TypeError(`${op} options must be an object, got ${showValue(options)}`));
+    const spec = { ...options, kind, name } as L.LinkSpec;
+    return this.#track(op, () => L.createLink(this, spec, this.#targetOf(spec.netns), op));
+  }
+
+  /** The namespace to create in, when it is another one; a TypeError for anything but a Netns. */
+  #targetOf(netns: unknown): Netns | null {
+    if (netns === undefined) return null;
+    if (!(netns instanceof Netns)) throw new TypeError(`netns must be a Netns, got ${showValue(netns)}`);
+    return netns.equals(this) ? null : netns;
+  }
+
+  /**
+   * Whether this kernel can make links of `kind` (`veth`, `macvlan`, `vlan`, `dummy`, `tun`,
+   * ...): asked once per kind by trying in a throwaway namespace, then remembered.
+   */
+  static async supports(kind: string): Promise<boolean> {
+    const k = checkKindName(kind);
+    let known = supported.get(k);
+    if (known === undefined) {
+      known = probe(k);
+      supported.set(k, known);
+    }
+    return known;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Addresses
 
@@ -723,6 +812,30 @@ export class Netns {
         this.returnFd();
       }
     });
+  }
+}
+
+const supported = new Map<string, Promise<boolean>>();
+
+function checkKindName(v: unknown): string {
+  if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${showValue(v)}`);
+  return v;
+}
+
+async function probe(kind: string): Promise<boolean> {
+  if (kind === 'tun' || kind === 'tap') {
+    try {
+      await access('/dev/net/tun', fsConstants.R_OK | fsConstants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const scratch = await Netns.create();
+  try {
+    return await L.probeKind(scratch, kind);
+  } finally {
+    scratch.close();
   }
 }
 

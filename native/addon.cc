@@ -9,6 +9,7 @@
 #include "netns.h"
 #include "socket.h"
 #include "sysctl.h"
+#include "tuntap.h"
 #include "thread.h"
 #include "worker.h"
 
@@ -69,6 +70,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));
+  exports.Set("tuntapCreate", Napi::Function::New(env, TuntapCreate));
   return exports;
 }
 

@@ -6,7 +6,7 @@ import { addAddress, parseAddress } from '../dist/address.js';
 import type { Connection } from '../dist/connection.js';
 import { C } from '../dist/constants.js';
 import { broadcastOf, formatAddress, parsePrefix } from '../dist/ip.js';
-import { createBridge, createVeth, moveToNetns, parseLink, setLink, type LinkHost } from '../dist/link.js';
+import { createBridge, createLink, createVeth, moveToNetns, parseLink, setLink, type LinkHost } from '../dist/link.js';
 import { addRoute, deleteRoute } from '../dist/route.js';
 import { addRule } from '../dist/rule.js';
 
@@ -24,7 +24,7 @@ function fakeHost(): { host: LinkHost; sent: Buffer[] } {
   } as unknown as Connection;
   return { host: { label: 'fake', connection: () => conn }, sent };
 }
-const peerNs = { label: 'peer', borrowFd: () => 7, returnFd: () => undefined };
+const peerNs = { label: 'peer', borrowFd: () => 7, returnFd: () => undefined, connection: () => { throw new Error('not used'); } };
 
 t.test('createVeth: the peer nested in IFLA_INFO_DATA, placed by IFLA_NET_NS_FD', async (t) => {
   const { host, sent } = fakeHost();
@@ -248,4 +248,65 @@ t.test('addRule: fib_rule_hdr with FRA_TABLE, FRA_PRIORITY and FRA_SRC', async (
     0800 0600 e8030000                    # FRA_PRIORITY 1000
     0800 0200 c0000200                    # FRA_SRC 192.0.2.0
   `));
+});
+
+t.test('kinds this kernel may lack: the request bytes', async (t) => {
+  const { host, sent } = fakeHost();
+  await createLink(host, { kind: 'vlan', name: 'eth0.100', parent: 'eth0', id: 100, protocol: '802.1ad' }, null);
+  t.same(sent[1], hex(`
+    5c000000 1000 0506 00000000 00000000  # len 92, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
+    00 00 0000 00000000 00000000 00000000
+    0d00 0300 657468302e313030 00 000000  # IFLA_IFNAME "eth0.100"
+    0800 0500 05000000                    # IFLA_LINK 5: the parent, looked up first
+    2400 1200                             # IFLA_LINKINFO (36 bytes)
+      0900 0100 766c616e 00 000000        #   IFLA_INFO_KIND "vlan"
+      1400 0200                           #   IFLA_INFO_DATA
+        0600 0100 6400 0000               #     IFLA_VLAN_ID 100
+        0600 0500 88a8 0000               #     IFLA_VLAN_PROTOCOL 802.1ad, network byte order
+  `));
+  await createLink(host, { kind: 'dummy', name: 'd0' }, null);
+  t.same(sent[2], hex(`
+    3c000000 1000 0506 00000000 00000000  # len 60
+    00 00 0000 00000000 00000000 00000000
+    0700 0300 6430 00 00                  # IFLA_IFNAME "d0"
+    1400 1200                             # IFLA_LINKINFO
+      0a00 0100 64756d6d79 00 0000        #   IFLA_INFO_KIND "dummy"
+      0400 0200                           #   IFLA_INFO_DATA, empty
+  `));
+  await createLink(host, { kind: 'ipvlan', name: 'iv0', parent: 'eth0', mode: 'l3s', flags: 'private' }, null);
+  t.same(sent[4]!.subarray(-36), hex(`
+    2400 1200                             # IFLA_LINKINFO (36 bytes)
+      0b00 0100 6970766c616e 00 00        #   IFLA_INFO_KIND "ipvlan"
+      1400 0200                           #   IFLA_INFO_DATA (20 bytes)
+        0600 0100 0200 0000               #     IFLA_IPVLAN_MODE l3s
+        0600 0200 0100 0000               #     IFLA_IPVLAN_FLAGS private
+  `));
+  await createLink(host, { kind: 'bond', name: 'bond0', mode: '802.3ad' }, null);
+  t.same(sent[5]!.subarray(-28), hex(`
+    1c00 1200                             # IFLA_LINKINFO
+      0900 0100 626f6e64 00 000000        #   IFLA_INFO_KIND "bond"
+      0c00 0200                           #   IFLA_INFO_DATA
+        0500 0100 04 000000               #     IFLA_BOND_MODE 802.3ad (4)
+  `));
+  await createLink(host, { kind: 'macvlan', name: 'mv0', parent: 'eth0', mode: 'vepa' }, peerNs);
+  t.same(sent[7]!.subarray(-36), hex(`
+    1c00 1200                             # IFLA_LINKINFO
+      0c00 0100 6d6163766c616e 00         #   IFLA_INFO_KIND "macvlan"
+      0c00 0200                           #   IFLA_INFO_DATA
+        0800 0100 02000000                #     IFLA_MACVLAN_MODE vepa
+    0800 1c00 07000000                    # IFLA_NET_NS_FD 7: made directly in the other namespace
+  `));
+});
+
+t.test('a kind this library does not decode keeps its data raw', async (t) => {
+  const msg = hex(`
+    00 00 0100 09000000 00000000 00000000
+    0700 0300 6630 00 00                  # IFLA_IFNAME "f0"
+    1800 1200                             # IFLA_LINKINFO
+      0800 0100 666f6f 00                 #   IFLA_INFO_KIND "foo"
+      0c00 0200 0800 0100 2a000000        #   IFLA_INFO_DATA { attribute 1: 42 }
+  `);
+  const link = parseLink({ type: C.RTM_NEWLINK, flags: 0, seq: 1, buf: msg, start: 0, end: msg.length })!;
+  t.equal(link.kind, 'foo');
+  t.same(link.info, { kind: 'foo', data: hex('0800 0100 2a000000') });
 });
