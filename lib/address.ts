@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readString, readU32, type RawMessage } from './attr.js';
 import { C, IFADDRMSG_LEN } from './constants.js';
-import type { ErrorContext } from './errors.js';
+import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, broadcastOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
 import { linkNames, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkInt, checkOptions, IFNAME_MAX, showValue } from './validate.js';
@@ -282,7 +282,7 @@ export async function addAddress(host: LinkHost, ifname: string, cidr: string, o
   if (noDad) flags |= C.IFA_F_NODAD;
   if (noPrefixRoute) flags |= C.IFA_F_NOPREFIXROUTE;
 
-  const ctx = addrCtx(host, 'addAddress', ifname, cidr);
+  const ctx: Ctx = () => addrCtx(host, 'addAddress', ifname, cidr);
   const conn = await host.connection();
   const index = await resolveIndex(host, ifname, ctx);
   const w = new MessageWriter(C.RTM_NEWADDR, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (replace ? C.NLM_F_REPLACE : C.NLM_F_EXCL), 128);
@@ -315,7 +315,7 @@ export async function deleteAddress(host: LinkHost, ifname: string, cidr: string
   checkIfname(ifname);
   const p = parsePrefix(cidr);
   const missingOk = o.missingOk === undefined ? false : checkBoolean(o.missingOk, 'missingOk');
-  const ctx = addrCtx(host, 'deleteAddress', ifname, cidr);
+  const ctx: Ctx = () => addrCtx(host, 'deleteAddress', ifname, cidr);
   const conn = await host.connection();
   const index = await resolveIndex(host, ifname, ctx);
   try {
@@ -368,7 +368,7 @@ export async function flushAddresses(host: LinkHost, ifname: string, filter: Pic
     found.map(async (a) => {
       const bytes = parsePrefix(a.address).bytes;
       try {
-        await conn.request(deleteMessage(a.index, a.family, a.prefixLength, bytes), addrCtx(host, 'flushAddresses', ifname, a.cidr));
+        await conn.request(deleteMessage(a.index, a.family, a.prefixLength, bytes), () => addrCtx(host, 'flushAddresses', ifname, a.cidr));
       } catch (e) {
         if ((e as { errno?: number }).errno !== EADDRNOTAVAIL) throw e;
       }

@@ -12,7 +12,7 @@
 import { constants as os } from 'node:os';
 import { eachAttr, eachMessage, readI32, readString, readU32, writeU32, type RawMessage } from './attr.js';
 import { C, NLMSG_HDRLEN } from './constants.js';
-import { contextError, type ErrorContext } from './errors.js';
+import { contextError, type Ctx } from './errors.js';
 import { isNativeError, native } from './native.js';
 
 /** How often an interrupted dump (`NLM_F_DUMP_INTR`) is run again before giving up. @internal */
@@ -29,7 +29,7 @@ interface Pending {
   results: unknown[];
   interrupted: boolean;
   attempts: number;
-  ctx: ErrorContext;
+  ctx: Ctx;
   resolve(results: unknown[]): void;
   reject(e: Error): void;
   /** Set once an ACK, an error or NLMSG_DONE has answered it. */
@@ -54,12 +54,12 @@ export class Connection {
    * Sends a change (the message must carry NLM_F_ACK) or a get; resolves with the parsed
    * reply messages once the kernel acknowledged it.
    */
-  request<T>(msg: Buffer, ctx: ErrorContext, parse?: Parse<T>): Promise<T[]> {
+  request<T>(msg: Buffer, ctx: Ctx, parse?: Parse<T>): Promise<T[]> {
     return this.enqueue(msg, ctx, false, parse) as Promise<T[]>;
   }
 
   /** Runs a dump; resolves with every parsed message of every part. */
-  dump<T>(msg: Buffer, ctx: ErrorContext, parse: Parse<T>): Promise<T[]> {
+  dump<T>(msg: Buffer, ctx: Ctx, parse: Parse<T>): Promise<T[]> {
     return this.enqueue(msg, ctx, true, parse) as Promise<T[]>;
   }
 
@@ -76,7 +76,7 @@ export class Connection {
     }
   }
 
-  private enqueue(msg: Buffer, ctx: ErrorContext, dump: boolean, parse: Parse<unknown> | undefined): Promise<unknown[]> {
+  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       if (this.closing) {
         reject(contextError(ctx, os.errno.EBADF, null, 'closed'));

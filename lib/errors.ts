@@ -103,13 +103,21 @@ export interface ErrorContext {
   hints?: Readonly<Partial<Record<number, string>>>;
 }
 
+/**
+ * An error context, or a function making one: hot paths pass a function, so the strings of a
+ * message are only built when something fails.
+ * @internal
+ */
+export type Ctx = ErrorContext | (() => ErrorContext);
+
 /** @internal */
 export function contextError(
-  ctx: ErrorContext,
+  source: Ctx,
   errno: number,
   kernelMessage: string | null,
   syscall: string | null = null,
 ): NetlinkError {
+  const ctx = typeof source === 'function' ? source() : source;
   return new NetlinkError({
     op: ctx.op,
     object: ctx.object,

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readString, readU16, readU32, readU64, type RawMessage } from './attr.js';
 import { C, IFINFOMSG_LEN } from './constants.js';
 import type { Connection } from './connection.js';
-import { contextError, type ErrorContext } from './errors.js';
+import { contextError, type Ctx } from './errors.js';
 import type { Netns } from './netns.js';
 import { isNativeError, native } from './native.js';
 import type { BondInfo, BondOptions } from './kinds/bond.js';
@@ -348,15 +348,28 @@ function upFlags(up: boolean | undefined): [number, number] {
   return [up ? C.IFF_UP : 0, C.IFF_UP];
 }
 
-function ctxFor(host: LinkHost, op: string, ifname: string, extra: Record<string, unknown> = {}, more = ''): ErrorContext {
-  return {
+/**
+ * An operation's error context, built only if it fails: the object, a subject naming the link
+ * and its namespace, and sentences for the errnos this operation can meet.
+ */
+function ctxFor(host: LinkHost, op: string, ifname: string, extra: Record<string, unknown> = {}, more = '', hints?: () => Record<number, string>): Ctx {
+  return () => ({
     op,
     object: { ifname, netns: host.label, ...extra },
     subject: `${ifname} in netns ${host.label}${more}`,
     hints: {
       [ENODEV]: `no interface named ${ifname} in netns ${host.label}`,
       [EEXIST]: `an interface with that name already exists`,
+      ...hints?.(),
     },
+  });
+}
+
+/** The same context with more hints. @internal */
+export function withHints(ctx: Ctx, hints: () => Record<number, string>): Ctx {
+  return () => {
+    const c = typeof ctx === 'function' ? ctx() : ctx;
+    return { ...c, hints: { ...c.hints, ...hints() } };
   };
 }
 
@@ -365,21 +378,19 @@ function checkMaster(v: unknown): string | number {
   return checkIfname(v, 'master');
 }
 
-/** The index of the link named `ifname`, asked of the kernel. @internal */
-export async function resolveIndex(host: LinkHost, ifname: string, ctx: ErrorContext): Promise<number> {
+/**
+ * The index of the link named `ifname` in the host's namespace: SIOCGIFINDEX on the
+ * namespace's own netlink socket (see native/socket.cc), so no netlink round trip.
+ * @internal
+ */
+export async function resolveIndex(host: LinkHost, ifname: string, ctx: Ctx): Promise<number> {
   const conn = await host.connection();
-  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
-  ifinfomsg(w);
-  w.putStrz(C.IFLA_IFNAME, ifname);
-  const hints = { ...ctx.hints, [ENODEV]: `no interface named ${ifname} in netns ${host.label}` };
-  const [index] = await conn.request(w.finish(), { ...ctx, hints }, (m) =>
-    m.type === C.RTM_NEWLINK && m.end - m.start >= IFINFOMSG_LEN ? readI32(m.buf, m.start + 4) : undefined,
-  );
-  if (index === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
-  return index;
+  const index = native.ifindex(conn.fd, ifname);
+  if (index > 0) return index;
+  throw contextError(withHints(ctx, () => ({ [ENODEV]: `no interface named ${ifname} in netns ${host.label}` })), -index, null, 'SIOCGIFINDEX');
 }
 
-async function masterIndex(host: LinkHost, master: string | number, ctx: ErrorContext): Promise<number> {
+async function masterIndex(host: LinkHost, master: string | number, ctx: Ctx): Promise<number> {
   return typeof master === 'number' ? master : resolveIndex(host, master, ctx);
 }
 
@@ -402,12 +413,10 @@ export async function createVeth(host: LinkHost, name: string, options: VethOpti
   const master = o.master === undefined ? undefined : checkMaster(o.master);
   const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
   const peerWhere = peerNs ? ` in netns ${peerNs.label}` : '';
-  const ctx = ctxFor(host, 'createVeth', name, { peer, ...(peerNs ? { peerNetns: peerNs.label } : {}) }, ` (peer ${peer}${peerWhere})`);
-  ctx.hints = {
-    ...ctx.hints,
+  const ctx = ctxFor(host, 'createVeth', name, { peer, ...(peerNs ? { peerNetns: peerNs.label } : {}) }, ` (peer ${peer}${peerWhere})`, () => ({
     [EEXIST]: `an interface named ${name} exists in netns ${host.label}, or one named ${peer}${peerWhere || ` in netns ${host.label}`}`,
     ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a veth takes (68..65535)?` }),
-  };
+  }));
 
   const conn = await host.connection();
   const masterIdx = master === undefined ? undefined : await masterIndex(host, master, ctx);
@@ -443,12 +452,10 @@ export async function createBridge(host: LinkHost, name: string, options: Bridge
   const mtu = o.mtu === undefined ? undefined : checkMtu(o.mtu);
   const address = o.address === undefined ? undefined : checkMac(o.address, 'address');
   const up = o.up === undefined ? undefined : checkBoolean(o.up, 'up');
-  const ctx = ctxFor(host, 'createBridge', name);
-  ctx.hints = {
-    ...ctx.hints,
+  const ctx = ctxFor(host, 'createBridge', name, {}, '', () => ({
     [EEXIST]: `an interface named ${name} already exists in netns ${host.label}`,
     ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a bridge takes (68..65535)?` }),
-  };
+  }));
   const conn = await host.connection();
   const [flags, change] = upFlags(up);
   const w = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL);
@@ -468,12 +475,11 @@ export async function moveToNetns(host: LinkHost, ifname: string, target: FdLend
   checkIfname(ifname);
   const rename = o.name === undefined ? undefined : checkIfname(o.name, 'name');
   const as = rename === undefined ? '' : ` as ${rename}`;
-  const ctx = ctxFor(host, 'moveToNetns', ifname, { target: target.label, ...(rename ? { name: rename } : {}) }, ` to netns ${target.label}${as}`);
-  ctx.hints = {
-    ...ctx.hints,
+  const ctx = ctxFor(host, 'moveToNetns', ifname, { target: target.label, ...(rename ? { name: rename } : {}) }, ` to netns ${target.label}${as}`, () => ({
     [EEXIST]: `netns ${target.label} already has an interface named ${rename ?? ifname}`,
     [EINVAL]: `${ifname} cannot change namespace (bridges and loopback are local to theirs)`,
-  };
+  }));
+
   const conn = await host.connection();
   if (rename === undefined || rename === ifname) {
     await conn.request(setlinkMessage(0, ifname, (w) => w.putU32(C.IFLA_NET_NS_FD, target.borrowFd())), ctx).finally(() => target.returnFd());
@@ -512,11 +518,10 @@ export async function setLink(host: LinkHost, ifname: string, changes: LinkChang
   const extra: Record<string, unknown> = {};
   if (rename !== undefined) extra.name = rename;
   if (master !== undefined) extra.master = master;
-  const ctx = ctxFor(host, op, ifname, extra);
-  if (master !== undefined && master !== null) {
-    ctx.hints = { ...ctx.hints, [ELOOP]: `${ifname} cannot be a port of ${master}: a bridge cannot join itself or another bridge` };
-  }
-  if (rename !== undefined) ctx.hints = { ...ctx.hints, [EEXIST]: `an interface named ${rename} already exists in netns ${host.label}` };
+  const ctx = ctxFor(host, op, ifname, extra, '', () => ({
+    ...(master !== undefined && master !== null ? { [ELOOP]: `${ifname} cannot be a port of ${master}: a bridge cannot join itself or another bridge` } : {}),
+    ...(rename !== undefined ? { [EEXIST]: `an interface named ${rename} already exists in netns ${host.label}` } : {}),
+  }));
   const conn = await host.connection();
   const [index, masterIdx] = await Promise.all([
     rename === undefined ? 0 : resolveIndex(host, ifname, ctx),
@@ -656,8 +661,10 @@ export async function createLink(host: LinkHost, spec: LinkSpec, target: (LinkHo
   const up = raw.up === undefined ? undefined : checkBoolean(raw.up, 'up');
   const txqlen = raw.txqlen === undefined ? undefined : checkInt(raw.txqlen, 0, 0xffffffff, 'txqlen');
   const where = target ? ` in netns ${target.label}` : '';
-  const ctx = ctxFor(host, op, name, { kind, ...(target ? { target: target.label } : {}) }, where ? ` (to be created${where})` : '');
-  ctx.hints = { ...ctx.hints, ...kindHints(kind, host.label), [EEXIST]: `an interface named ${name} already exists${where || ` in netns ${host.label}`}` };
+  const ctx = ctxFor(host, op, name, { kind, ...(target ? { target: target.label } : {}) }, where ? ` (to be created${where})` : '', () => ({
+    ...kindHints(kind, host.label),
+    [EEXIST]: `an interface named ${name} already exists${where || ` in netns ${host.label}`}`,
+  }));
 
   const conn = await host.connection();
   const devs = codec?.devs?.(own) ?? [];
@@ -707,8 +714,10 @@ export async function setLinkType(host: LinkHost, ifname: string, changes: LinkT
   if (!codec || codec.keys.length === 0) throw new TypeError(`setLinkType knows no settings of kind ${showKind(kind)}`);
   const raw = checkOptions(changes as unknown as Record<string, unknown>, 'setLinkType changes', ['kind', ...codec.keys]);
   const own = codec.check(raw, true);
-  const ctx = ctxFor(host, 'setLinkType', ifname, { kind });
-  ctx.hints = { ...ctx.hints, ...kindHints(kind, host.label), [EINVAL]: `${ifname} is not a ${kind}, or the kernel refuses this change` };
+  const ctx = ctxFor(host, 'setLinkType', ifname, { kind }, '', () => ({
+    ...kindHints(kind, host.label),
+    [EINVAL]: `${ifname} is not a ${kind}, or the kernel refuses this change`,
+  }));
   const conn = await host.connection();
   const indexes = new Map<string, number>();
   await Promise.all((codec.devs?.(own) ?? []).map(async (d) => indexes.set(d, await resolveIndex(host, d, ctx))));
@@ -751,12 +760,11 @@ export async function createTuntap(host: LinkHost & FdLender, mode: 'tun' | 'tap
   if (o.vnetHdr !== undefined && checkBoolean(o.vnetHdr, 'vnetHdr')) flags |= 0x4000; // IFF_VNET_HDR
   const where = target ?? host;
   const op = mode === 'tap' ? 'createTap' : 'createTun';
-  const ctx = ctxFor(where, op, name);
-  ctx.hints = {
-    ...ctx.hints,
+  const ctx = ctxFor(where, op, name, {}, '', () => ({
     [EEXIST]: `an interface named ${name} already exists in netns ${where.label}`,
     [ENOENT]: 'this kernel has no /dev/net/tun (the tun module)',
-  };
+  }));
+
   // TUNSETIFF on an existing device of the same mode would attach to it, not fail: refuse first.
   const exists = await resolveIndex(where, name, ctx).then(() => true, () => false);
   if (exists) throw contextError(ctx, EEXIST, null);

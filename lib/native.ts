@@ -45,6 +45,8 @@ export interface Binding {
   nsDelete(path: string): Promise<void>;
   socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */
+  ifindex(sock: number, name: string): number;
   sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
   tuntapCreate(nsfd: number, name: string, flags: number, owner: number, group: number): Promise<void>;
 }

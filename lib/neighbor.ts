@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readU16, type RawMessage } from './attr.js';
 import { C, NDMSG_LEN } from './constants.js';
-import type { ErrorContext } from './errors.js';
+import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, type Family } from './ip.js';
 import { linkNames, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkMac, checkOptions, formatMac, showValue } from './validate.js';
@@ -148,7 +148,7 @@ export async function addNeighbor(host: LinkHost, spec: NeighborSpec): Promise<v
   if (state === undefined) throw new TypeError(`state must be one of ${Object.keys(NUD).join(', ')}, got ${showValue(o.state)}`);
   const router = o.router === undefined ? false : checkBoolean(o.router, 'router');
   const replace = o.replace === undefined ? false : checkBoolean(o.replace, 'replace');
-  const ctx = neighCtx(host, 'addNeighbor', addr.text, dev);
+  const ctx: Ctx = () => neighCtx(host, 'addNeighbor', addr.text, dev);
   const conn = await host.connection();
   const index = await resolveIndex(host, dev, ctx);
   const w = new MessageWriter(C.RTM_NEWNEIGH, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (replace ? C.NLM_F_REPLACE : C.NLM_F_EXCL), 64);
@@ -165,7 +165,7 @@ export async function deleteNeighbor(host: LinkHost, key: NeighborKey, options: 
   const addr = parseAddress(k.address, 'address');
   const dev = checkIfname(k.dev, 'dev');
   const missingOk = o.missingOk === undefined ? false : checkBoolean(o.missingOk, 'missingOk');
-  const ctx = neighCtx(host, 'deleteNeighbor', addr.text, dev);
+  const ctx: Ctx = () => neighCtx(host, 'deleteNeighbor', addr.text, dev);
   const conn = await host.connection();
   const index = await resolveIndex(host, dev, ctx);
   const w = new MessageWriter(C.RTM_DELNEIGH, C.NLM_F_REQUEST | C.NLM_F_ACK, 48);

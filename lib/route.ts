@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readU16, readU32, type RawMessage } from './attr.js';
 import { checkScope, scopeName, type Scope } from './address.js';
 import { C, RTMSG_LEN, RTNEXTHOP_LEN } from './constants.js';
-import type { ErrorContext } from './errors.js';
+import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, parsePrefix, type Family, type IpAddress, type IpPrefix } from './ip.js';
 import { linkName, linkNames, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkInt, checkMtu, checkOptions, showValue } from './validate.js';
@@ -334,7 +334,7 @@ function routeCtx(host: LinkHost, op: string, spec: RouteSpec, r: Resolved): Err
   };
 }
 
-async function buildRoute(host: LinkHost, cmd: 'add' | 'replace' | 'delete', r: Resolved & { o: Partial<RouteSpec> }, ctx: ErrorContext): Promise<Buffer> {
+async function buildRoute(host: LinkHost, cmd: 'add' | 'replace' | 'delete', r: Resolved & { o: Partial<RouteSpec> }, ctx: Ctx): Promise<Buffer> {
   const { o } = r;
   const table = o.table === undefined ? C.RT_TABLE_MAIN : checkTable(o.table);
   const metric = o.metric === undefined ? undefined : checkInt(o.metric, 0, 0xffffffff, 'metric');
@@ -387,7 +387,7 @@ async function buildRoute(host: LinkHost, cmd: 'add' | 'replace' | 'delete', r: 
 /** `ip route add|replace TO ...`. @internal */
 export async function addRoute(host: LinkHost, spec: RouteSpec, replace: boolean): Promise<void> {
   const r = resolveSpec(spec);
-  const ctx = routeCtx(host, replace ? 'replaceRoute' : 'addRoute', spec, r);
+  const ctx: Ctx = () => routeCtx(host, replace ? 'replaceRoute' : 'addRoute', spec, r);
   const conn = await host.connection();
   await conn.request(await buildRoute(host, replace ? 'replace' : 'add', r, ctx), ctx);
 }
@@ -397,7 +397,7 @@ export async function deleteRoute(host: LinkHost, spec: RouteSpec, options: Dele
   const o = checkOptions(options, 'deleteRoute options', ['missingOk']);
   const missingOk = o.missingOk === undefined ? false : checkBoolean(o.missingOk, 'missingOk');
   const r = resolveSpec(spec);
-  const ctx = routeCtx(host, 'deleteRoute', spec, r);
+  const ctx: Ctx = () => routeCtx(host, 'deleteRoute', spec, r);
   const conn = await host.connection();
   try {
     await conn.request(await buildRoute(host, 'delete', r, ctx), ctx);

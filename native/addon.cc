@@ -69,6 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
+  exports.Set("ifindex", Napi::Function::New(env, Ifindex));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));
   exports.Set("tuntapCreate", Napi::Function::New(env, TuntapCreate));
   return exports;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { Netns, type Route } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { ipJson, namedNetns, ping, type Teardown } from './helpers';
+import { eventually, ipJson, namedNetns, ping, type Teardown } from './helpers';
 
 /** ip -j route's destination, as this library writes it ('default', or always with a prefix length). */
 function ipDst(r: any, family: 4 | 6): string {
@@ -219,7 +219,10 @@ t.test('neighbours: add, replace, list and delete, as ip -j neigh sees them', as
 t.test('refusals: bad input before any syscall, the kernel\'s reasons, and a failed replace keeps the old route', async (t) => {
   const [a] = (await namedNetns(t, 'rerr')) as [Netns];
   await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
   await a.addAddress('eth0', '192.0.2.10/24');
+  // A settled link: with carrier, no route flag changes on its own under the snapshot below.
+  t.ok(await eventually(async () => (await a.link('eth0')).operstate === 'UP'));
   await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1' });
   const snapshot = (): string => JSON.stringify([ipJson(a.name!, 'route', 'show', 'table', 'all'), ipJson(a.name!, 'addr'), ipJson(a.name!, 'rule')]);
   const before = snapshot();
@@ -248,7 +251,7 @@ t.test('refusals: bad input before any syscall, the kernel\'s reasons, and a fai
   t.equal(snapshot(), before, 'nothing changed');
 
   await t.rejects(a.addRoute({ to: '198.51.100.0/24', via: '10.99.0.1' }), { code: 'ENETUNREACH', kernelMessage: /gateway/ });
-  await t.rejects(a.addRoute({ to: '198.51.100.0/24', via: '192.0.2.1', dev: 'eth1' }), { code: 'ENETUNREACH' });
+  await t.rejects(a.addRoute({ to: '198.51.100.0/24', via: '192.0.2.1', dev: 'lo' }), { code: 'ENETUNREACH' });
   await t.rejects(a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1' }), { code: 'EEXIST', message: /replaceRoute/ });
   await t.rejects(a.addRoute({ to: '198.51.100.5/24', dev: 'eth0' }), { code: 'EINVAL', kernelMessage: 'Invalid prefix for given prefix length' });
   await t.rejects(a.addRoute({ to: '198.51.100.0/24', dev: 'nosuch' }), { code: 'ENODEV', message: /no interface named nosuch/ });
