@@ -1,0 +1,341 @@
+/*
+ * The C reference for `npm run bench`: the same rtnetlink requests netns-link sends, with
+ * minimal user space (libmnl, one request per sendmsg, replies read at once). It is what the
+ * kernel allows; every other tool is reported as a ratio to it.
+ *
+ *   ref w1-setup N        N hosts on bridge br0 (in the current namespace), as run.js describes
+ *   ref w1-teardown N     delete their namespaces
+ *   ref w2 NSPATH         dump links and addresses of the namespace into structs
+ *   ref w3 NSPATH N       add, then delete, N /32 addresses on lo, one at a time
+ *
+ * Prints one line of JSON with the timings in microseconds.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUF (MNL_SOCKET_BUFFER_SIZE * 4)
+
+struct nl {
+  struct mnl_socket *sock;
+  unsigned portid;
+  unsigned seq;
+};
+
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "ref: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void nl_open(struct nl *n) {
+  n->sock = mnl_socket_open(NETLINK_ROUTE);
+  if (!n->sock || mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) die("netlink socket");
+  n->portid = mnl_socket_get_portid(n->sock);
+  n->seq = 1;
+}
+
+/* Sends one request with NLM_F_ACK and reads until its ACK. */
+static void talk(struct nl *n, struct nlmsghdr *h, const char *what) {
+  char buf[BUF];
+  h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  h->nlmsg_seq = n->seq++;
+  if (mnl_socket_sendto(n->sock, h, h->nlmsg_len) < 0) die(what);
+  for (;;) {
+    int len = mnl_socket_recvfrom(n->sock, buf, sizeof buf);
+    if (len < 0) die(what);
+    int rc = mnl_cb_run(buf, len, h->nlmsg_seq, n->portid, NULL, NULL);
+    if (rc == MNL_CB_STOP) return;
+    if (rc < 0) die(what);
+  }
+}
+
+static struct nlmsghdr *link_msg(char *buf, int type, int flags, int index, unsigned ifflags, unsigned change) {
+  struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+  h->nlmsg_type = type;
+  h->nlmsg_flags = flags;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(h, sizeof *ifm);
+  ifm->ifi_index = index;
+  ifm->ifi_flags = ifflags;
+  ifm->ifi_change = change;
+  return h;
+}
+
+static int ifindex(struct nl *n, const char *name) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  if (ioctl(mnl_socket_get_fd(n->sock), SIOCGIFINDEX, &ifr) != 0) die(name);
+  return ifr.ifr_ifindex;
+}
+
+static void set_up(struct nl *n, int index) {
+  char buf[BUF];
+  talk(n, link_msg(buf, RTM_NEWLINK, 0, index, IFF_UP, IFF_UP), "link up");
+}
+
+static void add_addr(struct nl *n, int family, int index, const void *addr, int plen, int flags, int type) {
+  char buf[BUF];
+  struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+  h->nlmsg_type = type;
+  h->nlmsg_flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
+  struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
+  ifa->ifa_family = family;
+  ifa->ifa_prefixlen = plen;
+  ifa->ifa_flags = flags;
+  ifa->ifa_index = index;
+  int alen = family == AF_INET ? 4 : 16;
+  mnl_attr_put(h, IFA_LOCAL, alen, addr);
+  mnl_attr_put(h, IFA_ADDRESS, alen, addr);
+  talk(n, h, "address");
+}
+
+/* A new named namespace, made as `ip netns add` makes it, with a socket inside. */
+struct made {
+  const char *path;
+  int fd;
+  struct nl nl;
+};
+
+static void *make_ns(void *arg) {
+  struct made *m = arg;
+  if (unshare(CLONE_NEWNET) != 0) die("unshare");
+  int f = open(m->path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (f < 0) die(m->path);
+  close(f);
+  if (mount("/proc/thread-self/ns/net", m->path, "none", MS_BIND, NULL) != 0) die("mount");
+  m->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  nl_open(&m->nl);
+  return NULL;
+}
+
+static void w1_setup(int n) {
+  struct nl hub;
+  nl_open(&hub);
+  int br = ifindex(&hub, "br0");
+  struct in_addr gw;
+  inet_pton(AF_INET, "198.18.0.1", &gw);
+  double t0 = now_us();
+  for (int i = 0; i < n; i++) {
+    char path[64], veth[IFNAMSIZ], buf[BUF];
+    struct made m;
+    snprintf(path, sizeof path, "/run/netns/h%d", i);
+    m.path = path;
+    pthread_t t;
+    pthread_create(&t, NULL, make_ns, &m);
+    pthread_join(t, NULL);
+
+    snprintf(veth, sizeof veth, "v%d", i);
+    struct nlmsghdr *h = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP, IFF_UP);
+    mnl_attr_put_strz(h, IFLA_IFNAME, veth);
+    mnl_attr_put_u32(h, IFLA_MASTER, br);
+    struct nlattr *info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+    mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+    struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+    struct nlattr *peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
+    h->nlmsg_len += sizeof(struct ifinfomsg);
+    memset((char *)peer + sizeof *peer, 0, sizeof(struct ifinfomsg));
+    mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
+    mnl_attr_put_u32(h, IFLA_NET_NS_FD, m.fd);
+    mnl_attr_nest_end(h, peer);
+    mnl_attr_nest_end(h, data);
+    mnl_attr_nest_end(h, info);
+    talk(&hub, h, "veth");
+
+    set_up(&m.nl, 1);
+    int eth = ifindex(&m.nl, "eth0");
+    set_up(&m.nl, eth);
+    struct in_addr a4;
+    struct in6_addr a6;
+    char text[64];
+    snprintf(text, sizeof text, "198.18.%d.%d", (i + 2) >> 8, (i + 2) & 255);
+    inet_pton(AF_INET, text, &a4);
+    snprintf(text, sizeof text, "2001:db8::%x", i + 2);
+    inet_pton(AF_INET6, text, &a6);
+    add_addr(&m.nl, AF_INET, eth, &a4, 15, 0, RTM_NEWADDR);
+    add_addr(&m.nl, AF_INET6, eth, &a6, 64, IFA_F_NODAD, RTM_NEWADDR);
+
+    h = mnl_nlmsg_put_header(buf);
+    h->nlmsg_type = RTM_NEWROUTE;
+    h->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    struct rtmsg *r = mnl_nlmsg_put_extra_header(h, sizeof *r);
+    r->rtm_family = AF_INET;
+    r->rtm_table = RT_TABLE_MAIN;
+    r->rtm_protocol = RTPROT_BOOT;
+    r->rtm_scope = RT_SCOPE_UNIVERSE;
+    r->rtm_type = RTN_UNICAST;
+    mnl_attr_put(h, RTA_GATEWAY, 4, &gw);
+    talk(&m.nl, h, "route");
+
+    mnl_socket_close(m.nl.sock);
+    close(m.fd);
+  }
+  printf("{\"setup_us\": %.0f}\n", now_us() - t0);
+}
+
+static void w1_teardown(int n) {
+  double t0 = now_us();
+  for (int i = 0; i < n; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/run/netns/h%d", i);
+    if (umount2(path, MNT_DETACH) != 0 || unlink(path) != 0) die(path);
+  }
+  printf("{\"teardown_us\": %.0f}\n", now_us() - t0);
+}
+
+/* The fields a typed result holds, parsed the way a program would keep them. */
+struct link_rec {
+  int index;
+  unsigned flags, mtu, master;
+  char name[IFNAMSIZ];
+  unsigned char addr[32];
+  int operstate;
+  unsigned long long rx_bytes, tx_bytes;
+};
+struct addr_rec {
+  int family, plen, index;
+  unsigned char addr[16];
+};
+static struct link_rec *links;
+static struct addr_rec *addrs;
+static int nlinks, naddrs, cap;
+
+static int link_attr(const struct nlattr *a, void *data) {
+  struct link_rec *l = data;
+  switch (mnl_attr_get_type(a)) {
+    case IFLA_IFNAME: strncpy(l->name, mnl_attr_get_str(a), IFNAMSIZ - 1); break;
+    case IFLA_MTU: l->mtu = mnl_attr_get_u32(a); break;
+    case IFLA_MASTER: l->master = mnl_attr_get_u32(a); break;
+    case IFLA_OPERSTATE: l->operstate = mnl_attr_get_u8(a); break;
+    case IFLA_ADDRESS: memcpy(l->addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a) < 32 ? mnl_attr_get_payload_len(a) : 32); break;
+    case IFLA_STATS64: {
+      const struct rtnl_link_stats64 *s = mnl_attr_get_payload(a);
+      l->rx_bytes = s->rx_bytes;
+      l->tx_bytes = s->tx_bytes;
+      break;
+    }
+  }
+  return MNL_CB_OK;
+}
+
+static int on_link(const struct nlmsghdr *h, void *data) {
+  (void)data;
+  if (nlinks == cap) die("too many links");
+  struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
+  struct link_rec *l = &links[nlinks++];
+  memset(l, 0, sizeof *l);
+  l->index = ifm->ifi_index;
+  l->flags = ifm->ifi_flags;
+  mnl_attr_parse(h, sizeof *ifm, link_attr, l);
+  return MNL_CB_OK;
+}
+
+static int addr_attr(const struct nlattr *a, void *data) {
+  struct addr_rec *r = data;
+  if (mnl_attr_get_type(a) == IFA_ADDRESS || mnl_attr_get_type(a) == IFA_LOCAL)
+    memcpy(r->addr, mnl_attr_get_payload(a), r->family == AF_INET ? 4 : 16);
+  return MNL_CB_OK;
+}
+
+static int on_addr(const struct nlmsghdr *h, void *data) {
+  (void)data;
+  if (naddrs == cap) die("too many addresses");
+  struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+  struct addr_rec *r = &addrs[naddrs++];
+  r->family = ifa->ifa_family;
+  r->plen = ifa->ifa_prefixlen;
+  r->index = ifa->ifa_index;
+  mnl_attr_parse(h, sizeof *ifa, addr_attr, r);
+  return MNL_CB_OK;
+}
+
+static void dump(struct nl *n, int type, size_t hdr, mnl_cb_t cb) {
+  char buf[32768];
+  struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+  h->nlmsg_type = type;
+  h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  h->nlmsg_seq = n->seq++;
+  mnl_nlmsg_put_extra_header(h, hdr);
+  if (mnl_socket_sendto(n->sock, h, h->nlmsg_len) < 0) die("dump");
+  for (;;) {
+    int len = mnl_socket_recvfrom(n->sock, buf, sizeof buf);
+    if (len < 0) die("dump");
+    int rc = mnl_cb_run(buf, len, h->nlmsg_seq, n->portid, cb, NULL);
+    if (rc == MNL_CB_STOP) return;
+    if (rc < 0) die("dump");
+  }
+}
+
+static void enter(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) die(path);
+  close(fd);
+}
+
+static void w2(const char *path) {
+  enter(path);
+  struct nl n;
+  nl_open(&n);
+  cap = 1 << 16;
+  links = calloc(cap, sizeof *links);
+  addrs = calloc(cap, sizeof *addrs);
+  double t0 = now_us();
+  dump(&n, RTM_GETLINK, sizeof(struct ifinfomsg), on_link);
+  double t1 = now_us();
+  dump(&n, RTM_GETADDR, sizeof(struct ifaddrmsg), on_addr);
+  double t2 = now_us();
+  printf("{\"links\": %d, \"link_dump_us\": %.0f, \"addresses\": %d, \"addr_dump_us\": %.0f}\n", nlinks, t1 - t0, naddrs, t2 - t1);
+}
+
+static void w3(const char *path, int count) {
+  enter(path);
+  struct nl n;
+  nl_open(&n);
+  double t0 = now_us();
+  for (int i = 0; i < count; i++) {
+    unsigned a = htonl(0xc6120000u + 0x10000u + (unsigned)i); /* 198.19.x.y */
+    add_addr(&n, AF_INET, 1, &a, 32, 0, RTM_NEWADDR);
+  }
+  double t1 = now_us();
+  for (int i = 0; i < count; i++) {
+    unsigned a = htonl(0xc6120000u + 0x10000u + (unsigned)i);
+    add_addr(&n, AF_INET, 1, &a, 32, 0, RTM_DELADDR);
+  }
+  double t2 = now_us();
+  printf("{\"add_us\": %.0f, \"del_us\": %.0f}\n", t1 - t0, t2 - t1);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "w1-setup") == 0) w1_setup(atoi(argv[2]));
+  else if (argc >= 3 && strcmp(argv[1], "w1-teardown") == 0) w1_teardown(atoi(argv[2]));
+  else if (argc >= 3 && strcmp(argv[1], "w2") == 0) w2(argv[2]);
+  else if (argc >= 4 && strcmp(argv[1], "w3") == 0) w3(argv[2], atoi(argv[3]));
+  else {
+    fprintf(stderr, "usage: ref w1-setup N | w1-teardown N | w2 NSPATH | w3 NSPATH N\n");
+    return 2;
+  }
+  return 0;
+}

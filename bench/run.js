@@ -1,0 +1,402 @@
+#!/usr/bin/env node
+// `npm run bench`: netns-link side by side with `ip` (one process per operation), `ip -batch`,
+// pyroute2 (idiomatic and fastest form) and a C reference on libmnl, in one run, inside a
+// sandbox (`unshare --net --mount`, a private tmpfs on /run/netns): the host is never touched.
+//
+// Workloads (see README): W1 N hosts on a bridge, setup and teardown; W2 link and address dumps
+// of 1,000 veth pairs; W3 1,000 /32 addresses on lo, added and deleted. Three repetitions each,
+// medians reported, each as a ratio to the C reference. Also: the cost of 1,000 open namespaces.
+//
+// Environment: BENCH_N (default "100,500"), BENCH_REPS (default 3), BENCH_QUICK=1 (N=50, 1 rep).
+'use strict';
+const { execFileSync, spawnSync, execFile } = require('node:child_process');
+const { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { promisify } = require('node:util');
+
+const root = join(__dirname, '..');
+const build = join(__dirname, 'build');
+const REF = join(build, 'ref');
+const PY = '/usr/bin/python3';
+const PYBENCH = join(__dirname, 'pyroute2_bench.py');
+const quick = process.env.BENCH_QUICK === '1';
+const NS = (process.env.BENCH_N || (quick ? '50' : '100,500')).split(',').map(Number);
+const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
+const W2_PAIRS = quick ? 200 : 1000;
+const W3_COUNT = quick ? 200 : 1000;
+const run = promisify(execFile);
+
+function prepare() {
+  if (process.getuid() !== 0) throw new Error('npm run bench needs root (it builds namespaces inside its own sandbox)');
+  const missing = [];
+  if (spawnSync(PY, ['-c', 'import pyroute2'], { stdio: 'ignore' }).status !== 0) missing.push('python3-pyroute2');
+  if (!existsSync('/usr/include/libmnl/libmnl.h')) missing.push('libmnl-dev');
+  if (spawnSync('sh', ['-c', 'command -v gcc'], { stdio: 'ignore' }).status !== 0) missing.push('gcc');
+  if (spawnSync('sh', ['-c', 'command -v ping'], { stdio: 'ignore' }).status !== 0) missing.push('iputils-ping');
+  if (missing.length) {
+    console.log(`installing from Debian: ${missing.join(' ')}`);
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  mkdirSync(build, { recursive: true });
+  execFileSync('gcc', ['-O2', '-o', REF, join(__dirname, 'ref.c'), '-lmnl', '-lpthread'], { stdio: 'inherit' });
+  mkdirSync('/run/netns', { recursive: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inside the sandbox
+
+const { Netns } = require(root);
+const hub = () => Netns.current();
+const v4 = (i) => `198.18.${(i + 2) >> 8}.${(i + 2) & 255}`;
+const v6 = (i) => `2001:db8::${(i + 2).toString(16)}`;
+const us = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function json(cmd, args) {
+  const { stdout } = await run(cmd, args, { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+async function wall(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  await run(cmd, args, { maxBuffer: 256 << 20, ...opts });
+  return us(t0);
+}
+
+/** Waits until the kernel has dismantled every host: no v* port left in the hub. */
+async function dismantled(h) {
+  for (;;) {
+    const left = (await h.links()).filter((l) => /^v\d+$/u.test(l.name)).length;
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Checks that W1 built what it should: a fast wrong run is caught. */
+async function verifyW1(h, n) {
+  const ports = (await h.links()).filter((l) => /^v\d+$/u.test(l.name) && l.up);
+  if (ports.length !== n) throw new Error(`W1: ${ports.length} veth ports up on the hub, not ${n}`);
+  for (const i of [0, n - 1]) {
+    const ns = await Netns.open(`h${i}`);
+    try {
+      const addrs = (await ns.addresses({ ifname: 'eth0' })).map((a) => a.address);
+      if (!addrs.includes(v4(i)) || !addrs.includes(v6(i))) throw new Error(`W1: h${i} lacks its addresses: ${addrs.join(' ')}`);
+      const routes = await ns.routes({ family: 4 });
+      if (!routes.some((r) => r.to === 'default' && r.gateway === '198.18.0.1')) throw new Error(`W1: h${i} lacks its default route`);
+      if (i === 0) await ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '2', v4(n - 1)]);
+    } finally {
+      ns.close();
+    }
+  }
+}
+
+const W1_OPS = 7; // per host: netns add, veth (peer placed, on the bridge, up), lo up, eth0 up, 2 addresses, default route
+
+const w1Tools = {
+  async 'C (libmnl)'(n) {
+    const s = await json(REF, ['w1-setup', String(n)]);
+    return { setup: s.setup_us, teardown: async () => (await json(REF, ['w1-teardown', String(n)])).teardown_us };
+  },
+  async 'netns-link'(n) {
+    const h = hub();
+    const t0 = process.hrtime.bigint();
+    const hosts = await Promise.all(Array.from({ length: n }, (_, i) => Netns.create(`h${i}`)));
+    await Promise.all(hosts.map((ns, i) => h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: 'br0', up: true })));
+    await Promise.all(
+      hosts.flatMap((ns, i) => [
+        ns.setUp('lo'),
+        ns.setUp('eth0'),
+        ns.addAddress('eth0', `${v4(i)}/15`),
+        ns.addAddress('eth0', `${v6(i)}/64`, { noDad: true }),
+        ns.addRoute({ to: 'default', via: '198.18.0.1' }),
+      ]),
+    );
+    const setup = us(t0);
+    h.close();
+    return {
+      setup,
+      teardown: async () => {
+        const t1 = process.hrtime.bigint();
+        await Promise.all(hosts.map((ns) => ns.delete()));
+        return us(t1);
+      },
+    };
+  },
+  async 'ip -batch'(n) {
+    const hubFile = join(build, 'w1-hub.batch');
+    const lines = [];
+    for (let i = 0; i < n; i++) lines.push(`netns add h${i}`, `link add v${i} master br0 up type veth peer name eth0 netns h${i}`);
+    writeFileSync(hubFile, `${lines.join('\n')}\n`);
+    for (let i = 0; i < n; i++) {
+      writeFileSync(join(build, `w1-h${i}.batch`), `link set lo up\nlink set eth0 up\naddr add ${v4(i)}/15 dev eth0\naddr add ${v6(i)}/64 dev eth0 nodad\nroute add default via 198.18.0.1\n`);
+    }
+    const t0 = process.hrtime.bigint();
+    await run('ip', ['-batch', hubFile]);
+    for (let i = 0; i < n; i++) await run('ip', ['-n', `h${i}`, '-batch', join(build, `w1-h${i}.batch`)]);
+    const setup = us(t0);
+    const delFile = join(build, 'w1-del.batch');
+    writeFileSync(delFile, `${Array.from({ length: n }, (_, i) => `netns del h${i}`).join('\n')}\n`);
+    return { setup, teardown: () => wall('ip', ['-batch', delFile]) };
+  },
+  async 'ip per op'(n) {
+    const script = join(build, 'w1.sh');
+    const lines = ['set -e'];
+    for (let i = 0; i < n; i++) {
+      lines.push(
+        `ip netns add h${i}`,
+        `ip link add v${i} master br0 up type veth peer name eth0 netns h${i}`,
+        `ip -n h${i} link set lo up`,
+        `ip -n h${i} link set eth0 up`,
+        `ip -n h${i} addr add ${v4(i)}/15 dev eth0`,
+        `ip -n h${i} addr add ${v6(i)}/64 dev eth0 nodad`,
+        `ip -n h${i} route add default via 198.18.0.1`,
+      );
+    }
+    writeFileSync(script, `${lines.join('\n')}\n`);
+    const setup = await wall('bash', [script]);
+    const del = join(build, 'w1-del.sh');
+    writeFileSync(del, `set -e\n${Array.from({ length: n }, (_, i) => `ip netns del h${i}`).join('\n')}\n`);
+    return { setup, teardown: () => wall('bash', [del]) };
+  },
+  async 'pyroute2 fast'(n) {
+    const s = await json(PY, [PYBENCH, 'w1-setup', String(n), 'fast']);
+    return { setup: s.setup_us, teardown: async () => (await json(PY, [PYBENCH, 'w1-teardown', String(n)])).teardown_us };
+  },
+  async 'pyroute2 NetNS'(n) {
+    const s = await json(PY, [PYBENCH, 'w1-setup', String(n), 'idiomatic']);
+    return { setup: s.setup_us, teardown: async () => (await json(PY, [PYBENCH, 'w1-teardown', String(n)])).teardown_us };
+  },
+};
+
+async function w1(results) {
+  const h = hub();
+  await h.setUp('lo');
+  await h.createBridge('br0', { up: true });
+  await h.addAddress('br0', '198.18.0.1/15');
+  await h.addAddress('br0', '2001:db8::1/64', { noDad: true });
+  for (const n of NS) {
+    for (const [tool, make] of Object.entries(w1Tools)) {
+      const setups = [];
+      const teardowns = [];
+      for (let r = 0; r < REPS; r++) {
+        const { setup, teardown } = await make(n);
+        await verifyW1(h, n);
+        const t0 = process.hrtime.bigint();
+        await teardown();
+        await dismantled(h);
+        setups.push(setup);
+        teardowns.push(us(t0));
+      }
+      results.push({ workload: `W1 setup, N=${n}`, tool, us: median(setups), perOp: median(setups) / (n * W1_OPS), unit: 'µs per operation' });
+      results.push({ workload: `W1 teardown, N=${n}`, tool, us: median(teardowns), perOp: median(teardowns) / n, unit: 'µs per host' });
+      console.log(`  W1 N=${n} ${tool}: setup ${(median(setups) / 1e3).toFixed(1)} ms, teardown ${(median(teardowns) / 1e3).toFixed(1)} ms`);
+    }
+  }
+  h.close();
+}
+
+async function w2(results) {
+  const ns = await Netns.create('w2');
+  await Promise.all(Array.from({ length: W2_PAIRS }, (_, i) => ns.createVeth(`a${i}`, { peer: `b${i}` })));
+  await Promise.all(Array.from({ length: W2_PAIRS }, (_, i) => ns.addAddress(`a${i}`, `198.18.${i >> 8}.${i & 255}/32`)));
+  const tools = {
+    'C (libmnl)': async () => {
+      const r = await json(REF, ['w2', '/run/netns/w2']);
+      return [r.link_dump_us, r.addr_dump_us];
+    },
+    'netns-link': async () => {
+      let t0 = process.hrtime.bigint();
+      const links = await ns.links();
+      const l = us(t0);
+      t0 = process.hrtime.bigint();
+      const addrs = await ns.addresses();
+      if (links.length !== 2 * W2_PAIRS + 1 || addrs.length < W2_PAIRS) throw new Error(`W2: ${links.length} links, ${addrs.length} addresses`);
+      return [l, us(t0)];
+    },
+    'ip (JSON)': async () => [await wall('ip', ['-n', 'w2', '-j', 'link', 'show']), await wall('ip', ['-n', 'w2', '-j', 'addr', 'show'])],
+    'pyroute2 fast': async () => {
+      const r = await json(PY, [PYBENCH, 'w2', 'w2']);
+      return [r.link_dump_us, r.addr_dump_us];
+    },
+  };
+  for (const [tool, measure] of Object.entries(tools)) {
+    const ls = [];
+    const as = [];
+    for (let r = 0; r < REPS; r++) {
+      const [l, a] = await measure();
+      ls.push(l);
+      as.push(a);
+    }
+    results.push({ workload: `W2 link dump, ${2 * W2_PAIRS + 1} links`, tool, us: median(ls), perOp: median(ls) / (2 * W2_PAIRS + 1), unit: 'µs per link' });
+    results.push({ workload: `W2 address dump, ${W2_PAIRS}+ addresses`, tool, us: median(as), perOp: median(as) / W2_PAIRS, unit: 'µs per address' });
+    console.log(`  W2 ${tool}: links ${(median(ls) / 1e3).toFixed(1)} ms, addresses ${(median(as) / 1e3).toFixed(1)} ms`);
+  }
+  await ns.delete();
+}
+
+async function w3(results) {
+  const ns = await Netns.create('w3');
+  await ns.setUp('lo');
+  const addrs = Array.from({ length: W3_COUNT }, (_, i) => `198.19.${i >> 8}.${i & 255}/32`);
+  const addFile = join(build, 'w3-add.batch');
+  const delFile = join(build, 'w3-del.batch');
+  writeFileSync(addFile, `${addrs.map((a) => `addr add ${a} dev lo`).join('\n')}\n`);
+  writeFileSync(delFile, `${addrs.map((a) => `addr del ${a} dev lo`).join('\n')}\n`);
+  writeFileSync(join(build, 'w3-add.sh'), `set -e\n${addrs.map((a) => `ip -n w3 addr add ${a} dev lo`).join('\n')}\n`);
+  writeFileSync(join(build, 'w3-del.sh'), `set -e\n${addrs.map((a) => `ip -n w3 addr del ${a} dev lo`).join('\n')}\n`);
+  const tools = {
+    'C (libmnl)': async () => {
+      const r = await json(REF, ['w3', '/run/netns/w3', String(W3_COUNT)]);
+      return [r.add_us, r.del_us];
+    },
+    'netns-link Promise.all': async () => {
+      let t0 = process.hrtime.bigint();
+      await Promise.all(addrs.map((a) => ns.addAddress('lo', a)));
+      const add = us(t0);
+      t0 = process.hrtime.bigint();
+      await Promise.all(addrs.map((a) => ns.deleteAddress('lo', a)));
+      return [add, us(t0)];
+    },
+    'netns-link one at a time': async () => {
+      let t0 = process.hrtime.bigint();
+      for (const a of addrs) await ns.addAddress('lo', a);
+      const add = us(t0);
+      t0 = process.hrtime.bigint();
+      for (const a of addrs) await ns.deleteAddress('lo', a);
+      return [add, us(t0)];
+    },
+    'ip -batch': async () => [await wall('ip', ['-n', 'w3', '-batch', addFile]), await wall('ip', ['-n', 'w3', '-batch', delFile])],
+    'ip per op': async () => [await wall('bash', [join(build, 'w3-add.sh')]), await wall('bash', [join(build, 'w3-del.sh')])],
+    'pyroute2 fast': async () => {
+      const r = await json(PY, [PYBENCH, 'w3', 'w3', String(W3_COUNT)]);
+      return [r.add_us, r.del_us];
+    },
+  };
+  for (const [tool, measure] of Object.entries(tools)) {
+    const adds = [];
+    const dels = [];
+    for (let r = 0; r < REPS; r++) {
+      const [a, d] = await measure();
+      const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
+      if (left !== 1) throw new Error(`W3 ${tool}: ${left} IPv4 addresses left on lo, not 1`);
+      adds.push(a);
+      dels.push(d);
+    }
+    results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation' });
+    results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation' });
+    console.log(`  W3 ${tool}: add ${(median(adds) / W3_COUNT).toFixed(1)} µs/op, delete ${(median(dels) / W3_COUNT).toFixed(1)} µs/op`);
+  }
+  await ns.delete();
+}
+
+function rssKiB() {
+  return Number(/VmRSS:\s+(\d+)/u.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+}
+
+async function memory() {
+  const count = quick ? 200 : 1000;
+  if (global.gc) global.gc();
+  const fds0 = readdirSync('/proc/self/fd').length;
+  const rss0 = rssKiB();
+  const spaces = [];
+  for (let i = 0; i < count; i += 100) spaces.push(...(await Promise.all(Array.from({ length: 100 }, () => Netns.create()))));
+  await Promise.all(spaces.map((ns) => ns.links()));
+  const fds1 = readdirSync('/proc/self/fd').length;
+  const rss1 = rssKiB();
+  for (const ns of spaces) ns.close();
+  spaces.length = 0;
+  for (let i = 0; i < 3; i++) {
+    if (global.gc) global.gc();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const fds2 = readdirSync('/proc/self/fd').length;
+  const rss2 = rssKiB();
+  const m = { namespaces: count, fdsPerNamespace: (fds1 - fds0) / count, fdsAfterClose: fds2 - fds0, rssOpenKiB: rss1 - rss0, rssAfterCloseKiB: rss2 - rss0 };
+  console.log(`  memory: ${count} open namespaces: ${m.fdsPerNamespace} fds each, +${m.rssOpenKiB} KiB RSS; after close: ${m.fdsAfterClose} fds, ${m.rssAfterCloseKiB >= 0 ? '+' : ''}${m.rssAfterCloseKiB} KiB RSS`);
+  return m;
+}
+
+function table(results) {
+  const rows = [];
+  const workloads = [...new Set(results.map((r) => r.workload))];
+  for (const w of workloads) {
+    const rs = results.filter((r) => r.workload === w);
+    const ref = rs.find((r) => r.tool === 'C (libmnl)');
+    for (const r of rs) rows.push({ ...r, ratio: ref ? r.us / ref.us : null });
+  }
+  const out = ['| workload | tool | total | per op | × C |', '|---|---|---:|---:|---:|'];
+  for (const r of rows) {
+    const total = r.us >= 1e4 ? `${(r.us / 1e3).toFixed(0)} ms` : `${(r.us / 1e3).toFixed(1)} ms`;
+    out.push(`| ${r.workload} | ${r.tool} | ${total} | ${r.perOp.toFixed(1)} ${r.unit} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} |`);
+  }
+  return { rows, markdown: out.join('\n') };
+}
+
+/** A horizontal bar chart of the ratios to C, one group per workload, log scale. */
+function chart(rows, title) {
+  const groups = [...new Set(rows.map((r) => r.workload))];
+  const tools = [...new Set(rows.map((r) => r.tool))].filter((t) => t !== 'C (libmnl)');
+  const colors = ['#1f77b4', '#2ca02c', '#ff7f0e', '#d62728', '#9467bd', '#8c564b', '#17becf'];
+  const rowH = 14;
+  const left = 330;
+  const width = 900;
+  const maxLog = Math.log10(Math.max(2, ...rows.map((r) => r.ratio ?? 1)));
+  const x = (ratio) => left + ((width - left - 60) * Math.log10(Math.max(1, ratio))) / maxLog;
+  let y = 50;
+  const parts = [];
+  for (const g of groups) {
+    parts.push(`<text x="8" y="${y + 11}" font-size="12" font-weight="bold">${g}</text>`);
+    y += 16;
+    for (const r of rows.filter((rr) => rr.workload === g && rr.tool !== 'C (libmnl)')) {
+      const c = colors[tools.indexOf(r.tool) % colors.length];
+      parts.push(`<text x="24" y="${y + 10}" font-size="11">${r.tool}</text>`);
+      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r.ratio) - left).toFixed(1)}" height="${rowH - 3}" fill="${c}"/>`);
+      parts.push(`<text x="${(x(r.ratio) + 4).toFixed(1)}" y="${y + 10}" font-size="11">${r.ratio.toFixed(2)}×</text>`);
+      y += rowH;
+    }
+    y += 8;
+  }
+  for (const tick of [1, 2, 5, 10, 30, 100, 300, 1000].filter((t) => Math.log10(t) <= maxLog)) {
+    parts.push(`<line x1="${x(tick)}" y1="40" x2="${x(tick)}" y2="${y}" stroke="#ccc" stroke-dasharray="2,2"/>`);
+    parts.push(`<text x="${x(tick) - 6}" y="36" font-size="10" fill="#666">${tick}×</text>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="8" y="18" font-size="14" font-weight="bold">${title}</text>
+${parts.join('\n')}
+</svg>
+`;
+}
+
+async function inside() {
+  execFileSync('mount', ['-t', 'tmpfs', 'netns-bench', '/run/netns']);
+  const results = [];
+  const machine = `${execFileSync('uname', ['-r']).toString().trim()}, ${require('node:os').cpus().length} cores (${require('node:os').cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`;
+  console.log(`netns-link benchmark: ${machine}; N=${NS.join(',')}, ${REPS} repetitions, medians`);
+  await w1(results);
+  await w2(results);
+  await w3(results);
+  const mem = await memory();
+  const { rows, markdown } = table(results);
+  const date = new Date().toISOString().slice(0, 10);
+  const doc = { date, machine, reps: REPS, quick, results: rows, memory: mem };
+  writeFileSync(join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  if (!quick) writeFileSync(join(__dirname, 'chart.svg'), chart(rows, `netns-link benchmark, ratio to the C reference (log scale) — ${date}, ${machine}`));
+  console.log(`\n${markdown}\n`);
+  console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each and ${mem.rssOpenKiB} KiB of RSS; after close: ${mem.fdsAfterClose} descriptors and ${mem.rssAfterCloseKiB} KiB RSS more than before`);
+}
+
+if (process.env.NETNS_LINK_BENCH_INSIDE === '1') {
+  inside().catch((e) => {
+    console.error(`bench failed: ${e.stack || e.message}`);
+    process.exitCode = 1;
+  });
+} else {
+  prepare();
+  const r = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', '--', process.execPath, '--expose-gc', __filename], {
+    stdio: 'inherit',
+    env: { ...process.env, NETNS_LINK_BENCH_INSIDE: '1' },
+  });
+  process.exitCode = r.status ?? 1;
+}
