@@ -9,7 +9,7 @@ import { eachAttr, MessageWriter, readString, readU32, type RawMessage } from '.
 import { C, IFADDRMSG_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, broadcastOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
-import { linkNames, resolveIndex, type LinkHost } from './link.js';
+import { linkNamer, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkInt, checkOptions, IFNAME_MAX, showValue } from './validate.js';
 
 const { EADDRNOTAVAIL, EEXIST, ENODEV } = constants.errno;
@@ -338,12 +338,9 @@ export async function addresses(host: LinkHost, filter: AddressFilter | undefine
     hints: { [ENODEV]: `no interface named ${ifname ?? ''} in netns ${host.label}` },
   };
   const conn = await host.connection();
-  // Filtered by the kernel (strict checking) when an interface is named; otherwise the names
-  // come from a link dump sent in the same batch.
-  const [index, names] = await Promise.all([
-    ifname === undefined ? 0 : resolveIndex(host, ifname, ctx),
-    ifname === undefined ? linkNames(host) : null,
-  ]);
+  // Filtered by the kernel (strict checking) when an interface is named.
+  const index = ifname === undefined ? 0 : await resolveIndex(host, ifname, ctx);
+  const name = ifname === undefined ? await linkNamer(host) : null;
   const w = new MessageWriter(C.RTM_GETADDR, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
   ifaddrmsg(w, family === undefined ? C.AF_UNSPEC : afOf(family), 0, 0, 0, index);
   const found = await conn.dump(w.finish(), ctx, parseAddress);
@@ -351,7 +348,8 @@ export async function addresses(host: LinkHost, filter: AddressFilter | undefine
   for (const a of found) {
     if (index !== 0 && a.index !== index) continue;
     if (family !== undefined && a.family !== family) continue;
-    a.ifname = ifname ?? names?.get(a.index) ?? '';
+    // IPv4 labels are the interface's name (the kernel renames them with it), plus ':alias'.
+    a.ifname = ifname ?? (a.label !== null ? a.label.split(':')[0]! : name?.(a.index) ?? '');
     out.push(a);
   }
   return out;

@@ -28,8 +28,22 @@ export function afOf(family: Family): number {
   return family === 4 ? C.AF_INET : C.AF_INET6;
 }
 
+/** Dotted quad to bytes; `s` has passed isIPv4, so only digits and three dots remain. */
 function parseV4(s: string): Buffer {
-  return Buffer.from(s.split('.').map(Number));
+  const out = Buffer.allocUnsafe(4);
+  let octet = 0;
+  let at = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      out[at++] = octet;
+      octet = 0;
+    } else {
+      octet = octet * 10 + (c - 48);
+    }
+  }
+  out[at] = octet;
+  return out;
 }
 
 function parseV6(s: string): Buffer {

@@ -379,15 +379,26 @@ function checkMaster(v: unknown): string | number {
 }
 
 /**
- * The index of the link named `ifname` in the host's namespace: SIOCGIFINDEX on the
- * namespace's own netlink socket (see native/socket.cc), so no netlink round trip.
+ * The index of the link named `ifname` in the host's namespace. Fast path: SIOCGIFINDEX on the
+ * namespace's own netlink socket (see native/socket.cc), no netlink round trip. A name that does
+ * not exist yet is asked again with an RTM_GETLINK queued behind the requests already made, so a
+ * link created by a request sent in the same batch (`Promise.all([createBridge('br0'),
+ * createVeth('v0', { master: 'br0' })])`) is found, as the kernel's order says.
  * @internal
  */
 export async function resolveIndex(host: LinkHost, ifname: string, ctx: Ctx): Promise<number> {
   const conn = await host.connection();
   const index = native.ifindex(conn.fd, ifname);
   if (index > 0) return index;
-  throw contextError(withHints(ctx, () => ({ [ENODEV]: `no interface named ${ifname} in netns ${host.label}` })), -index, null, 'SIOCGIFINDEX');
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, ifname);
+  w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+  const [found] = await conn.request(w.finish(), withHints(ctx, () => ({ [ENODEV]: `no interface named ${ifname} in netns ${host.label}` })), (m) =>
+    m.type === C.RTM_NEWLINK && m.end - m.start >= IFINFOMSG_LEN ? readI32(m.buf, m.start + 4) : undefined,
+  );
+  if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
+  return found;
 }
 
 async function masterIndex(host: LinkHost, master: string | number, ctx: Ctx): Promise<number> {
@@ -555,22 +566,28 @@ export async function links(host: LinkHost): Promise<Link[]> {
   return conn.dump(w.finish(), { op: 'links', object: { netns: host.label }, subject: `in netns ${host.label}` }, parseLink);
 }
 
-/** Names of every link by index, for results that carry only an index. @internal */
-export async function linkNames(host: LinkHost): Promise<Map<number, string>> {
-  return new Map((await links(host)).map((l) => [l.index, l.name]));
+/**
+ * Names links by index for results that carry only an index (addresses, routes, neighbours):
+ * SIOCGIFNAME on the namespace's socket, once per distinct index, not a whole link dump.
+ * @internal
+ */
+export async function linkNamer(host: LinkHost): Promise<(index: number) => string | null> {
+  const conn = await host.connection();
+  const names = new Map<number, string | null>();
+  return (index) => {
+    let name = names.get(index);
+    if (name === undefined) {
+      const r = native.ifname(conn.fd, index);
+      name = typeof r === 'string' ? r : null;
+      names.set(index, name);
+    }
+    return name;
+  };
 }
 
 /** The name of the link with this index, or null if it went meanwhile. @internal */
 export async function linkName(host: LinkHost, index: number): Promise<string | null> {
-  const conn = await host.connection();
-  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
-  ifinfomsg(w, index);
-  try {
-    const [l] = await conn.request(w.finish(), { op: 'linkName', object: { index }, subject: `index ${index}` }, parseLink);
-    return l?.name ?? null;
-  } catch {
-    return null;
-  }
+  return (await linkNamer(host))(index);
 }
 
 /** `ip link show dev IFNAME`. @internal */

@@ -47,6 +47,8 @@ export interface Binding {
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */
   ifindex(sock: number, name: string): number;
+  /** The name of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFNAME). */
+  ifname(sock: number, index: number): string | number;
   sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
   tuntapCreate(nsfd: number, name: string, flags: number, owner: number, group: number): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { eachAttr, MessageWriter, readI32, readU16, type RawMessage } from './at
 import { C, NDMSG_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, type Family } from './ip.js';
-import { linkNames, resolveIndex, type LinkHost } from './link.js';
+import { linkNamer, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkMac, checkOptions, formatMac, showValue } from './validate.js';
 
 const { EEXIST, ENOENT, ENODEV } = constants.errno;
@@ -193,12 +193,12 @@ export async function neighbors(host: LinkHost, filter: NeighborFilter | undefin
   const conn = await host.connection();
   const w = new MessageWriter(C.RTM_GETNEIGH, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
   ndmsg(w, f.family === undefined ? C.AF_UNSPEC : afOf(f.family), 0, 0, 0);
-  const [index, names, found] = await Promise.all([
+  const [index, name, found] = await Promise.all([
     dev === undefined ? 0 : resolveIndex(host, dev, ctx),
-    linkNames(host),
+    linkNamer(host),
     conn.dump(w.finish(), ctx, parseNeighbor),
   ]);
   const out = found.filter((n) => (index === 0 || n.index === index) && (f.family === undefined || n.family === f.family));
-  for (const n of out) n.dev = names.get(n.index) ?? '';
+  for (const n of out) n.dev = name(n.index) ?? '';
   return out;
 }

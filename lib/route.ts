@@ -10,7 +10,7 @@ import { checkScope, scopeName, type Scope } from './address.js';
 import { C, RTMSG_LEN, RTNEXTHOP_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, parsePrefix, type Family, type IpAddress, type IpPrefix } from './ip.js';
-import { linkName, linkNames, resolveIndex, type LinkHost } from './link.js';
+import { linkName, linkNamer, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkInt, checkMtu, checkOptions, showValue } from './validate.js';
 
 const { ENETUNREACH, EHOSTUNREACH, ESRCH, EEXIST, ENODEV, ENOENT, EINVAL } = constants.errno;
@@ -407,10 +407,10 @@ export async function deleteRoute(host: LinkHost, spec: RouteSpec, options: Dele
   }
 }
 
-function nameDevs(routes: Route[], names: Map<number, string>): Route[] {
+function nameDevs(routes: Route[], name: (index: number) => string | null): Route[] {
   for (const r of routes) {
-    if (r.oif !== null) r.dev = names.get(r.oif) ?? null;
-    for (const h of r.nexthops) h.dev = names.get(h.oif) ?? null;
+    if (r.oif !== null) r.dev = name(r.oif);
+    for (const h of r.nexthops) h.dev = name(h.oif);
   }
   return routes;
 }
@@ -435,9 +435,9 @@ export async function routes(host: LinkHost, filter: RouteFilter | undefined): P
       throw e;
     }
   };
-  const [names, ...lists] = await Promise.all([linkNames(host), ...families.map(dump)]);
+  const lists = await Promise.all(families.map(dump));
   const all = lists.flat().filter((r) => table === null || r.table === tableName(table));
-  return nameDevs(all, names);
+  return nameDevs(all, await linkNamer(host));
 }
 
 /** `ip route get ADDRESS [from SRC] [iif IFNAME] [oif IFNAME] [mark M]`: the route the kernel would use. @internal */

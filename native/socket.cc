@@ -295,6 +295,20 @@ Napi::Value Ifindex(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ifr.ifr_ifindex);
 }
 
+// ifname(sock, index): the name of interface `index` in the socket's namespace, or -errno.
+// SIOCGIFNAME, answered like SIOCGIFINDEX above.
+Napi::Value Ifname(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "ifname(sock, index)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  ifreq ifr{};
+  ifr.ifr_ifindex = info[1].As<Napi::Number>().Int32Value();
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), SIOCGIFNAME, &ifr) != 0) return Napi::Number::New(env, -errno);
+  return Napi::String::New(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+}
+
 // socketOpen(nsfd): a socket created inside the namespace behind nsfd.
 Napi::Value SocketOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

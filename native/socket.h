@@ -12,5 +12,6 @@ int OpenRouteSocket(int* fd, uint32_t* portid, const char** failed);
 Napi::Value SocketOpen(const Napi::CallbackInfo& info);
 Napi::Value Transact(const Napi::CallbackInfo& info);
 Napi::Value Ifindex(const Napi::CallbackInfo& info);
+Napi::Value Ifname(const Napi::CallbackInfo& info);
 
 }  // namespace nl

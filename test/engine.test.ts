@@ -95,3 +95,9 @@ t.test('closing a handle while requests are in flight lets them finish, then fre
   t.equal((await listing).length, 21);
   t.equal(openFds(), fds);
 });
+
+t.test('a link made earlier in the same batch is found by name (kernel order)', async (t) => {
+  const [a] = await namedNetns(t, 'order');
+  await Promise.all([a!.createBridge('br-o'), a!.createVeth('vo0', { peer: 'vo1', master: 'br-o' })]);
+  t.equal((await a!.link('vo0')).master, (await a!.link('br-o')).index);
+});
