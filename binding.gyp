@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/constants.cc",
+        "native/exchange.cc",
+        "native/io.cc",
         "native/netns.cc",
         "native/socket.cc",
         "native/sysctl.cc",

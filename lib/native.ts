@@ -30,6 +30,8 @@ export interface NativeStats {
   messagesSent: number;
   recvCalls: number;
   repliesDropped: number;
+  quickAnswered: number;
+  quickDeferred: number;
 }
 
 /** @internal */
@@ -45,6 +47,8 @@ export interface Binding {
   nsDelete(path: string): Promise<void>;
   socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
+  transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */
   ifindex(sock: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFNAME). */

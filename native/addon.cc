@@ -6,6 +6,7 @@
 #include <string>
 
 #include "constants.h"
+#include "io.h"
 #include "netns.h"
 #include "socket.h"
 #include "sysctl.h"
@@ -54,6 +55,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("messagesSent", static_cast<double>(c.messagesSent));
   o.Set("recvCalls", static_cast<double>(c.recvCalls));
   o.Set("repliesDropped", static_cast<double>(c.repliesDropped));
+  o.Set("quickAnswered", static_cast<double>(c.quickAnswered));
+  o.Set("quickDeferred", static_cast<double>(c.quickDeferred));
   return o;
 }
 
@@ -69,6 +72,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
+  exports.Set("transactQuick", Napi::Function::New(env, TransactQuick));
   exports.Set("ifindex", Napi::Function::New(env, Ifindex));
   exports.Set("ifname", Napi::Function::New(env, Ifname));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));

@@ -1,10 +1,5 @@
-// The request/reply loop. One call sends a batch of netlink requests that JavaScript queued
-// together and collects every reply that belongs to them.
-//
-// Batches go out in chunks: a run of ordinary requests shares one sendmsg (the kernel handles
-// every message of a datagram in turn), a dump goes alone (a socket runs one dump at a time).
-// Chunks are capped so that the replies of one chunk always fit the receive buffer; an
-// overflow would drop ACKs and leave requests unanswered.
+// Netlink sockets: made inside a namespace, exchanges run on the libuv pool, and the two
+// ioctls that answer interface names and indexes without a netlink round trip.
 
 #include "socket.h"
 
@@ -21,205 +16,47 @@
 #include <string>
 #include <vector>
 
+#include "exchange.h"
 #include "thread.h"
 #include "worker.h"
 
 namespace nl {
 
+Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange) {
+  size_t length = 0;
+  uint8_t* data = exchange.TakeReplies(&length);
+  if (!data) return Napi::Buffer<uint8_t>::New(env, 0);
+  // Small replies are copied into V8's heap: cheaper than an external buffer's finalizer.
+  if (length <= 16384) {
+    Napi::Value copy = Napi::Buffer<uint8_t>::Copy(env, data, length);
+    free(data);
+    return copy;
+  }
+  return Napi::Buffer<uint8_t>::New(env, data, length, [](Napi::Env, uint8_t* p) { free(p); });
+}
+
 namespace {
 
-constexpr size_t kMaxChunkMessages = 64;
-constexpr size_t kMaxChunkBytes = 64 * 1024;
-// A dump part is at most 32 KiB (the kernel caps it there), so a datagram never truncates.
-constexpr size_t kRecvSpace = 64 * 1024;
 constexpr int kRecvBuffer = 4 * 1024 * 1024;
-
-struct Request {
-  size_t offset;
-  size_t length;
-  uint32_t seq;
-  bool dump;
-  bool done;
-};
 
 class TransactWorker : public PromiseWorker {
  public:
   TransactWorker(Napi::Env env, int fd, uint32_t portid, Napi::Buffer<uint8_t> requests)
       : PromiseWorker(env),
-        fd_(fd),
-        portid_(portid),
         keep_(Napi::Persistent(requests)),
-        data_(requests.Data()),
-        length_(requests.Length()) {}
-
-  ~TransactWorker() override { free(out_); }
+        exchange_(fd, portid, requests.Data(), requests.Length()) {}
 
  protected:
   void Execute() override {
-    if (!Split()) {
-      Fail(EINVAL, "request");
-      return;
-    }
-    size_t i = 0;
-    while (i < requests_.size()) {
-      size_t j = i + 1;
-      if (!requests_[i].dump) {
-        size_t bytes = requests_[i].length;
-        while (j < requests_.size() && !requests_[j].dump && j - i < kMaxChunkMessages &&
-               bytes + requests_[j].length <= kMaxChunkBytes) {
-          bytes += requests_[j].length;
-          ++j;
-        }
-      }
-      if (!Send(i, j) || !Receive(i, j)) return;
-      i = j;
-    }
+    exchange_.Run();
+    if (exchange_.err()) Fail(exchange_.err(), exchange_.syscall());
   }
-
-  Napi::Value Result(Napi::Env env) override { return TakeReplies(env); }
-  void Decorate(Napi::Env env, Napi::Object error) override {
-    error.Set("replies", TakeReplies(env));
-  }
+  Napi::Value Result(Napi::Env env) override { return RepliesBuffer(env, exchange_); }
+  void Decorate(Napi::Env env, Napi::Object error) override { error.Set("replies", RepliesBuffer(env, exchange_)); }
 
  private:
-  // Every request must be answered: a change carries NLM_F_ACK, a dump ends with NLMSG_DONE.
-  // A request that would get no answer is refused rather than waited for forever.
-  bool Split() {
-    size_t offset = 0;
-    while (offset < length_) {
-      if (length_ - offset < sizeof(nlmsghdr)) return false;
-      nlmsghdr header;
-      memcpy(&header, data_ + offset, sizeof header);
-      if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > length_ - offset) return false;
-      bool dump = (header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-      if (!dump && !(header.nlmsg_flags & NLM_F_ACK)) return false;
-      requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false});
-      offset += NLMSG_ALIGN(header.nlmsg_len);
-    }
-    return !requests_.empty();
-  }
-
-  bool Send(size_t first, size_t last) {
-    const Request& end = requests_[last - 1];
-    size_t start = requests_[first].offset;
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    for (;;) {
-      ssize_t n = sendto(fd_, data_ + start, end.offset + end.length - start, 0,
-                         reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
-      if (n >= 0) break;
-      if (errno == EINTR) continue;
-      Fail(errno, "sendmsg");
-      return false;
-    }
-    CountSend(last - first);
-    return true;
-  }
-
-  bool Reserve(size_t more) {
-    if (cap_ - used_ >= more) return true;
-    size_t cap = cap_ ? cap_ : 2 * kRecvSpace;
-    while (cap - used_ < more) cap *= 2;
-    uint8_t* grown = static_cast<uint8_t*>(realloc(out_, cap));
-    if (!grown) return false;
-    out_ = grown;
-    cap_ = cap;
-    return true;
-  }
-
-  // Replies come back in request order, so the search starts where the last one matched.
-  Request* Find(uint32_t seq, size_t first, size_t last) {
-    for (size_t k = 0; k < last - first; ++k) {
-      size_t idx = first + (hint_ + k) % (last - first);
-      if (requests_[idx].seq == seq) {
-        hint_ = idx - first;
-        return &requests_[idx];
-      }
-    }
-    return nullptr;
-  }
-
-  bool Receive(size_t first, size_t last) {
-    size_t outstanding = last - first;
-    hint_ = 0;
-    while (outstanding > 0) {
-      if (!Reserve(kRecvSpace)) {
-        Fail(ENOMEM, "realloc");
-        return false;
-      }
-      sockaddr_nl from{};
-      iovec iov{out_ + used_, kRecvSpace};
-      msghdr mh{};
-      mh.msg_name = &from;
-      mh.msg_namelen = sizeof from;
-      mh.msg_iov = &iov;
-      mh.msg_iovlen = 1;
-      ssize_t n = recvmsg(fd_, &mh, 0);
-      CountRecv();
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        Fail(errno, "recvmsg");
-        return false;
-      }
-      if (mh.msg_flags & MSG_TRUNC) {
-        Fail(EMSGSIZE, "recvmsg");
-        return false;
-      }
-      if (from.nl_pid != 0) {  // not from the kernel
-        CountDropped();
-        continue;
-      }
-      // Keep the messages that answer this chunk, compacted in place; drop the rest
-      // (late replies to an earlier, failed batch carry other sequence numbers).
-      uint8_t* read = out_ + used_;
-      uint8_t* write = read;
-      size_t left = static_cast<size_t>(n);
-      while (left >= sizeof(nlmsghdr)) {
-        nlmsghdr header;
-        memcpy(&header, read, sizeof header);
-        if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
-        size_t step = NLMSG_ALIGN(header.nlmsg_len);
-        if (step > left) step = left;
-        Request* req = header.nlmsg_pid == portid_ ? Find(header.nlmsg_seq, first, last) : nullptr;
-        if (req) {
-          bool final = header.nlmsg_type == NLMSG_ERROR ||
-                       (req->dump && header.nlmsg_type == NLMSG_DONE);
-          if (final && !req->done) {
-            req->done = true;
-            --outstanding;
-          }
-          if (write != read) memmove(write, read, step);
-          write += step;
-        } else {
-          CountDropped();
-        }
-        read += step;
-        left -= step;
-      }
-      used_ = static_cast<size_t>(write - out_);
-    }
-    return true;
-  }
-
-  Napi::Value TakeReplies(Napi::Env env) {
-    uint8_t* data = out_;
-    size_t used = used_;
-    out_ = nullptr;
-    used_ = cap_ = 0;
-    if (!data) return Napi::Buffer<uint8_t>::New(env, 0);
-    return Napi::Buffer<uint8_t>::New(env, data, used, [](Napi::Env, uint8_t* p) { free(p); });
-  }
-
-  int fd_;
-  uint32_t portid_;
   Napi::Reference<Napi::Buffer<uint8_t>> keep_;
-  const uint8_t* data_;
-  size_t length_;
-  std::vector<Request> requests_;
-  size_t hint_ = 0;
-  uint8_t* out_ = nullptr;
-  size_t used_ = 0;
-  size_t cap_ = 0;
+  Exchange exchange_;
 };
 
 class SocketOpenWorker : public PromiseWorker {

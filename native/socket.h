@@ -5,6 +5,10 @@
 
 namespace nl {
 
+class Exchange;
+// The replies of a finished exchange as a Buffer (taking them over).
+Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange);
+
 // Opens an rtnetlink socket in the calling thread's namespace, with extended ACKs, capped ACKs
 // and strict checking on. Returns 0 or an errno; *failed names the failing syscall.
 int OpenRouteSocket(int* fd, uint32_t* portid, const char** failed);

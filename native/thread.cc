@@ -10,7 +10,7 @@ namespace nl {
 
 namespace {
 
-std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0};
+std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0}, answered{0}, deferred{0};
 
 struct Job {
   int nsfd;
@@ -51,7 +51,7 @@ int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char*
 
 Counters ReadCounters() {
   return Counters{threads.load(), sendCalls.load(), messagesSent.load(), recvCalls.load(),
-                  dropped.load()};
+                  dropped.load(), answered.load(), deferred.load()};
 }
 void CountSend(unsigned long messages) {
   sendCalls.fetch_add(1, std::memory_order_relaxed);
@@ -59,5 +59,6 @@ void CountSend(unsigned long messages) {
 }
 void CountRecv() { recvCalls.fetch_add(1, std::memory_order_relaxed); }
 void CountDropped() { dropped.fetch_add(1, std::memory_order_relaxed); }
+void CountQuick(bool now) { (now ? answered : deferred).fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace nl

@@ -19,10 +19,13 @@ struct Counters {
   unsigned long messagesSent;
   unsigned long recvCalls;
   unsigned long repliesDropped;
+  unsigned long quickAnswered;  // quick batches answered while the caller waited
+  unsigned long quickDeferred;  // quick batches that completed through the event loop
 };
 Counters ReadCounters();
 void CountSend(unsigned long messages);
 void CountRecv();
 void CountDropped();
+void CountQuick(bool answered);
 
 }  // namespace nl

@@ -1,6 +1,6 @@
 // The engine: threads never change namespace, the event loop never waits for the kernel,
 // requests made together go together, dumps of many parts come back whole, nothing leaks.
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
@@ -100,4 +100,25 @@ t.test('a link made earlier in the same batch is found by name (kernel order)', 
   const [a] = await namedNetns(t, 'order');
   await Promise.all([a!.createBridge('br-o'), a!.createVeth('vo0', { peer: 'vo1', master: 'br-o' })]);
   t.equal((await a!.link('vo0')).master, (await a!.link('br-o')).index);
+});
+
+t.test('quick requests: answered by the hot I/O thread, long ones through the event loop', async (t) => {
+  const ns = await Netns.create();
+  t.teardown(() => ns.close());
+  await ns.setUp('lo');
+  const tasks = readdirSync('/proc/self/task').length;
+  const s0 = native.stats();
+  for (let i = 0; i < 100; i++) await ns.addAddress('lo', `198.18.7.${i}/32`);
+  const s1 = native.stats();
+  t.equal(s1.quickAnswered + s1.quickDeferred - s0.quickAnswered - s0.quickDeferred, 100, 'each on the quick path');
+  t.ok(s1.quickAnswered - s0.quickAnswered > 50, `most answered while the caller waited (${s1.quickAnswered - s0.quickAnswered} of 100)`);
+  t.ok(readdirSync('/proc/self/task').length <= tasks + 1, 'no thread per request');
+  // 3,000 in one batch take the kernel longer than the caller waits: they complete later.
+  const many = Array.from({ length: 3000 }, (_, i) => `198.18.${8 + (i >> 8)}.${i & 255}/32`);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  await Promise.all(many.map((a) => ns.addAddress('lo', a)));
+  clearInterval(timer);
+  t.ok(native.stats().quickDeferred > s1.quickDeferred, 'the long batch completed through the event loop');
+  t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 3100);
 });

@@ -1,0 +1,181 @@
+// The request/reply loop. One exchange sends a batch of netlink requests that JavaScript queued
+// together and collects every reply that belongs to them.
+//
+// Batches go out in chunks: a run of ordinary requests shares one sendmsg (the kernel handles
+// every message of a datagram in turn), a dump goes alone (a socket runs one dump at a time).
+// Chunks are capped so that the replies of one chunk always fit the receive buffer; an
+// overflow would drop ACKs and leave requests unanswered.
+
+#include "exchange.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "thread.h"
+
+namespace nl {
+
+namespace {
+
+constexpr size_t kMaxChunkMessages = 64;
+constexpr size_t kMaxChunkBytes = 64 * 1024;
+// A dump part is at most 32 KiB (the kernel caps it there), so a datagram never truncates.
+constexpr size_t kRecvSpace = 64 * 1024;
+
+}  // namespace
+
+Exchange::~Exchange() { free(out_); }
+
+void Exchange::Run() {
+  if (!Split()) {
+    Fail(EINVAL, "request");
+    return;
+  }
+  size_t i = 0;
+  while (i < requests_.size()) {
+    size_t j = i + 1;
+    if (!requests_[i].dump) {
+      size_t bytes = requests_[i].length;
+      while (j < requests_.size() && !requests_[j].dump && j - i < kMaxChunkMessages &&
+             bytes + requests_[j].length <= kMaxChunkBytes) {
+        bytes += requests_[j].length;
+        ++j;
+      }
+    }
+    if (!Send(i, j) || !Receive(i, j)) return;
+    i = j;
+  }
+}
+
+uint8_t* Exchange::TakeReplies(size_t* length) {
+  uint8_t* data = out_;
+  *length = used_;
+  out_ = nullptr;
+  used_ = cap_ = 0;
+  return data;
+}
+
+// Every request must be answered: a change carries NLM_F_ACK, a dump ends with NLMSG_DONE.
+// A request that would get no answer is refused rather than waited for forever.
+bool Exchange::Split() {
+  size_t offset = 0;
+  while (offset < length_) {
+    if (length_ - offset < sizeof(nlmsghdr)) return false;
+    nlmsghdr header;
+    memcpy(&header, data_ + offset, sizeof header);
+    if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > length_ - offset) return false;
+    bool dump = (header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+    if (!dump && !(header.nlmsg_flags & NLM_F_ACK)) return false;
+    requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false});
+    offset += NLMSG_ALIGN(header.nlmsg_len);
+  }
+  return !requests_.empty();
+}
+
+bool Exchange::Send(size_t first, size_t last) {
+  const Request& end = requests_[last - 1];
+  size_t start = requests_[first].offset;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  for (;;) {
+    ssize_t n = sendto(fd_, data_ + start, end.offset + end.length - start, 0,
+                       reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    if (n >= 0) break;
+    if (errno == EINTR) continue;
+    Fail(errno, "sendmsg");
+    return false;
+  }
+  CountSend(last - first);
+  return true;
+}
+
+bool Exchange::Reserve(size_t more) {
+  if (cap_ - used_ >= more) return true;
+  size_t cap = cap_ ? cap_ : 4096;
+  while (cap - used_ < more) cap *= 2;
+  uint8_t* grown = static_cast<uint8_t*>(realloc(out_, cap));
+  if (!grown) return false;
+  out_ = grown;
+  cap_ = cap;
+  return true;
+}
+
+// Replies come back in request order, so the search starts where the last one matched.
+Exchange::Request* Exchange::Find(uint32_t seq, size_t first, size_t last) {
+  for (size_t k = 0; k < last - first; ++k) {
+    size_t idx = first + (hint_ + k) % (last - first);
+    if (requests_[idx].seq == seq) {
+      hint_ = idx - first;
+      return &requests_[idx];
+    }
+  }
+  return nullptr;
+}
+
+bool Exchange::Receive(size_t first, size_t last) {
+  // Datagrams land in a scratch buffer that each thread keeps: a fresh 64 KiB allocation per
+  // exchange would be mmap'd, faulted in and unmapped every time. Only what answers this batch
+  // is copied out, into a buffer sized to it.
+  static thread_local uint8_t scratch[kRecvSpace];
+  size_t outstanding = last - first;
+  hint_ = 0;
+  while (outstanding > 0) {
+    sockaddr_nl from{};
+    iovec iov{scratch, sizeof scratch};
+    msghdr mh{};
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof from;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    ssize_t n = recvmsg(fd_, &mh, 0);
+    CountRecv();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Fail(errno, "recvmsg");
+      return false;
+    }
+    if (mh.msg_flags & MSG_TRUNC) {
+      Fail(EMSGSIZE, "recvmsg");
+      return false;
+    }
+    if (from.nl_pid != 0) {  // not from the kernel
+      CountDropped();
+      continue;
+    }
+    if (!Reserve(static_cast<size_t>(n))) {
+      Fail(ENOMEM, "realloc");
+      return false;
+    }
+    // Keep the messages that answer this chunk; drop the rest (late replies to an earlier,
+    // failed batch carry other sequence numbers).
+    const uint8_t* read = scratch;
+    size_t left = static_cast<size_t>(n);
+    while (left >= sizeof(nlmsghdr)) {
+      nlmsghdr header;
+      memcpy(&header, read, sizeof header);
+      if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
+      size_t step = NLMSG_ALIGN(header.nlmsg_len);
+      if (step > left) step = left;
+      Request* req = header.nlmsg_pid == portid_ ? Find(header.nlmsg_seq, first, last) : nullptr;
+      if (req) {
+        bool final = header.nlmsg_type == NLMSG_ERROR || (req->dump && header.nlmsg_type == NLMSG_DONE);
+        if (final && !req->done) {
+          req->done = true;
+          --outstanding;
+        }
+        memcpy(out_ + used_, read, step);
+        used_ += step;
+      } else {
+        CountDropped();
+      }
+      read += step;
+      left -= step;
+    }
+  }
+  return true;
+}
+
+}  // namespace nl

@@ -1,0 +1,61 @@
+// One exchange with the kernel: a batch of requests JavaScript queued together, sent and
+// answered. Used by the libuv pool worker (slow requests) and the I/O thread (quick ones).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vector>
+
+namespace nl {
+
+class Exchange {
+ public:
+  Exchange(int fd, uint32_t portid, const uint8_t* data, size_t length)
+      : fd_(fd), portid_(portid), data_(data), length_(length) {}
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // Sends every request and reads every reply that answers them. On failure err() and
+  // syscall() say why; the replies read so far are kept.
+  void Run();
+
+  int err() const { return err_; }
+  const char* syscall() const { return syscall_; }
+  // Hands over the replies (malloc'd; the caller frees them).
+  uint8_t* TakeReplies(size_t* length);
+
+ private:
+  struct Request {
+    size_t offset;
+    size_t length;
+    uint32_t seq;
+    bool dump;
+    bool done;
+  };
+
+  bool Split();
+  bool Send(size_t first, size_t last);
+  bool Reserve(size_t more);
+  Request* Find(uint32_t seq, size_t first, size_t last);
+  bool Receive(size_t first, size_t last);
+  void Fail(int err, const char* syscall) {
+    err_ = err;
+    syscall_ = syscall;
+  }
+
+  int fd_;
+  uint32_t portid_;
+  const uint8_t* data_;
+  size_t length_;
+  std::vector<Request> requests_;
+  size_t hint_ = 0;
+  uint8_t* out_ = nullptr;
+  size_t used_ = 0;
+  size_t cap_ = 0;
+  int err_ = 0;
+  const char* syscall_ = nullptr;
+};
+
+}  // namespace nl
