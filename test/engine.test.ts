@@ -106,6 +106,7 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   const ns = await Netns.create();
   t.teardown(() => ns.close());
   await ns.setUp('lo');
+  for (let i = 0; i < 200; i++) await ns.addAddress('lo', `198.18.6.${i}/32`); // warm the JIT
   const tasks = readdirSync('/proc/self/task').length;
   const s0 = native.stats();
   for (let i = 0; i < 100; i++) await ns.addAddress('lo', `198.18.7.${i}/32`);
@@ -120,5 +121,5 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   await Promise.all(many.map((a) => ns.addAddress('lo', a)));
   clearInterval(timer);
   t.ok(native.stats().quickDeferred > s1.quickDeferred, 'the long batch completed through the event loop');
-  t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 3100);
+  t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 200 + 100 + 3000, '127.0.0.1 and every one added');
 });
