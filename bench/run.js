@@ -4,8 +4,9 @@
 // sandbox (`unshare --net --mount`, a private tmpfs on /run/netns): the host is never touched.
 //
 // Workloads (see README): W1 N hosts on a bridge, setup and teardown; W2 link and address dumps
-// of 1,000 veth pairs; W3 1,000 /32 addresses on lo, added and deleted. Three repetitions each,
-// medians reported, each as a ratio to the C reference. Also: the cost of 1,000 open namespaces.
+// of 1,000 veth pairs; W3 1,000 /32 addresses on lo, added and deleted. Three repetitions each
+// (W2 and W3 after one warm-up run), medians reported, each as a ratio to the C reference.
+// Also: the cost of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500"), BENCH_REPS (default 3), BENCH_QUICK=1 (N=50, 1 rep).
 'use strict';
@@ -223,6 +224,7 @@ async function w2(results) {
   for (const [tool, measure] of Object.entries(tools)) {
     const ls = [];
     const as = [];
+    await measure(); // warm-up, not counted: every tool is measured in its steady state
     for (let r = 0; r < REPS; r++) {
       const [l, a] = await measure();
       ls.push(l);
@@ -276,6 +278,7 @@ async function w3(results) {
   for (const [tool, measure] of Object.entries(tools)) {
     const adds = [];
     const dels = [];
+    if (tool !== 'ip per op') await measure(); // warm-up, not counted (ip per op has nothing to warm)
     for (let r = 0; r < REPS; r++) {
       const [a, d] = await measure();
       const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
@@ -296,24 +299,35 @@ function rssKiB() {
 
 async function memory() {
   const count = quick ? 200 : 1000;
-  if (global.gc) global.gc();
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      if (global.gc) global.gc();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const fds0 = readdirSync('/proc/self/fd').length;
-  const rss0 = rssKiB();
-  const spaces = [];
-  for (let i = 0; i < count; i += 100) spaces.push(...(await Promise.all(Array.from({ length: 100 }, () => Netns.create()))));
-  await Promise.all(spaces.map((ns) => ns.links()));
-  const fds1 = readdirSync('/proc/self/fd').length;
-  const rss1 = rssKiB();
-  for (const ns of spaces) ns.close();
-  spaces.length = 0;
-  for (let i = 0; i < 3; i++) {
-    if (global.gc) global.gc();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const fds2 = readdirSync('/proc/self/fd').length;
-  const rss2 = rssKiB();
-  const m = { namespaces: count, fdsPerNamespace: (fds1 - fds0) / count, fdsAfterClose: fds2 - fds0, rssOpenKiB: rss1 - rss0, rssAfterCloseKiB: rss2 - rss0 };
-  console.log(`  memory: ${count} open namespaces: ${m.fdsPerNamespace} fds each, +${m.rssOpenKiB} KiB RSS; after close: ${m.fdsAfterClose} fds, ${m.rssAfterCloseKiB >= 0 ? '+' : ''}${m.rssAfterCloseKiB} KiB RSS`);
+  const cycle = async () => {
+    const spaces = [];
+    for (let i = 0; i < count; i += 100) spaces.push(...(await Promise.all(Array.from({ length: 100 }, () => Netns.create()))));
+    await Promise.all(spaces.map((ns) => ns.links()));
+    const open = { fds: readdirSync('/proc/self/fd').length, rss: rssKiB() };
+    for (const ns of spaces) ns.close();
+    spaces.length = 0;
+    await settle();
+    return { open, closed: { fds: readdirSync('/proc/self/fd').length, rss: rssKiB() } };
+  };
+  // The first cycle raises the heap to its high-water mark; a leak shows as growth after that.
+  const first = await cycle();
+  await cycle();
+  const third = await cycle();
+  const m = {
+    namespaces: count,
+    fdsPerNamespace: (first.open.fds - fds0) / count,
+    fdsAfterClose: third.closed.fds - fds0,
+    rssAfterFirstCloseKiB: first.closed.rss,
+    rssGrowthOverTwoMoreCyclesKiB: third.closed.rss - first.closed.rss,
+  };
+  console.log(`  memory: ${count} open namespaces: ${m.fdsPerNamespace} fds each; after close: ${m.fdsAfterClose} fds more than before; RSS growth over two more open/close cycles: ${m.rssGrowthOverTwoMoreCyclesKiB} KiB`);
   return m;
 }
 
@@ -384,7 +398,7 @@ async function inside() {
   writeFileSync(join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
   if (!quick) writeFileSync(join(__dirname, 'chart.svg'), chart(rows, `netns-link benchmark, ratio to the C reference (log scale) — ${date}, ${machine}`));
   console.log(`\n${markdown}\n`);
-  console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each and ${mem.rssOpenKiB} KiB of RSS; after close: ${mem.fdsAfterClose} descriptors and ${mem.rssAfterCloseKiB} KiB RSS more than before`);
+  console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each; after close, ${mem.fdsAfterClose} more than before; RSS growth over two further open/close cycles: ${mem.rssGrowthOverTwoMoreCyclesKiB} KiB`);
 }
 
 if (process.env.NETNS_LINK_BENCH_INSIDE === '1') {

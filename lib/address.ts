@@ -25,10 +25,15 @@ const SCOPES: Readonly<Record<Scope, number>> = {
   nowhere: C.RT_SCOPE_NOWHERE,
 };
 
+const SCOPE_NAMES: readonly (Scope | undefined)[] = (() => {
+  const t: (Scope | undefined)[] = new Array<Scope | undefined>(256).fill(undefined);
+  for (const [name, value] of Object.entries(SCOPES)) t[value] = name as Scope;
+  return t;
+})();
+
 /** A scope's name, or its number when it has none. @internal */
 export function scopeName(n: number): Scope | number {
-  for (const [name, value] of Object.entries(SCOPES)) if (value === n) return name as Scope;
-  return n;
+  return SCOPE_NAMES[n] ?? n;
 }
 
 /** A scope given by name or number. @internal */

@@ -216,7 +216,15 @@ export function parseLink(m: RawMessage): Link | undefined {
   link.flags = readU32(buf, m.start + 8);
   link.up = (link.flags & C.IFF_UP) !== 0;
   link.lowerUp = (link.flags & C.IFF_LOWER_UP) !== 0;
-  eachAttr(buf, m.start + IFINFOMSG_LEN, m.end, (type, s, e) => {
+  // The attribute walk is written out here, not through eachAttr: a link carries some fifty
+  // attributes, and a dump thousands of links.
+  for (let at = m.start + IFINFOMSG_LEN; at + 4 <= m.end; ) {
+    const alen = readU16(buf, at);
+    if (alen < 4 || at + alen > m.end) break;
+    const type = readU16(buf, at + 2) & 0x3fff;
+    const s = at + 4;
+    const e = at + alen;
+    at += (alen + 3) & ~3;
     const len = e - s;
     switch (type) {
       case C.IFLA_IFNAME:
@@ -276,7 +284,7 @@ export function parseLink(m: RawMessage): Link | undefined {
       default:
         break; // kept: Link.attribute() reads any attribute
     }
-  });
+  }
   return link;
 }
 

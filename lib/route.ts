@@ -48,9 +48,15 @@ const TABLES: Readonly<Record<'main' | 'local' | 'default', number>> = {
   default: C.RT_TABLE_DEFAULT,
 };
 
+const reverse = new WeakMap<object, Map<number, string>>();
+
 function nameOf<K extends string>(table: Readonly<Record<K, number>>, n: number): K | number {
-  for (const [name, value] of Object.entries(table)) if (value === n) return name as K;
-  return n;
+  let names = reverse.get(table);
+  if (!names) {
+    names = new Map(Object.entries(table).map(([k, v]) => [v as number, k]));
+    reverse.set(table, names);
+  }
+  return (names.get(n) as K | undefined) ?? n;
 }
 
 function byName<K extends string>(table: Readonly<Record<K, number>>, v: unknown, what: string, max: number): number {

@@ -112,13 +112,12 @@ export function checkMac(v: unknown, what = 'MAC address'): Buffer {
   return b;
 }
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** `aa:bb:cc:dd:ee:ff` from bytes. @internal */
 export function formatMac(buf: Buffer, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const byte = buf[i]!;
-    s += (i > start ? ':' : '') + (byte < 16 ? '0' : '') + byte.toString(16);
-  }
+  let s = HEX[buf[start]!]!;
+  for (let i = start + 1; i < end; i++) s += `:${HEX[buf[i]!]!}`;
   return s;
 }
 

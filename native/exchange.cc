@@ -94,7 +94,8 @@ bool Exchange::Send(size_t first, size_t last) {
 
 bool Exchange::Reserve(size_t more) {
   if (cap_ - used_ >= more) return true;
-  size_t cap = cap_ ? cap_ : 4096;
+  // Quick answers are small; a dump's parts are up to 32 KiB each and there are often many.
+  size_t cap = cap_ ? cap_ : (requests_.size() == 1 && requests_[0].dump ? 1024 * 1024 : 4096);
   while (cap - used_ < more) cap *= 2;
   uint8_t* grown = static_cast<uint8_t*>(realloc(out_, cap));
   if (!grown) return false;
