@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
-import { eachAttr, MessageWriter, readString, readU32, type RawMessage } from './attr.js';
+import { MessageWriter, readString, readU16, readU32, type RawMessage } from './attr.js';
 import { C, IFADDRMSG_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, broadcastOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
@@ -132,7 +132,13 @@ export function parseAddress(m: RawMessage): Address | undefined {
   a.index = readU32(buf, m.start + 4);
   let local: string | null = null;
   let address: string | null = null;
-  eachAttr(buf, m.start + IFADDRMSG_LEN, m.end, (type, s, e) => {
+  for (let at = m.start + IFADDRMSG_LEN; at + 4 <= m.end; ) {
+    const alen = readU16(buf, at);
+    if (alen < 4 || at + alen > m.end) break;
+    const type = readU16(buf, at + 2) & 0x3fff;
+    const s = at + 4;
+    const e = at + alen;
+    at += (alen + 3) & ~3;
     switch (type) {
       case C.IFA_LOCAL:
         local = formatAddress(buf, s, e);
@@ -163,7 +169,7 @@ export function parseAddress(m: RawMessage): Address | undefined {
       default:
         break;
     }
-  });
+  }
   // IPv4 sends both (IFA_ADDRESS is the peer on point-to-point links); IPv6 sends IFA_ADDRESS
   // alone, or both when it has a peer.
   a.address = local ?? address ?? '';
@@ -354,7 +360,8 @@ export async function addresses(host: LinkHost, filter: AddressFilter | undefine
     if (index !== 0 && a.index !== index) continue;
     if (family !== undefined && a.family !== family) continue;
     // IPv4 labels are the interface's name (the kernel renames them with it), plus ':alias'.
-    a.ifname = ifname ?? (a.label !== null ? a.label.split(':')[0]! : name?.(a.index) ?? '');
+    const colon = a.label === null ? -1 : a.label.indexOf(':');
+    a.ifname = ifname ?? (a.label !== null ? (colon < 0 ? a.label : a.label.slice(0, colon)) : name?.(a.index) ?? '');
     out.push(a);
   }
   return out;
