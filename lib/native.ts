@@ -49,6 +49,8 @@ export interface Binding {
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
   transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */
+  quickTimings(callerNs?: number, threadNs?: number): [number, number];
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */
   ifindex(sock: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFNAME). */

@@ -73,6 +73,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
   exports.Set("transactQuick", Napi::Function::New(env, TransactQuick));
+  exports.Set("quickTimings", Napi::Function::New(env, QuickTimings));
   exports.Set("ifindex", Napi::Function::New(env, Ifindex));
   exports.Set("ifname", Napi::Function::New(env, Ifname));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));

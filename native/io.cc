@@ -4,7 +4,7 @@
 // spinning for a while after each job, and the caller, when it found the thread hot, waits a
 // bounded moment for the answer and settles the promise at once, with no event-loop turn. A
 // request that takes longer (a busy rtnl lock) completes through a thread-safe function, as a
-// pool job would: the event loop is never held for more than kCallerSpinNs.
+// pool job would: the event loop is never held for more than callerSpinNs.
 
 #include "io.h"
 
@@ -28,8 +28,8 @@ namespace {
 // The thread stays hot this long after a job. Measured: at 300 us a quarter of one-at-a-time
 // requests found it asleep while the JIT warmed up; at 2 ms, a tenth, then almost none. The cost
 // is a core spinning up to 2 ms after the last request of a burst.
-constexpr long kThreadSpinNs = 2000 * 1000;
-constexpr long kCallerSpinNs = 100 * 1000;  // the caller waits at most this long
+std::atomic<long> threadSpinNs{2000 * 1000};
+std::atomic<long> callerSpinNs{100 * 1000};  // the caller waits at most this long
 
 enum State : int { kPending, kDone, kAsync };
 
@@ -98,7 +98,7 @@ class IoThread {
     }
     queued_.fetch_add(1, std::memory_order_release);
     if (hot) {
-      long until = NowNs() + kCallerSpinNs;
+      long until = NowNs() + callerSpinNs.load(std::memory_order_relaxed);
       while (job->state.load(std::memory_order_acquire) == kPending && NowNs() < until) Relax();
     } else {
       cv_.notify_one();  // a sleeping thread takes a wakeup to come back: do not wait for it
@@ -129,7 +129,7 @@ class IoThread {
         ++taken_;
         return job;
       }
-      if (NowNs() - idle < kThreadSpinNs) {
+      if (NowNs() - idle < threadSpinNs.load(std::memory_order_relaxed)) {
         Relax();
         continue;
       }
@@ -165,6 +165,18 @@ class IoThread {
 };
 
 }  // namespace
+
+// quickTimings(callerNs, threadNs): for tests, which must see the in-place answer happen on a
+// loaded machine too. Returns the previous values.
+Napi::Value QuickTimings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array previous = Napi::Array::New(env, 2);
+  previous.Set(0u, static_cast<double>(callerSpinNs.load()));
+  previous.Set(1u, static_cast<double>(threadSpinNs.load()));
+  if (info[0].IsNumber()) callerSpinNs.store(info[0].As<Napi::Number>().Int64Value());
+  if (info[1].IsNumber()) threadSpinNs.store(info[1].As<Napi::Number>().Int64Value());
+  return previous;
+}
 
 Napi::Value TransactQuick(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

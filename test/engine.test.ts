@@ -108,11 +108,16 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   await ns.setUp('lo');
   for (let i = 0; i < 200; i++) await ns.addAddress('lo', `198.18.6.${i}/32`); // warm the JIT
   const tasks = readdirSync('/proc/self/task').length;
+  // How many are answered in place depends on the machine's load (a figure for npm run bench);
+  // with the caller allowed to wait 50 ms, the in-place path must be taken even on a busy machine.
+  const previous = native.quickTimings(50e6);
+  t.teardown(() => native.quickTimings(previous[0], previous[1]));
   const s0 = native.stats();
   for (let i = 0; i < 100; i++) await ns.addAddress('lo', `198.18.7.${i}/32`);
   const s1 = native.stats();
+  native.quickTimings(previous[0], previous[1]);
   t.equal(s1.quickAnswered + s1.quickDeferred - s0.quickAnswered - s0.quickDeferred, 100, 'each on the quick path');
-  t.ok(s1.quickAnswered - s0.quickAnswered > 0, `some answered while the caller waited (${s1.quickAnswered - s0.quickAnswered} of 100; how many is a figure for npm run bench)`);
+  t.ok(s1.quickAnswered - s0.quickAnswered >= 50, `answered while the caller waited: ${s1.quickAnswered - s0.quickAnswered} of 100`);
   t.ok(readdirSync('/proc/self/task').length <= tasks + 1, 'no thread per request');
   // 3,000 in one batch take the kernel longer than the caller waits: they complete later.
   const many = Array.from({ length: 3000 }, (_, i) => `198.18.${8 + (i >> 8)}.${i & 255}/32`);
