@@ -10,7 +10,7 @@ import { C, IFADDRMSG_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, broadcastOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
 import { linkNamer, resolveIndex, type LinkHost } from './link.js';
-import { checkBoolean, checkIfname, checkInt, checkOptions, IFNAME_MAX, showValue } from './validate.js';
+import { checkBoolean, checkIfname, checkInt, checkOptions, IFNAME_MAX, nameOf, showValue } from './validate.js';
 
 const { EADDRNOTAVAIL, EEXIST, ENODEV } = constants.errno;
 
@@ -25,20 +25,14 @@ const SCOPES: Readonly<Record<Scope, number>> = {
   nowhere: C.RT_SCOPE_NOWHERE,
 };
 
-const SCOPE_NAMES: readonly (Scope | undefined)[] = (() => {
-  const t: (Scope | undefined)[] = new Array<Scope | undefined>(256).fill(undefined);
-  for (const [name, value] of Object.entries(SCOPES)) t[value] = name as Scope;
-  return t;
-})();
-
 /** A scope's name, or its number when it has none. @internal */
 export function scopeName(n: number): Scope | number {
-  return SCOPE_NAMES[n] ?? n;
+  return nameOf(SCOPES, n);
 }
 
 /** A scope given by name or number. @internal */
 export function checkScope(v: unknown): number {
-  if (typeof v === 'string' && v in SCOPES) return SCOPES[v as Scope];
+  if (typeof v === 'string' && Object.hasOwn(SCOPES, v)) return SCOPES[v as Scope];
   if (typeof v === 'number') return checkInt(v, 0, 255, 'scope');
   throw new TypeError(`scope must be one of ${Object.keys(SCOPES).join(', ')} or 0..255, got ${showValue(v)}`);
 }

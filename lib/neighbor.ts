@@ -144,7 +144,7 @@ export async function addNeighbor(host: LinkHost, spec: NeighborSpec): Promise<v
   const addr = parseAddress(o.address, 'address');
   const lladdr = checkMac(o.lladdr, 'lladdr');
   const dev = checkIfname(o.dev, 'dev');
-  const state = o.state === undefined ? C.NUD_PERMANENT : NUD[o.state];
+  const state = o.state === undefined ? C.NUD_PERMANENT : Object.hasOwn(NUD, o.state) ? NUD[o.state] : undefined;
   if (state === undefined) throw new TypeError(`state must be one of ${Object.keys(NUD).join(', ')}, got ${showValue(o.state)}`);
   const router = o.router === undefined ? false : checkBoolean(o.router, 'router');
   const replace = o.replace === undefined ? false : checkBoolean(o.replace, 'replace');

@@ -11,7 +11,7 @@ import { C, RTMSG_LEN, RTNEXTHOP_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, parsePrefix, type Family, type IpAddress, type IpPrefix } from './ip.js';
 import { linkName, linkNamer, resolveIndex, type LinkHost } from './link.js';
-import { checkBoolean, checkIfname, checkInt, checkMtu, checkOptions, showValue } from './validate.js';
+import { checkBoolean, checkIfname, checkInt, checkMtu, checkOptions, nameOf, showValue } from './validate.js';
 
 const { ENETUNREACH, EHOSTUNREACH, ESRCH, EEXIST, ENODEV, ENOENT, EINVAL } = constants.errno;
 
@@ -48,19 +48,8 @@ const TABLES: Readonly<Record<'main' | 'local' | 'default', number>> = {
   default: C.RT_TABLE_DEFAULT,
 };
 
-const reverse = new WeakMap<object, Map<number, string>>();
-
-function nameOf<K extends string>(table: Readonly<Record<K, number>>, n: number): K | number {
-  let names = reverse.get(table);
-  if (!names) {
-    names = new Map(Object.entries(table).map(([k, v]) => [v as number, k]));
-    reverse.set(table, names);
-  }
-  return (names.get(n) as K | undefined) ?? n;
-}
-
 function byName<K extends string>(table: Readonly<Record<K, number>>, v: unknown, what: string, max: number): number {
-  if (typeof v === 'string' && v in table) return table[v as K];
+  if (typeof v === 'string' && Object.hasOwn(table, v)) return table[v as K];
   if (typeof v === 'number') return checkInt(v, 0, max, what);
   throw new TypeError(`${what} must be one of ${Object.keys(table).join(', ')} or a number, got ${showValue(v)}`);
 }

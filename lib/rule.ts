@@ -10,7 +10,7 @@ import type { ErrorContext } from './errors.js';
 import { afOf, formatAddress, parsePrefix, type Family, type IpPrefix } from './ip.js';
 import type { LinkHost } from './link.js';
 import { checkTable, tableName, type RouteTable } from './route.js';
-import { checkIfname, checkInt, checkOptions, checkBoolean, showValue } from './validate.js';
+import { checkBoolean, checkIfname, checkInt, checkOptions, nameOf, showValue } from './validate.js';
 
 const { EEXIST, ENOENT } = constants.errno;
 
@@ -70,7 +70,7 @@ export function parseRule(m: RawMessage): Rule | undefined {
   const srcLen = buf[m.start + 2]!;
   let table = buf[m.start + 4]!;
   const action = buf[m.start + 7]!;
-  r.action = (Object.entries(ACTIONS).find(([, v]) => v === action)?.[0] as RuleAction | undefined) ?? action;
+  r.action = nameOf(ACTIONS, action);
   eachAttr(buf, m.start + FIB_RULE_HDR_LEN, m.end, (type, s, e) => {
     switch (type) {
       case C.FRA_SRC:
@@ -142,7 +142,7 @@ function buildRule(spec: RuleSpec, add: boolean): { msg: Buffer; ctx: (label: st
   for (const [p, what] of [[from, 'from'], [to, 'to']] as const) {
     if (p && p.family !== family) throw new TypeError(`${what} ${p.text} is IPv${p.family}, but the rule is IPv${family}`);
   }
-  const action = o.action === undefined ? C.FR_ACT_TO_TBL : ACTIONS[o.action];
+  const action = o.action === undefined ? C.FR_ACT_TO_TBL : Object.hasOwn(ACTIONS, o.action) ? ACTIONS[o.action] : undefined;
   if (action === undefined) throw new TypeError(`action must be one of ${Object.keys(ACTIONS).join(', ')}, got ${showValue(o.action)}`);
   const table = o.table === undefined ? undefined : checkTable(o.table);
   if (add && action === C.FR_ACT_TO_TBL && table === undefined) throw new TypeError("a rule with action 'table' needs a table");

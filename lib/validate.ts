@@ -121,4 +121,20 @@ export function formatMac(buf: Buffer, start: number, end: number): string {
   return s;
 }
 
+const reverse = new WeakMap<object, Map<number, string>>();
+
+/**
+ * The name a number has in a `name → number` table (`{ bridge: 4, ... }`), or the number when
+ * it has none: how the kernel's numeric modes, scopes and types are read back.
+ * @internal
+ */
+export function nameOf<K extends string>(table: Readonly<Record<K, number>>, n: number): K | number {
+  let names = reverse.get(table);
+  if (!names) {
+    names = new Map(Object.entries(table).map(([k, v]) => [v as number, k]));
+    reverse.set(table, names);
+  }
+  return (names.get(n) as K | undefined) ?? n;
+}
+
 export { show as showValue };

@@ -107,6 +107,8 @@ t.test('the generic createLink, and bad kind options refused before any syscall'
   const before = shape(ns);
   const bad: [() => Promise<unknown>, typeof TypeError | typeof RangeError, RegExp][] = [
     [() => ns.createMacvlan('g1', { parent: 'e0', mode: 'bogus' as never }), TypeError, /"bogus"/],
+    [() => ns.createMacvlan('g1', { parent: 'e0', mode: 'toString' as never }), TypeError, /"toString"/],
+    [() => ns.createIpvlan('g1', { parent: 'e0', mode: 'l2', flags: 'constructor' as never }), TypeError, /"constructor"/],
     [() => ns.createMacvlan('g1', {} as never), TypeError, /needs a parent/],
     [() => ns.createVlan('g1', { parent: 'e0', id: 5000 }), RangeError, /vlan id 5000/],
     [() => ns.createVlan('g1', { parent: 'e0', id: 5, protocol: '802.1x' as never }), TypeError, /802\.1x/],

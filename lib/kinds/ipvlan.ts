@@ -4,7 +4,7 @@
  */
 import { eachAttr, readU16 } from '../attr.js';
 import { C } from '../constants.js';
-import { showValue } from '../validate.js';
+import { nameOf, showValue } from '../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** The layer an ipvlan works at. */
@@ -29,19 +29,16 @@ export interface IpvlanInfo {
   flags: IpvlanFlags | number;
 }
 
-const find = <K extends string>(table: Readonly<Record<K, number>>, n: number): K | number =>
-  (Object.keys(table) as K[]).find((k) => table[k] === n) ?? n;
-
 /** @internal */
 export const ipvlan: KindCodec<Partial<IpvlanOptions>, IpvlanInfo> = {
   kind: 'ipvlan',
   keys: ['mode', 'flags'],
   needsParent: true,
   check(o) {
-    if (o.mode !== undefined && !(typeof o.mode === 'string' && o.mode in MODES)) {
+    if (o.mode !== undefined && !(typeof o.mode === 'string' && Object.hasOwn(MODES, o.mode))) {
       throw new TypeError(`ipvlan mode must be one of ${Object.keys(MODES).join(', ')}, got ${showValue(o.mode)}`);
     }
-    if (o.flags !== undefined && !(typeof o.flags === 'string' && o.flags in FLAGS)) {
+    if (o.flags !== undefined && !(typeof o.flags === 'string' && Object.hasOwn(FLAGS, o.flags))) {
       throw new TypeError(`ipvlan flags must be one of ${Object.keys(FLAGS).join(', ')}, got ${showValue(o.flags)}`);
     }
     return { ...(o.mode === undefined ? {} : { mode: o.mode as IpvlanMode }), ...(o.flags === undefined ? {} : { flags: o.flags as IpvlanFlags }) };
@@ -53,8 +50,8 @@ export const ipvlan: KindCodec<Partial<IpvlanOptions>, IpvlanInfo> = {
   decode(buf, s, e) {
     const info: IpvlanInfo = { kind: 'ipvlan', mode: 'l3', flags: 'bridge' };
     eachAttr(buf, s, e, (t, as, ae) => {
-      if (t === C.IFLA_IPVLAN_MODE && ae - as >= 2) info.mode = find(MODES, readU16(buf, as));
-      else if (t === C.IFLA_IPVLAN_FLAGS && ae - as >= 2) info.flags = find(FLAGS, readU16(buf, as));
+      if (t === C.IFLA_IPVLAN_MODE && ae - as >= 2) info.mode = nameOf(MODES, readU16(buf, as));
+      else if (t === C.IFLA_IPVLAN_FLAGS && ae - as >= 2) info.flags = nameOf(FLAGS, readU16(buf, as));
     });
     return info;
   },

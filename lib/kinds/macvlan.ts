@@ -4,7 +4,7 @@
  */
 import { eachAttr, readU16, readU32 } from '../attr.js';
 import { C } from '../constants.js';
-import { showValue } from '../validate.js';
+import { nameOf, showValue } from '../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** How macvlan devices on one parent reach each other. */
@@ -37,7 +37,7 @@ function codec(kind: 'macvlan' | 'macvtap'): KindCodec<MacvlanOptions, MacvlanIn
     keys: ['mode'],
     needsParent: true,
     check(o) {
-      if (o.mode !== undefined && !(typeof o.mode === 'string' && o.mode in MODES)) {
+      if (o.mode !== undefined && !(typeof o.mode === 'string' && Object.hasOwn(MODES, o.mode))) {
         throw new TypeError(`${kind} mode must be one of ${Object.keys(MODES).join(', ')}, got ${showValue(o.mode)}`);
       }
       return o.mode === undefined ? {} : { mode: o.mode as MacvlanMode };
@@ -49,8 +49,7 @@ function codec(kind: 'macvlan' | 'macvtap'): KindCodec<MacvlanOptions, MacvlanIn
       const info: MacvlanInfo = { kind, mode: 0, flags: 0 };
       eachAttr(buf, s, e, (t, as, ae) => {
         if (t === C.IFLA_MACVLAN_MODE && ae - as >= 4) {
-          const m = readU32(buf, as);
-          info.mode = (Object.keys(MODES) as MacvlanMode[]).find((k) => MODES[k] === m) ?? m;
+          info.mode = nameOf(MODES, readU32(buf, as));
         } else if (t === C.IFLA_MACVLAN_FLAGS && ae - as >= 2) info.flags = readU16(buf, as);
       });
       return info;
