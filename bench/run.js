@@ -9,6 +9,7 @@
 // Also: the cost of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500"), BENCH_REPS (default 3), BENCH_QUICK=1 (N=50, 1 rep).
+// A full run writes bench/results.json, then README's table and benchmark.svg (bench/readme.js).
 'use strict';
 const { execFileSync, spawnSync, execFile } = require('node:child_process');
 const { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
@@ -357,42 +358,6 @@ function table(results) {
   return { rows, markdown: out.join('\n') };
 }
 
-/** A horizontal bar chart of the ratios to C, one group per workload, log scale. */
-function chart(rows, title) {
-  const groups = [...new Set(rows.map((r) => r.workload))];
-  const tools = [...new Set(rows.map((r) => r.tool))].filter((t) => t !== 'C (libmnl)');
-  const colors = ['#1f77b4', '#2ca02c', '#ff7f0e', '#d62728', '#9467bd', '#8c564b', '#17becf'];
-  const rowH = 14;
-  const left = 330;
-  const width = 900;
-  const maxLog = Math.log10(Math.max(2, ...rows.map((r) => r.ratio ?? 1)));
-  const x = (ratio) => left + ((width - left - 60) * Math.log10(Math.max(1, ratio))) / maxLog;
-  let y = 50;
-  const parts = [];
-  for (const g of groups) {
-    parts.push(`<text x="8" y="${y + 11}" font-size="12" font-weight="bold">${g}</text>`);
-    y += 16;
-    for (const r of rows.filter((rr) => rr.workload === g && rr.tool !== 'C (libmnl)')) {
-      const c = colors[tools.indexOf(r.tool) % colors.length];
-      parts.push(`<text x="24" y="${y + 10}" font-size="11">${r.tool}</text>`);
-      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r.ratio) - left).toFixed(1)}" height="${rowH - 3}" fill="${c}"/>`);
-      parts.push(`<text x="${(x(r.ratio) + 4).toFixed(1)}" y="${y + 10}" font-size="11">${r.ratio.toFixed(2)}×</text>`);
-      y += rowH;
-    }
-    y += 8;
-  }
-  for (const tick of [1, 2, 5, 10, 30, 100, 300, 1000].filter((t) => Math.log10(t) <= maxLog)) {
-    parts.push(`<line x1="${x(tick)}" y1="40" x2="${x(tick)}" y2="${y}" stroke="#ccc" stroke-dasharray="2,2"/>`);
-    parts.push(`<text x="${x(tick) - 6}" y="36" font-size="10" fill="#666">${tick}×</text>`);
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-<text x="8" y="18" font-size="14" font-weight="bold">${title}</text>
-${parts.join('\n')}
-</svg>
-`;
-}
-
 async function inside() {
   execFileSync('mount', ['-t', 'tmpfs', 'netns-bench', '/run/netns']);
   const results = [];
@@ -406,7 +371,7 @@ async function inside() {
   const date = new Date().toISOString().slice(0, 10);
   const doc = { date, machine, reps: REPS, quick, results: rows, memory: mem };
   writeFileSync(join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
-  if (!quick) writeFileSync(join(__dirname, 'chart.svg'), chart(rows, `netns-link benchmark, ratio to the C reference (log scale) — ${date}, ${machine}`));
+  if (!quick) require('./readme.js').render();
   console.log(`\n${markdown}\n`);
   console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each; after close, ${mem.fdsAfterClose} more than before; RSS growth over three further open/close cycles once settled: ${mem.rssGrowthOverThreeMoreCyclesKiB} KiB (V8 heap and external memory: ${mem.heapGrowthOverThreeMoreCyclesKiB} KiB)`);
 }
