@@ -4,7 +4,7 @@ import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { namedNetns, standInContainer, uniqueName } from './helpers';
+import { fakeEngine, namedNetns, standInContainer, uniqueName } from './helpers';
 
 const bin = join(__dirname, '..', 'dist', 'cli.js');
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -60,6 +60,19 @@ t.test('attach, list, exec and detach a running process\'s namespace', async (t)
   t.equal(detached.code, 0);
   t.notOk(existsSync(`/run/netns/${name}`));
   t.ok(existsSync(`/proc/${box.pid}/ns/net`), 'the namespace itself is untouched');
+});
+
+t.test('attach --container asks the engine for the pid', async (t) => {
+  const box = await standInContainer(t);
+  const socket = await fakeEngine(t, { web: { Pid: box.pid, Running: true, Status: 'running' } });
+  const name = uniqueName('clictr');
+  t.teardown(() => cli('detach', name));
+  const r = await cli('attach', name, '--container', 'web', '--socket', socket);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(statSync(`/run/netns/${name}`).ino, statSync(`/proc/${box.pid}/ns/net`).ino, 'named the container\'s namespace');
+  const ghost = await cli('attach', uniqueName('x'), '--container', 'ghost', '--socket', socket);
+  t.equal(ghost.code, 1);
+  t.match(ghost.stderr, /no such container: ghost/);
 });
 
 t.test('failures: one line on stderr, non-zero status', async (t) => {

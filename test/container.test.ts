@@ -1,38 +1,10 @@
 // Netns.fromContainer against a stand-in Docker Engine API on a Unix socket, and the
 // tutorial's whole flow with a stand-in container (unshare -n sleep).
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { NetlinkError, Netns } from '../dist/index.js';
-import { ipJson, namedNetns, standInContainer } from './helpers';
-
-/** Answers GET /containers/{id}/json as the Engine API documents it. */
-async function fakeEngine(t: { teardown(fn: () => unknown): void }, containers: Record<string, { Pid: number; Running: boolean; Status: string }>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'netns-link-docker-'));
-  const socket = join(dir, 'docker.sock');
-  const server: Server = createServer((req, res) => {
-    const m = /^\/containers\/([^/]+)\/json$/u.exec(req.url ?? '');
-    const state = m ? containers[decodeURIComponent(m[1]!)] : undefined;
-    res.setHeader('Content-Type', 'application/json');
-    if (req.method !== 'GET' || !m) {
-      res.statusCode = 400;
-      res.end(JSON.stringify({ message: 'bad request' }));
-    } else if (!state) {
-      res.statusCode = 404;
-      res.end(JSON.stringify({ message: `No such container: ${m[1]}` }));
-    } else {
-      res.end(JSON.stringify({ Id: 'f'.repeat(64), Name: `/${m[1]}`, State: state }));
-    }
-  });
-  await new Promise<void>((r) => server.listen(socket, r));
-  t.teardown(async () => {
-    await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return socket;
-}
+import { fakeEngine, ipJson, namedNetns, standInContainer } from './helpers';
 
 t.test('fromContainer asks the engine for the pid and opens its namespace', async (t) => {
   const box = await standInContainer(t);

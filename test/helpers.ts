@@ -1,7 +1,10 @@
 // Shared by the live tests: unique namespaces removed in teardown (also when a test fails),
 // `ip -j` as the independent oracle, and a stand-in container (`unshare -n sleep`).
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Netns } from '../dist/index.js';
 
@@ -112,4 +115,30 @@ export function threadNamespaces(): Map<string, string> {
     }
   }
   return out;
+}
+
+/** Answers GET /containers/{id}/json as the Engine API documents it. */
+export async function fakeEngine(t: { teardown(fn: () => unknown): void }, containers: Record<string, { Pid: number; Running: boolean; Status: string }>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-link-docker-'));
+  const socket = join(dir, 'docker.sock');
+  const server: Server = createServer((req, res) => {
+    const m = /^\/containers\/([^/]+)\/json$/u.exec(req.url ?? '');
+    const state = m ? containers[decodeURIComponent(m[1]!)] : undefined;
+    res.setHeader('Content-Type', 'application/json');
+    if (req.method !== 'GET' || !m) {
+      res.statusCode = 400;
+      res.end(JSON.stringify({ message: 'bad request' }));
+    } else if (!state) {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ message: `No such container: ${m[1]}` }));
+    } else {
+      res.end(JSON.stringify({ Id: 'f'.repeat(64), Name: `/${m[1]}`, State: state }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  t.teardown(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return socket;
 }

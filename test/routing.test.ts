@@ -143,6 +143,25 @@ t.test('a rule sends a source to table 100', async (t) => {
   await t.resolves(a.deleteRule({ priority: 1000 }, { missingOk: true }));
 });
 
+t.test('rules on interfaces and firewall marks, as ip -j rule shows them', async (t) => {
+  const [a] = (await namedNetns(t, 'rule2')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1' });
+  await a.addRule({ iif: 'eth0', table: 200, priority: 2000 });
+  await a.addRule({ oif: 'eth1', fwmark: 0x2a, fwmask: 0xff, table: 201, priority: 2001 });
+  await a.addRule({ to: '2001:db8:9::/48', action: 'prohibit', priority: 2002 });
+  const ip4 = ipJson(a.name!, '-4', 'rule', 'show');
+  const ours4 = await a.rules({ family: 4 });
+  t.match(ours4.find((r) => r.priority === 2000), { iif: 'eth0', table: 200, from: 'all' });
+  t.match(ip4.find((r: any) => r.priority === 2000), { iif: 'eth0', table: '200' });
+  t.match(ours4.find((r) => r.priority === 2001), { oif: 'eth1', fwmark: 0x2a, fwmask: 0xff, table: 201 });
+  t.match(ip4.find((r: any) => r.priority === 2001), { oif: 'eth1', fwmark: '0x2a', fwmask: '0xff', table: '201' });
+  const six = (await a.rules({ family: 6 })).find((r) => r.priority === 2002);
+  t.match(six, { family: 6, to: '2001:db8:9::/48', action: 'prohibit', table: null });
+  t.match(ipJson(a.name!, '-6', 'rule', 'show').find((r: any) => r.priority === 2002), { dst: '2001:db8:9::', dstlen: 48, action: 'prohibit' });
+  await a.deleteRule({ oif: 'eth1', fwmark: 0x2a, fwmask: 0xff, table: 201 });
+  t.notOk(ipJson(a.name!, '-4', 'rule', 'show').some((r: any) => r.priority === 2001), 'deleted by its match');
+});
+
 t.test('2,000 IPv6 addresses on one link come back from one addresses() call', async (t) => {
   const [a] = (await namedNetns(t, 'many')) as [Netns];
   await a.createVeth('eth0', { peer: 'eth1', up: true });
