@@ -1,6 +1,6 @@
 // The engine: threads never change namespace, the event loop never waits for the kernel,
 // requests made together go together, dumps of many parts come back whole, nothing leaks.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
@@ -127,4 +127,27 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   clearInterval(timer);
   t.ok(native.stats().quickDeferred > s1.quickDeferred, 'the long batch completed through the event loop');
   t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 200 + 100 + 3000, '127.0.0.1 and every one added');
+});
+
+t.test('every descriptor the library opens is close-on-exec', async (t) => {
+  const before = new Set(readdirSync('/proc/self/fd'));
+  const named = await namedNetns(t, 'cloexec');
+  const anon = await Netns.create();
+  const host = Netns.current();
+  t.teardown(() => {
+    anon.close();
+    host.close();
+  });
+  await Promise.all([named[0]!.links(), anon.links(), host.links()]);
+  const ours = readdirSync('/proc/self/fd').filter((fd) => !before.has(fd));
+  t.ok(ours.length >= 5, `${ours.length} new descriptors (namespaces and sockets)`);
+  for (const fd of ours) {
+    let flags: string | undefined;
+    try {
+      flags = /flags:\s+(\d+)/u.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    } catch {
+      continue; // closed meanwhile (tap's own)
+    }
+    t.ok(flags !== undefined && (parseInt(flags, 8) & 0o2000000) !== 0, `fd ${fd} (${readlinkSync(`/proc/self/fd/${fd}`)}) has O_CLOEXEC`);
+  }
 });
