@@ -12,6 +12,14 @@ function ipDst(r: any, family: 4 | 6): string {
   return String(r.dst).includes('/') ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`;
 }
 
+/** Two links up in one namespace: eth0 192.0.2.10/24 and eth1 198.18.0.10/24 (a veth pair). */
+async function twoLinks(a: Netns): Promise<void> {
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '192.0.2.10/24');
+  await a.addAddress('eth1', '198.18.0.10/24');
+}
+
 /** node1 — router — node2, each link a veth pair made with its peer in place. */
 async function routerTopology(t: Teardown, tag: string): Promise<[Netns, Netns, Netns]> {
   const [n1, r, n2] = (await namedNetns(t, tag, 3)) as [Netns, Netns, Netns];
@@ -83,10 +91,7 @@ t.test('IPv6: node1 — router2 — node2, addresses with noDad usable at once',
 
 t.test('two routes to one prefix with different metrics, then one deleted', async (t) => {
   const [a] = (await namedNetns(t, 'metric')) as [Netns];
-  await a.createVeth('eth0', { peer: 'eth1', up: true });
-  await a.setUp('eth1');
-  await a.addAddress('eth0', '192.0.2.10/24');
-  await a.addAddress('eth1', '198.18.0.10/24');
+  await twoLinks(a);
   await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1', metric: 100 });
   await a.addRoute({ to: '203.0.113.0/24', via: '198.18.0.1', metric: 200 });
   let ip = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
@@ -102,10 +107,7 @@ t.test('two routes to one prefix with different metrics, then one deleted', asyn
 
 t.test('a multipath route shows its next hops', async (t) => {
   const [a] = (await namedNetns(t, 'ecmp')) as [Netns];
-  await a.createVeth('eth0', { peer: 'eth1', up: true });
-  await a.setUp('eth1');
-  await a.addAddress('eth0', '192.0.2.10/24');
-  await a.addAddress('eth1', '198.18.0.10/24');
+  await twoLinks(a);
   await a.addRoute({ to: '203.0.113.0/24', nexthops: [{ via: '192.0.2.1', dev: 'eth0', weight: 3 }, { via: '198.18.0.1', weight: 1 }] });
   const [ip] = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
   const [ours] = (await a.routes()).filter((r: Route) => r.to === '203.0.113.0/24');
@@ -119,10 +121,7 @@ t.test('a multipath route shows its next hops', async (t) => {
 
 t.test('a rule sends a source to table 100', async (t) => {
   const [a] = (await namedNetns(t, 'rule')) as [Netns];
-  await a.createVeth('eth0', { peer: 'eth1', up: true });
-  await a.setUp('eth1');
-  await a.addAddress('eth0', '192.0.2.10/24');
-  await a.addAddress('eth1', '198.18.0.10/24');
+  await twoLinks(a);
   await a.addRoute({ to: 'default', via: '192.0.2.1', table: 100 });
   await a.addRoute({ to: 'default', via: '198.18.0.1' });
   await a.addRule({ from: '192.0.2.10/32', table: 100, priority: 1000 });
