@@ -25,7 +25,7 @@ import { checkNetnsName, checkPid, showValue } from './validate.js';
 /** Where named namespaces live, as iproute2 keeps them: `ip netns add NAME` makes `/run/netns/NAME`. */
 export const NETNS_RUN_DIR = '/run/netns';
 
-const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR, EACCES } = constants.errno;
+const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR, EACCES, EPERM } = constants.errno;
 
 function pidAccessHint(pid: number): string {
   return `not allowed to open /proc/${pid}/ns/net: the process is more privileged than this one (ptrace access mode)`;
@@ -180,7 +180,10 @@ export class Netns {
       op: 'create',
       object: { netns: named ?? null },
       subject: named === undefined ? 'anonymous netns' : `netns ${named}`,
-      hints: { [EEXIST]: `a namespace named ${named ?? ''} already exists in ${NETNS_RUN_DIR}` },
+      hints: {
+        [EEXIST]: `a namespace named ${named ?? ''} already exists in ${NETNS_RUN_DIR}`,
+        [EPERM]: 'root (CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed to create a namespace',
+      },
     };
     try {
       const h = await native.nsCreate(NETNS_RUN_DIR, path);

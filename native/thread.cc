@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 #include <atomic>
 
@@ -19,9 +20,19 @@ struct Job {
   int result;
 };
 
+// Whether the calling thread already is in the namespace behind nsfd: entering it again would
+// need CAP_SYS_ADMIN for nothing, and keep a user without privileges from even reading.
+bool AlreadyIn(int nsfd) {
+  struct stat want, have;
+  return fstat(nsfd, &want) == 0 && stat("/proc/thread-self/ns/net", &have) == 0 &&
+         want.st_dev == have.st_dev && want.st_ino == have.st_ino;
+}
+
 void* Enter(void* arg) {
   Job* job = static_cast<Job*>(arg);
-  int rc = job->nsfd == kNewNetns ? unshare(CLONE_NEWNET) : setns(job->nsfd, CLONE_NEWNET);
+  int rc = job->nsfd == kNewNetns ? unshare(CLONE_NEWNET)
+           : AlreadyIn(job->nsfd) ? 0
+                                  : setns(job->nsfd, CLONE_NEWNET);
   if (rc != 0) {
     job->result = errno;
     job->failed = job->nsfd == kNewNetns ? "unshare" : "setns";

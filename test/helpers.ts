@@ -37,9 +37,9 @@ export async function namedNetns(t: Teardown, tag: string, count = 1): Promise<N
   return made;
 }
 
-/** `ip -j [-d] [-s] -n NS ARGS...`, parsed. */
+/** `ip -j [-n NS] ARGS...`, parsed; an empty name reads the current namespace (never changes it). */
 export function ipJson<T = any>(netns: string, ...args: string[]): T {
-  const out = execFileSync('ip', ['-j', '-n', netns, ...args], { encoding: 'utf8' });
+  const out = execFileSync('ip', ['-j', ...(netns ? ['-n', netns] : []), ...args], { encoding: 'utf8' });
   return JSON.parse(out || '[]') as T;
 }
 
