@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { ipLink, namedNetns, openFds, threadNamespaces } from './helpers';
+import { ipJson, ipLink, namedNetns, openFds, threadNamespaces } from './helpers';
 
 t.test('hundreds of concurrent operations across many namespaces leave every thread where it started', async (t) => {
   const start = readlinkSync('/proc/self/ns/net');
@@ -150,4 +150,16 @@ t.test('every descriptor the library opens is close-on-exec', async (t) => {
     }
     t.ok(flags !== undefined && (parseInt(flags, 8) & 0o2000000) !== 0, `fd ${fd} (${readlinkSync(`/proc/self/fd/${fd}`)}) has O_CLOEXEC`);
   }
+});
+
+t.test('a dump larger than the socket buffer (10,000 addresses) comes back whole', async (t) => {
+  const [a] = await namedNetns(t, 'huge');
+  await a!.createVeth('h0', { peer: 'h1' });
+  await Promise.all(Array.from({ length: 10000 }, (_, i) => a!.addAddress('h0', `198.18.${i >> 8}.${i & 255}/32`)));
+  const before = native.stats().recvCalls;
+  const got = await a!.addresses({ ifname: 'h0', family: 4 });
+  t.equal(got.length, 10000);
+  t.equal(new Set(got.map((x) => x.address)).size, 10000, 'no duplicates, none lost');
+  t.ok(native.stats().recvCalls - before > 20, `in ${native.stats().recvCalls - before} parts`);
+  t.equal(ipJson(a!.name!, '-4', 'addr', 'show', 'dev', 'h0')[0].addr_info.length, 10000, 'as ip counts them');
 });
