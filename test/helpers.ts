@@ -39,7 +39,7 @@ export async function namedNetns(t: Teardown, tag: string, count = 1): Promise<N
 
 /** `ip -j [-n NS] ARGS...`, parsed; an empty name reads the current namespace (never changes it). */
 export function ipJson<T = any>(netns: string, ...args: string[]): T {
-  const out = execFileSync('ip', ['-j', ...(netns ? ['-n', netns] : []), ...args], { encoding: 'utf8' });
+  const out = execFileSync('ip', ['-j', ...(netns ? ['-n', netns] : []), ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
   return JSON.parse(out || '[]') as T;
 }
 
