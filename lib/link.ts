@@ -152,10 +152,13 @@ export class Link {
 
   /**
    * Flag names, as `ip link` prints them between `<` and `>`: `['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']`.
-   * Like `ip`, this leaves out `RUNNING` ({@link Link.operstate} says it better); {@link Link.flags} has every bit.
+   * Like `ip`, this leaves out `RUNNING` ({@link Link.operstate} says it better) and says
+   * `NO-CARRIER` first for a link that is up without it; {@link Link.flags} has every bit.
    */
   get flagNames(): string[] {
-    return FLAG_NAMES.filter(([bit]) => this.flags & bit).map(([, name]) => name);
+    const names = FLAG_NAMES.filter(([bit]) => this.flags & bit).map(([, name]) => name);
+    if (this.flags & C.IFF_UP && !(this.flags & C.IFF_RUNNING)) names.unshift('NO-CARRIER');
+    return names;
   }
 
   /**
