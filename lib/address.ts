@@ -126,6 +126,7 @@ export function parseAddress(m: RawMessage): Address | undefined {
   a.index = readU32(buf, m.start + 4);
   let local: string | null = null;
   let address: string | null = null;
+  // Written out, not through eachAttr, for the same reason as in parseLink: dumps of thousands.
   for (let at = m.start + IFADDRMSG_LEN; at + 4 <= m.end; ) {
     const alen = readU16(buf, at);
     if (alen < 4 || at + alen > m.end) break;

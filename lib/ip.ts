@@ -92,13 +92,6 @@ export function parsePrefix(v: unknown, what = 'address'): IpPrefix {
   return { ...addr, text: v, prefixLength };
 }
 
-/** The address with every host bit cleared. @internal */
-export function networkOf(bytes: Buffer, prefixLength: number): Buffer {
-  const out = Buffer.from(bytes);
-  for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return out;
-}
-
 /** The address with every host bit set: IPv4's directed broadcast. @internal */
 export function broadcastOf(bytes: Buffer, prefixLength: number): Buffer {
   const out = Buffer.from(bytes);

@@ -24,8 +24,10 @@ import {
   checkInt,
   checkMac,
   checkMtu,
+  checkKindName,
   checkOptions,
   formatMac,
+  showValue,
 } from './validate.js';
 
 /** A link's operational state (RFC 2863), as `ip link` prints it after `state`. */
@@ -376,8 +378,8 @@ function ctxFor(host: LinkHost, op: string, ifname: string, extra: Record<string
   });
 }
 
-/** The same context with more hints. @internal */
-export function withHints(ctx: Ctx, hints: () => Record<number, string>): Ctx {
+/** The same context with more hints. */
+function withHints(ctx: Ctx, hints: () => Record<number, string>): Ctx {
   return () => {
     const c = typeof ctx === 'function' ? ctx() : ctx;
     return { ...c, hints: { ...c.hints, ...hints() } };
@@ -596,11 +598,6 @@ export async function linkNamer(host: LinkHost): Promise<(index: number) => stri
   };
 }
 
-/** The name of the link with this index, or null if it went meanwhile. @internal */
-export async function linkName(host: LinkHost, index: number): Promise<string | null> {
-  return (await linkNamer(host))(index);
-}
-
 /** `ip link show dev IFNAME`. @internal */
 export async function link(host: LinkHost, ifname: string): Promise<Link> {
   checkIfname(ifname);
@@ -658,15 +655,6 @@ export type LinkTypeChanges =
 
 const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen'] as const;
 
-function checkKind(v: unknown): string {
-  if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${showKind(v)}`);
-  return v;
-}
-
-function showKind(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
 function kindHints(kind: string, label: string): Record<number, string> {
   return { [EOPNOTSUPP]: `this kernel has no ${kind} link type`, [ENODEV]: `no such parent or device in netns ${label}` };
 }
@@ -674,13 +662,13 @@ function kindHints(kind: string, label: string): Record<number, string> {
 /** `ip link add ... type KIND ...` @internal */
 export async function createLink(host: LinkHost, spec: LinkSpec, target: (LinkHost & FdLender) | null, op = 'createLink'): Promise<void> {
   const raw = checkOptions(spec as unknown as Record<string, unknown>, `${op} spec`, [...BASE_KEYS, ...(KINDS.get(String((spec as { kind?: unknown })?.kind))?.keys ?? ['data'])]);
-  const kind = checkKind(raw.kind);
+  const kind = checkKindName(raw.kind);
   const name = checkIfname(raw.name);
   const codec = KINDS.get(kind);
   if (kind === 'tun') throw new TypeError('tun/tap devices are made with createTun/createTap (the kernel makes them through /dev/net/tun)');
   const own = codec ? codec.check(raw, false) : {};
   const data = codec ? null : raw.data === undefined ? null : raw.data;
-  if (data !== null && !(data instanceof Uint8Array)) throw new TypeError(`data must be bytes (IFLA_INFO_DATA attributes), got ${showKind(data)}`);
+  if (data !== null && !(data instanceof Uint8Array)) throw new TypeError(`data must be bytes (IFLA_INFO_DATA attributes), got ${showValue(data)}`);
   const parent = raw.parent === undefined ? undefined : checkMaster(raw.parent);
   if (codec?.needsParent && parent === undefined) throw new TypeError(`a ${kind} needs a parent link`);
   const mtu = raw.mtu === undefined ? undefined : checkMtu(raw.mtu);
@@ -737,9 +725,9 @@ export async function createLink(host: LinkHost, spec: LinkSpec, target: (LinkHo
 /** `ip link set IFNAME type KIND OPTIONS`. @internal */
 export async function setLinkType(host: LinkHost, ifname: string, changes: LinkTypeChanges): Promise<void> {
   checkIfname(ifname);
-  const kind = checkKind((changes as { kind?: unknown })?.kind);
+  const kind = checkKindName((changes as { kind?: unknown })?.kind);
   const codec = KINDS.get(kind);
-  if (!codec || codec.keys.length === 0) throw new TypeError(`setLinkType knows no settings of kind ${showKind(kind)}`);
+  if (!codec || codec.keys.length === 0) throw new TypeError(`setLinkType knows no settings of kind ${showValue(kind)}`);
   const raw = checkOptions(changes as unknown as Record<string, unknown>, 'setLinkType changes', ['kind', ...codec.keys]);
   const own = codec.check(raw, true);
   const ctx = ctxFor(host, 'setLinkType', ifname, { kind }, '', () => ({

@@ -20,7 +20,7 @@ import * as P from './process.js';
 import * as R from './route.js';
 import * as U from './rule.js';
 import { isNativeError, native, type NativeHandle } from './native.js';
-import { checkNetnsName, checkPid, showValue } from './validate.js';
+import { checkKindName, checkNetnsName, checkPid, showValue } from './validate.js';
 
 /** Where named namespaces live, as iproute2 keeps them: `ip netns add NAME` makes `/run/netns/NAME`. */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -819,11 +819,6 @@ export class Netns {
 }
 
 const supported = new Map<string, Promise<boolean>>();
-
-function checkKindName(v: unknown): string {
-  if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${showValue(v)}`);
-  return v;
-}
 
 async function probe(kind: string): Promise<boolean> {
   if (kind === 'tun' || kind === 'tap') {

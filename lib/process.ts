@@ -126,19 +126,21 @@ export function execIn(host: ProcessHost, command: string, args: readonly string
     const child = spawnIn(host, command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let sizes = [0, 0];
     let killedFor: string | null = null;
-    const collect = (into: Buffer[], i: 0 | 1) => (chunk: Buffer) => {
-      sizes = i === 0 ? [sizes[0]! + chunk.length, sizes[1]!] : [sizes[0]!, sizes[1]! + chunk.length];
-      if (sizes[i]! > maxBuffer) {
-        killedFor = `output over maxBuffer (${maxBuffer} bytes)`;
-        child.kill('SIGTERM');
-        return;
-      }
-      into.push(chunk);
+    const collect = (into: Buffer[]) => {
+      let size = 0;
+      return (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBuffer) {
+          killedFor = `output over maxBuffer (${maxBuffer} bytes)`;
+          child.kill('SIGTERM');
+          return;
+        }
+        into.push(chunk);
+      };
     };
-    child.stdout!.on('data', collect(out, 0));
-    child.stderr!.on('data', collect(err, 1));
+    child.stdout!.on('data', collect(out));
+    child.stderr!.on('data', collect(err));
     const timer = timeout === undefined ? undefined : setTimeout(() => {
       killedFor = `timeout of ${timeout} ms`;
       child.kill('SIGTERM');

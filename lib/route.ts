@@ -10,7 +10,7 @@ import { checkScope, scopeName, type Scope } from './address.js';
 import { C, RTMSG_LEN, RTNEXTHOP_LEN } from './constants.js';
 import type { Ctx, ErrorContext } from './errors.js';
 import { afOf, formatAddress, parseAddress, parsePrefix, type Family, type IpAddress, type IpPrefix } from './ip.js';
-import { linkName, linkNamer, resolveIndex, type LinkHost } from './link.js';
+import { linkNamer, resolveIndex, type LinkHost } from './link.js';
 import { checkBoolean, checkIfname, checkInt, checkMtu, checkOptions, nameOf, showValue } from './validate.js';
 
 const { ENETUNREACH, EHOSTUNREACH, ESRCH, EEXIST, ENODEV, ENOENT, EINVAL } = constants.errno;
@@ -465,6 +465,6 @@ export async function getRoute(host: LinkHost, destination: string, options: Get
   if (mark !== undefined) w.putU32(C.RTA_MARK, mark);
   const [found] = await conn.request(w.finish(), ctx, parseRoute);
   if (!found) throw new TypeError(`the kernel answered no route for ${destination}`);
-  if (found.oif !== null) found.dev = await linkName(host, found.oif);
+  if (found.oif !== null) found.dev = (await linkNamer(host))(found.oif);
   return found;
 }

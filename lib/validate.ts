@@ -121,6 +121,12 @@ export function formatMac(buf: Buffer, start: number, end: number): string {
   return s;
 }
 
+/** A link type name as the kernel takes it (`macvlan`, `vxlan`): 1-15 of [a-z0-9_-]. @internal */
+export function checkKindName(v: unknown): string {
+  if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${show(v)}`);
+  return v;
+}
+
 const reverse = new WeakMap<object, Map<number, string>>();
 
 /**

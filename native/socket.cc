@@ -115,9 +115,10 @@ int OpenRouteSocket(int* fd_out, uint32_t* portid, const char** failed) {
 }
 
 // ifindex(sock, name): the index of interface `name` in the socket's namespace, or -errno.
-// The one syscall made on the JS thread, on purpose: the kernel answers SIOCGIFINDEX from the
-// socket's namespace under RCU, never sleeping or taking a lock, in about a microsecond; a
-// netlink round trip through a worker costs two thread wakeups (~100 us on a 2-vCPU VM).
+// Made on the JS thread, on purpose, the only syscall on a request's path there: the kernel
+// answers SIOCGIFINDEX from the socket's namespace under RCU, never sleeping or taking a lock,
+// in about a microsecond; a netlink round trip through a worker costs two thread wakeups
+// (~100 us on a 2-vCPU VM).
 Napi::Value Ifindex(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber() || !info[1].IsString()) {
