@@ -22,8 +22,6 @@ namespace {
 
 constexpr size_t kMaxChunkMessages = 64;
 constexpr size_t kMaxChunkBytes = 64 * 1024;
-// A dump part is at most 32 KiB (the kernel caps it there), so a datagram never truncates.
-constexpr size_t kRecvSpace = 64 * 1024;
 
 }  // namespace
 
@@ -34,20 +32,23 @@ void Exchange::Run() {
     Fail(EINVAL, "request");
     return;
   }
-  size_t i = 0;
-  while (i < requests_.size()) {
-    size_t j = i + 1;
-    if (!requests_[i].dump) {
-      size_t bytes = requests_[i].length;
-      while (j < requests_.size() && !requests_[j].dump && j - i < kMaxChunkMessages &&
-             bytes + requests_[j].length <= kMaxChunkBytes) {
-        bytes += requests_[j].length;
-        ++j;
-      }
-    }
+  for (size_t i = 0, j; i < requests_.size(); i = j) {
+    j = ChunkEnd(i);
     if (!Send(i, j) || !Receive(i, j)) return;
-    i = j;
   }
+}
+
+// The chunk that starts at request i ends before the index returned.
+size_t Exchange::ChunkEnd(size_t i) const {
+  size_t j = i + 1;
+  if (requests_[i].dump) return j;
+  size_t bytes = requests_[i].length;
+  while (j < requests_.size() && !requests_[j].dump && j - i < kMaxChunkMessages &&
+         bytes + requests_[j].length <= kMaxChunkBytes) {
+    bytes += requests_[j].length;
+    ++j;
+  }
+  return j;
 }
 
 uint8_t* Exchange::TakeReplies(size_t* length) {
@@ -146,35 +147,44 @@ bool Exchange::Receive(size_t first, size_t last) {
       CountDropped();
       continue;
     }
-    if (!Reserve(static_cast<size_t>(n))) {
+    if (!Absorb(scratch, static_cast<size_t>(n), first, last, &outstanding)) {
       Fail(ENOMEM, "realloc");
       return false;
     }
-    // Keep the messages that answer this chunk; drop the rest (late replies to an earlier,
-    // failed batch carry other sequence numbers).
-    const uint8_t* read = scratch;
-    size_t left = static_cast<size_t>(n);
-    while (left >= sizeof(nlmsghdr)) {
-      nlmsghdr header;
-      memcpy(&header, read, sizeof header);
-      if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
-      size_t step = NLMSG_ALIGN(header.nlmsg_len);
-      if (step > left) step = left;
-      Request* req = header.nlmsg_pid == portid_ ? Find(header.nlmsg_seq, first, last) : nullptr;
-      if (req) {
-        bool final = header.nlmsg_type == NLMSG_ERROR || (req->dump && header.nlmsg_type == NLMSG_DONE);
-        if (final && !req->done) {
-          req->done = true;
-          --outstanding;
-        }
-        memcpy(out_ + used_, read, step);
-        used_ += step;
-      } else {
-        CountDropped();
+  }
+  return true;
+}
+
+// Keeps the messages of one datagram that answer requests first..last-1; drops the rest (late
+// replies to an earlier, failed batch carry other sequence numbers; a message cut short ends
+// the datagram). Kept messages start 4-byte aligned, as JavaScript walks them: a last message
+// whose length is not a multiple of 4 is padded. False when memory runs out.
+bool Exchange::Absorb(const uint8_t* datagram, size_t n, size_t first, size_t last,
+                      size_t* outstanding) {
+  if (!Reserve(n + NLMSG_ALIGNTO)) return false;
+  const uint8_t* read = datagram;
+  size_t left = n;
+  while (left >= sizeof(nlmsghdr)) {
+    nlmsghdr header;
+    memcpy(&header, read, sizeof header);
+    if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
+    size_t step = NLMSG_ALIGN(header.nlmsg_len);
+    size_t take = step > left ? left : step;
+    Request* req = header.nlmsg_pid == portid_ ? Find(header.nlmsg_seq, first, last) : nullptr;
+    if (req) {
+      bool final = header.nlmsg_type == NLMSG_ERROR || (req->dump && header.nlmsg_type == NLMSG_DONE);
+      if (final && !req->done) {
+        req->done = true;
+        --*outstanding;
       }
-      read += step;
-      left -= step;
+      memcpy(out_ + used_, read, take);
+      memset(out_ + used_ + take, 0, step - take);
+      used_ += step;
+    } else {
+      CountDropped();
     }
+    read += take;
+    left -= take;
   }
   return true;
 }

@@ -11,6 +11,10 @@ namespace nl {
 
 class Exchange {
  public:
+  // The largest datagram read. A dump part is at most 32 KiB (the kernel caps it there), so a
+  // datagram never truncates.
+  static constexpr size_t kRecvSpace = 64 * 1024;
+
   Exchange(int fd, uint32_t portid, const uint8_t* data, size_t length)
       : fd_(fd), portid_(portid), data_(data), length_(length) {}
   ~Exchange();
@@ -27,6 +31,9 @@ class Exchange {
   uint8_t* TakeReplies(size_t* length);
 
  private:
+  // native/fuzz/exchange_fuzz.cc drives Split and Absorb with its bytes, without a socket.
+  friend struct ExchangeFuzzer;
+
   struct Request {
     size_t offset;
     size_t length;
@@ -36,10 +43,12 @@ class Exchange {
   };
 
   bool Split();
+  size_t ChunkEnd(size_t i) const;
   bool Send(size_t first, size_t last);
   bool Reserve(size_t more);
   Request* Find(uint32_t seq, size_t first, size_t last);
   bool Receive(size_t first, size_t last);
+  bool Absorb(const uint8_t* datagram, size_t n, size_t first, size_t last, size_t* outstanding);
   void Fail(int err, const char* syscall) {
     err_ = err;
     syscall_ = syscall;
