@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/constants.cc",
         "native/exchange.cc",
+        "native/fault.cc",
         "native/io.cc",
         "native/netns.cc",
         "native/socket.cc",

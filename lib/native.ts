@@ -57,6 +57,8 @@ export interface Binding {
   ifname(sock: number, index: number): string | number;
   sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
   tuntapCreate(nsfd: number, name: string, flags: number, owner: number, group: number): Promise<void>;
+  /** For tests: the next time `site` (native/fault.h) is reached it fails with `errno`; 0 disarms. */
+  injectFault(site: string, errno: number): void;
 }
 
 // node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.

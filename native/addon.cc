@@ -6,6 +6,7 @@
 #include <string>
 
 #include "constants.h"
+#include "fault.h"
 #include "io.h"
 #include "netns.h"
 #include "socket.h"
@@ -47,6 +48,18 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// injectFault(site, errno): the next time site (see fault.h) is reached, it fails with errno.
+// For the tests; errno 0 disarms.
+Napi::Value InjectFault(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "injectFault(site, errno)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  ArmFault(info[0].As<Napi::String>().Utf8Value().c_str(), info[1].As<Napi::Number>().Int32Value());
+  return env.Undefined();
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Counters c = ReadCounters();
   Napi::Object o = Napi::Object::New(info.Env());
@@ -78,6 +91,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ifname", Napi::Function::New(env, Ifname));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));
   exports.Set("tuntapCreate", Napi::Function::New(env, TuntapCreate));
+  exports.Set("injectFault", Napi::Function::New(env, InjectFault));
   return exports;
 }
 

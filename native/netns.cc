@@ -18,6 +18,7 @@
 
 #include <string>
 
+#include "fault.h"
 #include "socket.h"
 #include "thread.h"
 #include "worker.h"
@@ -159,17 +160,23 @@ class CreateWorker : public PromiseWorker {
               *f = "open";
               return errno;
             }
-            if (named && mount("/proc/thread-self/ns/net", path_.c_str(), "none", MS_BIND,
-                               nullptr) != 0) {
+            if (named && (Faulted("create.mount") ||
+                          mount("/proc/thread-self/ns/net", path_.c_str(), "none", MS_BIND,
+                                nullptr) != 0)) {
               *f = "mount";
+              return errno;
+            }
+            if (Faulted("create.socket")) {
+              *f = "socket";
               return errno;
             }
             return OpenRouteSocket(&h_.sock, &h_.portid, f);
           },
           &failed);
     }
-    if (!err) err = Identify(&h_, &failed);
+    if (!err) err = Faulted("create.identify") ? errno : Identify(&h_, &failed);
     if (err) {
+      if (!failed) failed = "NS_GET_NSTYPE";
       Fail(err, failed);
       if (h_.sock >= 0) close(h_.sock);
       if (h_.fd >= 0) close(h_.fd);
@@ -210,7 +217,8 @@ class AttachWorker : public PromiseWorker {
     err = PrepareRunDir(dir_, &failed);
     if (!err) err = MakeMountPoint(path_, &target, &failed);
     if (!err) {
-      if (mount(FdPath(h_.fd).c_str(), FdPath(target).c_str(), "none", MS_BIND, nullptr) != 0) {
+      if (Faulted("attach.mount") ||
+          mount(FdPath(h_.fd).c_str(), FdPath(target).c_str(), "none", MS_BIND, nullptr) != 0) {
         err = errno;
         failed = "mount";
       }

@@ -7,6 +7,8 @@
 
 #include <atomic>
 
+#include "fault.h"
+
 namespace nl {
 
 namespace {
@@ -30,9 +32,10 @@ bool AlreadyIn(int nsfd) {
 
 void* Enter(void* arg) {
   Job* job = static_cast<Job*>(arg);
-  int rc = job->nsfd == kNewNetns ? unshare(CLONE_NEWNET)
-           : AlreadyIn(job->nsfd) ? 0
-                                  : setns(job->nsfd, CLONE_NEWNET);
+  int rc = Faulted("enter")          ? -1
+           : job->nsfd == kNewNetns ? unshare(CLONE_NEWNET)
+           : AlreadyIn(job->nsfd)   ? 0
+                                    : setns(job->nsfd, CLONE_NEWNET);
   if (rc != 0) {
     job->result = errno;
     job->failed = job->nsfd == kNewNetns ? "unshare" : "setns";

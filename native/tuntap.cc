@@ -14,6 +14,7 @@
 
 #include <string>
 
+#include "fault.h"
 #include "thread.h"
 #include "worker.h"
 
@@ -48,13 +49,13 @@ class TuntapWorker : public PromiseWorker {
           if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
             rc = errno;
             *f = "TUNSETIFF";
-          } else if (owner_ >= 0 && ioctl(fd, TUNSETOWNER, owner_) != 0) {
+          } else if (owner_ >= 0 && (Faulted("tuntap.owner") || ioctl(fd, TUNSETOWNER, owner_) != 0)) {
             rc = errno;
             *f = "TUNSETOWNER";
-          } else if (group_ >= 0 && ioctl(fd, TUNSETGROUP, group_) != 0) {
+          } else if (group_ >= 0 && (Faulted("tuntap.group") || ioctl(fd, TUNSETGROUP, group_) != 0)) {
             rc = errno;
             *f = "TUNSETGROUP";
-          } else if (ioctl(fd, TUNSETPERSIST, 1) != 0) {
+          } else if (Faulted("tuntap.persist") || ioctl(fd, TUNSETPERSIST, 1) != 0) {
             rc = errno;
             *f = "TUNSETPERSIST";
           }

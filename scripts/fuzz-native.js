@@ -16,7 +16,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const corpus = join(root, 'test', 'fuzz-corpus', 'exchange');
 const out = join(root, 'build', 'fuzz');
-const sources = ['native/fuzz/exchange_fuzz.cc', 'native/exchange.cc', 'native/thread.cc'].map((s) => join(root, s));
+const sources = ['native/fuzz/exchange_fuzz.cc', 'native/exchange.cc', 'native/thread.cc', 'native/fault.cc'].map((s) => join(root, s));
 const common = ['-std=c++17', '-g', '-O1', '-fno-omit-frame-pointer', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror'];
 const sanitizers = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
 
