@@ -2,7 +2,7 @@
 // The native fuzz target (native/fuzz/exchange_fuzz.cc: the reply loop, without a socket).
 //
 //   node scripts/fuzz-native.js replay        every saved input, sanitizers on (npm test)
-//   node scripts/fuzz-native.js run [SECONDS] libFuzzer for SECONDS (default 60; npm run fuzz)
+//   node scripts/fuzz-native.js run [SECONDS] libFuzzer for SECONDS (default 60; npm run fuzz: 120)
 //   node scripts/fuzz-native.js seeds         rewrites the hand-made seed inputs
 //
 // Saved inputs live in test/fuzz-corpus/exchange: the seeds, inputs that reached new code (merged

@@ -65,7 +65,7 @@ t.test(`${cases.length} multi-step calls failed at a later step leave nothing be
   await b.createVeth('taken', { peer: 'taken1' });
   t.teardown(() => native.injectFault('', 0));
 
-  const mine = `${uniqueName('half-fresh')}`.replace(/-\d+$/, '');
+  const mine = uniqueName('half-fresh').replace(/-\d+$/, '');
   const state = (): string =>
     JSON.stringify({
       names: readdirSync('/run/netns').filter((n) => n.startsWith(mine)),

@@ -38,22 +38,22 @@ struct ExchangeFuzzer {
     return v;
   }
 
-  // Every kept message is whole, to this port, and answers a request of first..last-1.
-  static void CheckOutput(const Exchange& x, size_t first, size_t last, size_t kept) {
+  // Every message kept since offset from is whole, padded to 4 bytes, to this port, and answers
+  // a request of first..last-1.
+  static void CheckOutput(const Exchange& x, size_t first, size_t last, size_t from) {
     Check(x.used_ <= x.cap_);
-    size_t at = kept;
+    size_t at = from;
     while (at < x.used_) {
       Check(x.used_ - at >= sizeof(nlmsghdr));
       nlmsghdr h;
       memcpy(&h, x.out_ + at, sizeof h);
-      Check(h.nlmsg_len >= sizeof(nlmsghdr) && h.nlmsg_len <= x.used_ - at);
+      Check(h.nlmsg_len >= sizeof(nlmsghdr) && NLMSG_ALIGN(h.nlmsg_len) <= x.used_ - at);
       Check(h.nlmsg_pid == x.portid_);
       bool known = false;
       for (size_t k = first; k < last; ++k) known = known || x.requests_[k].seq == h.nlmsg_seq;
       Check(known);
-      Check(NLMSG_ALIGN(h.nlmsg_len) <= x.used_ - at);
       at += NLMSG_ALIGN(h.nlmsg_len);
-      ++nl::kept;
+      ++kept;
     }
   }
 
@@ -88,11 +88,11 @@ struct ExchangeFuzzer {
           memcpy(datagram, p, len);
           p += len;
           left -= len;
-          size_t kept = x.used_;
-          Check(kept % NLMSG_ALIGNTO == 0);
+          size_t before = x.used_;
+          Check(before % NLMSG_ALIGNTO == 0);
           Check(x.Absorb(datagram, len, i, j, &outstanding));
           free(datagram);
-          CheckOutput(x, i, j, kept);
+          CheckOutput(x, i, j, before);
           size_t open = 0;
           for (size_t k = i; k < j; ++k) open += x.requests_[k].done ? 0 : 1;
           Check(open == outstanding);
