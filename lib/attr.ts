@@ -128,6 +128,13 @@ export class MessageWriter {
     this.attrHeader(type, 2);
     return this.u16(v).pad();
   }
+  /** A 16-bit value in network byte order (`NLA_BE16`: a VLAN protocol, a UDP port). */
+  putBe16(type: number, v: number): this {
+    this.attrHeader(type, 2);
+    this.room(2);
+    this.len = this.buf.writeUInt16BE(v, this.len);
+    return this.pad();
+  }
   putU32(type: number, v: number): this {
     this.attrHeader(type, 4);
     return this.u32(v);

@@ -37,12 +37,7 @@ export const vlan: KindCodec<Partial<VlanOptions>, VlanInfo> = {
   },
   encode(w, o) {
     if (o.id !== undefined) w.putU16(C.IFLA_VLAN_ID, o.id);
-    if (o.protocol !== undefined) {
-      // The protocol travels in network byte order.
-      const be = Buffer.alloc(2);
-      be.writeUInt16BE(o.protocol === '802.1ad' ? C.ETH_P_8021AD : C.ETH_P_8021Q);
-      w.putBytes(C.IFLA_VLAN_PROTOCOL, be);
-    }
+    if (o.protocol !== undefined) w.putBe16(C.IFLA_VLAN_PROTOCOL, o.protocol === '802.1ad' ? C.ETH_P_8021AD : C.ETH_P_8021Q);
   },
   decode(buf, s, e) {
     const info: VlanInfo = { kind: 'vlan', id: 0, protocol: '802.1Q' };

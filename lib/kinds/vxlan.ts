@@ -95,11 +95,7 @@ export const vxlan: KindCodec<Checked, VxlanInfo> = {
     if (o.dev !== undefined) w.putU32(C.IFLA_VXLAN_LINK, index(o.dev));
     if (o.ttl !== undefined) w.putU8(C.IFLA_VXLAN_TTL, o.ttl);
     if (o.learning !== undefined) w.putU8(C.IFLA_VXLAN_LEARNING, o.learning ? 1 : 0);
-    if (o.port !== undefined) {
-      const be = Buffer.alloc(2);
-      be.writeUInt16BE(o.port); // network byte order
-      w.putBytes(C.IFLA_VXLAN_PORT, be);
-    }
+    if (o.port !== undefined) w.putBe16(C.IFLA_VXLAN_PORT, o.port);
   },
   decode(buf, s, e) {
     const info: VxlanInfo = { kind: 'vxlan', id: 0, remote: null, group: null, local: null, port: 0, link: null, ttl: 0, learning: true };
