@@ -174,9 +174,12 @@ class CreateWorker : public PromiseWorker {
           },
           &failed);
     }
-    if (!err) err = Faulted("create.identify") ? errno : Identify(&h_, &failed);
+    if (!err && Faulted("create.identify")) {
+      err = errno;
+      failed = "NS_GET_NSTYPE";
+    }
+    if (!err) err = Identify(&h_, &failed);
     if (err) {
-      if (!failed) failed = "NS_GET_NSTYPE";
       Fail(err, failed);
       if (h_.sock >= 0) close(h_.sock);
       if (h_.fd >= 0) close(h_.fd);
