@@ -57,7 +57,7 @@ async function main() {
 
     for (const [ns, ifname] of [[a, 'veth0'], [b, 'veth1']]) {
       const [link, [addr]] = await Promise.all([ns.link(ifname), ns.addresses({ ifname, family: 4 })]);
-      say(`${'link'.padEnd(16)} ${ns.label}: ${ifname} ${link.address} ${addr.cidr} state ${link.operstate}`);
+      say(`${'link'.padEnd(16)} ${ns}: ${ifname} ${link.address} ${addr.cidr} state ${link.operstate}`);
     }
     say(`ping A -> B      ${await ping(a, '192.0.2.48')}`);
     say(`ping B -> A      ${await ping(b, '192.0.2.78')}`);

@@ -5,15 +5,30 @@
  * for the end of the tick, and everything queued by then goes down in one native call (one
  * `sendmsg` per chunk). While a batch is in flight, new requests wait and form the next one.
  * Replies are matched to requests by sequence number (the addon has already checked the port
- * id and dropped strays).
+ * id and dropped strays). The socket's I/O is a {@link Transport}, given to the constructor:
+ * the addon in use, a fake kernel in tests.
  * @internal
  * @packageDocumentation
  */
 import { constants as os } from 'node:os';
-import { eachAttr, eachMessage, readI32, readString, readU16, readU32, writeU32, type RawMessage } from './attr.js';
-import { C, NLMSG_HDRLEN } from './constants.js';
-import { contextError, type Ctx } from './errors.js';
-import { isNativeError, native } from './native.js';
+import { performance } from 'node:perf_hooks';
+import { readU16, writeU32 } from './wire/attr.js';
+import { C } from './wire/constants.js';
+import { eachMessage, readAck, readDone, type KernelError, type RawMessage } from './wire/netlink.js';
+import { contextError, isNativeError, type Ctx } from './errors.js';
+
+/** What a connection needs of the socket's owner: the addon's calls of these names. @internal */
+export interface Transport {
+  /** Sends the requests (whole messages, back to back) and resolves with every reply to them. */
+  transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** The same, for quick requests only, on the hot I/O thread. */
+  transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** The index of an interface in the socket's namespace, or -errno (SIOCGIFINDEX). */
+  ifindex(fd: number, name: string): number;
+  /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
+  ifname(fd: number, index: number): string | number;
+  close(fd: number): void;
+}
 
 /**
  * Requests whose kernel work is short and bounded: they go to the hot I/O thread (see
@@ -44,7 +59,32 @@ interface Pending {
   resolve(results: unknown[]): void;
   reject(e: Error): void;
   /** Set once an ACK, an error or NLMSG_DONE has answered it. */
-  error: { errno: number; message: string | null } | null | undefined;
+  error: KernelError | null | undefined;
+}
+
+/**
+ * How long requests may settle one after another without the event loop turning. A quick
+ * request can settle without a turn (the hot I/O thread answered in place), so a loop of
+ * `await ns.getRoute()` would otherwise starve timers and I/O; past the budget the next batch
+ * waits for the loop (setImmediate).
+ */
+const SYNC_BUDGET_MS = 1;
+/** When the current stretch without a turn of the loop began; 0 when the loop has just turned. */
+let stretchStart = 0;
+
+function loopTurned(): void {
+  stretchStart = 0;
+}
+
+/** Whether the next batch should wait for the event loop to turn. */
+function overBudget(): boolean {
+  const now = performance.now();
+  if (stretchStart === 0) {
+    stretchStart = now;
+    setImmediate(loopTurned);
+    return false;
+  }
+  return now - stretchStart > SYNC_BUDGET_MS;
 }
 
 /** @internal */
@@ -57,9 +97,20 @@ export class Connection {
   private closed = false;
 
   constructor(
+    private readonly transport: Transport,
     readonly fd: number,
     readonly portid: number,
   ) {}
+
+  /** The index of `name` in this socket's namespace, or a negative errno; no round trip. */
+  ifindex(name: string): number {
+    return this.transport.ifindex(this.fd, name);
+  }
+
+  /** The name of interface `index` in this socket's namespace, or a negative errno. */
+  ifname(index: number): string | number {
+    return this.transport.ifname(this.fd, index);
+  }
 
   /**
    * Sends a change (the message must carry NLM_F_ACK) or a get; resolves with the parsed
@@ -83,7 +134,7 @@ export class Connection {
   private closeIfIdle(): void {
     if (this.closing && !this.closed && !this.inflight && this.queue.length === 0) {
       this.closed = true;
-      native.close(this.fd);
+      this.transport.close(this.fd);
     }
   }
 
@@ -96,11 +147,16 @@ export class Connection {
       this.queue.push({
         msg, seq: 0, dump, parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
-      if (!this.scheduled && !this.inflight) {
-        this.scheduled = true;
-        process.nextTick(() => this.flush());
-      }
+      if (!this.inflight) this.schedule();
     });
+  }
+
+  /** Flushes at the end of this tick, or after a turn of the loop when over the budget. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (overBudget()) setImmediate(() => this.flush());
+    else process.nextTick(() => this.flush());
   }
 
   private flush(): void {
@@ -117,7 +173,7 @@ export class Connection {
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
     this.inflight = true;
     const quick = batch.every((p) => !p.dump && QUICK.has(readU16(p.msg, 4)));
-    (quick ? native.transactQuick : native.transact)(this.fd, this.portid, payload).then(
+    (quick ? this.transport.transactQuick(this.fd, this.portid, payload) : this.transport.transact(this.fd, this.portid, payload)).then(
       (replies) => this.settle(batch, replies, null),
       (e: unknown) => {
         if (isNativeError(e)) this.settle(batch, e.replies ?? Buffer.alloc(0), e);
@@ -164,37 +220,7 @@ export class Connection {
         p.resolve(p.results);
       }
     }
-    if (this.queue.length > 0) this.flush();
+    if (this.queue.length > 0) this.schedule();
     else this.closeIfIdle();
   }
-}
-
-/** The kernel's extended-ACK text after a struct nlmsgerr (NLM_F_ACK_TLVS). */
-function extackMessage(m: RawMessage, tlvStart: number): string | null {
-  if (!(m.flags & C.NLM_F_ACK_TLVS) || tlvStart > m.end) return null;
-  let text: string | null = null;
-  eachAttr(m.buf, tlvStart, m.end, (type, s, e) => {
-    if (type === C.NLMSGERR_ATTR_MSG) text = readString(m.buf, s, e);
-  });
-  return text;
-}
-
-/** NLMSG_ERROR: error 0 is an ACK. With NLM_F_CAPPED only the request's header is echoed. @internal */
-export function readAck(m: RawMessage): { errno: number; message: string | null } | null {
-  if (m.end - m.start < 4) return { errno: os.errno.EPROTO, message: 'truncated NLMSG_ERROR' };
-  const error = readI32(m.buf, m.start);
-  if (error === 0) return null;
-  let tlvStart = m.start + 4 + NLMSG_HDRLEN;
-  if (!(m.flags & C.NLM_F_CAPPED) && m.start + 4 + NLMSG_HDRLEN <= m.end) {
-    tlvStart = m.start + 4 + Math.max(NLMSG_HDRLEN, readU32(m.buf, m.start + 4));
-  }
-  return { errno: -error, message: extackMessage(m, (tlvStart + 3) & ~3) };
-}
-
-/** NLMSG_DONE: a negative int means the dump failed part way. @internal */
-export function readDone(m: RawMessage): { errno: number; message: string | null } | null {
-  if (m.end - m.start < 4) return null;
-  const error = readI32(m.buf, m.start);
-  if (error >= 0) return null;
-  return { errno: -error, message: extackMessage(m, m.start + 4) };
 }

@@ -1,5 +1,10 @@
+/**
+ * {@link NetlinkError}, and how operations turn an errno into one. Loads the addon only when a
+ * message is first written (for `strerror`), so the wire layer and its tests never need it.
+ * @packageDocumentation
+ */
 import { constants } from 'node:os';
-import { native } from './native.js';
+import type { NativeError } from './native.js';
 
 const names = new Map<number, string>();
 for (const [name, n] of Object.entries(constants.errno)) if (!names.has(n)) names.set(n, name);
@@ -17,7 +22,8 @@ export function errnoName(errno: number): string {
 function strerror(errno: number): string {
   let text = texts.get(errno);
   if (text === undefined) {
-    text = native.strerror(errno);
+    // The C library's own wording, as `ip` prints it ("File exists").
+    text = (require('./native.js') as typeof import('./native.js')).native.strerror(errno);
     texts.set(errno, text);
   }
   return text;
@@ -127,4 +133,32 @@ export function contextError(
     syscall,
     hint: ctx.hints?.[errno] ?? null,
   });
+}
+
+/** Whether `e` is what a failed native call rejects with: an Error with a numeric errno. @internal */
+export function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as Partial<NativeError>).errno === 'number';
+}
+
+/** A failed native call's error as a NetlinkError in `ctx`; anything else unchanged. @internal */
+export function fromNative(e: unknown, ctx: Ctx): unknown {
+  return isNativeError(e) ? contextError(ctx, e.errno, null, e.syscall) : e;
+}
+
+/** Runs a native call, its errno failure reported as a NetlinkError in `ctx`. @internal */
+export async function nativeCall<T>(ctx: Ctx, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw fromNative(e, ctx);
+  }
+}
+
+/** `missingOk`: a request that fails with `errno` counts as done when `ok` says so. @internal */
+export async function unlessMissing(request: Promise<unknown>, errno: number, ok: boolean): Promise<void> {
+  try {
+    await request;
+  } catch (e) {
+    if (!ok || (e as { errno?: unknown }).errno !== errno) throw e;
+  }
 }

@@ -11,29 +11,32 @@
  * ```
  * @packageDocumentation
  */
-export { Netns, NETNS_RUN_DIR } from './netns.js';
-export {
-  Link,
-  type LinkStats,
-  type OperState,
-  type VethOptions,
-  type BridgeOptions,
-  type MoveOptions,
-  type LinkChanges,
-  type LinkInfo,
-  type PlainInfo,
-  type RawInfo,
-  type LinkSpec,
-  type LinkSpecBase,
-  type LinkTypeChanges,
-  type TuntapOptions,
-} from './link.js';
-export type * from './kinds/public.js';
-export { Address, type Scope, type AddAddressOptions, type DeleteAddressOptions, type AddressFilter } from './address.js';
-export type { Family } from './ip.js';
-export { Route, type RouteSpec, type NextHop, type NextHopSpec, type RouteFilter, type RouteType, type RouteProtocol, type RouteTable, type DeleteRouteOptions, type GetRouteOptions } from './route.js';
-export { Neighbor, type NeighborState, type NeighborSpec, type NeighborKey, type NeighborFilter, type DeleteNeighborOptions } from './neighbor.js';
-export { Rule, type RuleAction, type RuleSpec, type DeleteRuleOptions } from './rule.js';
+export { Netns } from './netns.js';
+export { NETNS_RUN_DIR } from './ops/netns.js';
+export { KernelObject } from './wire/object.js';
+export { Link, type LinkStats } from './wire/link.js';
+export { Address } from './wire/address.js';
+export { Route, type NextHop } from './wire/route.js';
+export { Neighbor } from './wire/neighbor.js';
+export { Rule } from './wire/rule.js';
+export type { Family } from './wire/ip.js';
+export type { OperState, Scope, RouteType, RouteProtocol, RouteTable, NeighborState, RuleAction } from './wire/names.js';
+export type * from './wire/kinds/public.js';
+export type {
+  VethOptions,
+  BridgeOptions,
+  MoveOptions,
+  LinkChanges,
+  LinkSpec,
+  LinkSpecBase,
+  LinkTypeChanges,
+  OfKind,
+  TuntapOptions,
+} from './ops/link.js';
+export type { AddAddressOptions, DeleteAddressOptions, AddressFilter } from './ops/address.js';
+export type { RouteSpec, NextHopSpec, RouteFilter, DeleteRouteOptions, GetRouteOptions } from './ops/route.js';
+export type { NeighborSpec, NeighborKey, NeighborFilter, DeleteNeighborOptions } from './ops/neighbor.js';
+export type { RuleSpec, DeleteRuleOptions, RuleFilter } from './ops/rule.js';
 export { ExecError, type ExecResult, type NetnsExecOptions, type NetnsSpawnOptions } from './process.js';
 export { DOCKER_SOCKET, type ContainerOptions } from './container.js';
 export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';

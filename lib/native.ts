@@ -40,11 +40,13 @@ export interface Binding {
   strerror(errno: number): string;
   close(fd: number): void;
   stats(): NativeStats;
-  nsOpen(path: string): Promise<NativeHandle>;
+  /** With `dir`, `path` is `dir/NAME`: `dir` must be a real directory (not a symlink) and NAME is opened in it. */
+  nsOpen(path: string, dir?: string): Promise<NativeHandle>;
   nsOpenSync(path: string): NativeHandle;
   nsCreate(dir: string, path: string): Promise<NativeHandle>;
   nsAttach(dir: string, path: string, source: string): Promise<NativeHandle>;
-  nsDelete(path: string): Promise<void>;
+  /** With `dev` and `ino`, the name goes only while it names that namespace (else `ESTALE`). */
+  nsDelete(path: string, dev?: number, ino?: number): Promise<void>;
   socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
@@ -66,8 +68,3 @@ const load = require('node-gyp-build') as (dir: string) => unknown;
 
 /** @internal */
 export const native = load(join(__dirname, '..')) as Binding;
-
-/** @internal */
-export function isNativeError(e: unknown): e is NativeError {
-  return e instanceof Error && typeof (e as Partial<NativeError>).errno === 'number';
-}

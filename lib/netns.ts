@@ -1,96 +1,28 @@
 /**
- * Network namespaces: {@link Netns}, a handle on one, and the operations made inside it.
+ * {@link Netns}: a handle on one network namespace, and every operation made inside it, each a
+ * one-line call into lib/ops.
  * @packageDocumentation
  */
 import type { ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
-import { constants } from 'node:os';
 import { inspect } from 'node:util';
-import { findAttr, MessageWriter, readI32 } from './attr.js';
-import { Connection } from './connection.js';
-import { C } from './constants.js';
-import { contextError, NetlinkError, type ErrorContext } from './errors.js';
-import * as A from './address.js';
 import { containerPid, type ContainerOptions } from './container.js';
-import * as L from './link.js';
-import type * as K from './kinds/public.js';
-import * as N from './neighbor.js';
+import { NsHandle } from './handle.js';
+import * as A from './ops/address.js';
+import * as L from './ops/link.js';
+import * as N from './ops/neighbor.js';
+import * as NS from './ops/netns.js';
+import * as R from './ops/route.js';
+import * as U from './ops/rule.js';
+import { supports } from './ops/supports.js';
+import { sysctl } from './ops/sysctl.js';
 import * as P from './process.js';
-import * as R from './route.js';
-import * as U from './rule.js';
-import { isNativeError, native, type NativeHandle } from './native.js';
-import { checkKindName, checkNetnsName, checkPid, showValue } from './validate.js';
-
-/** Where named namespaces live, as iproute2 keeps them: `ip netns add NAME` makes `/run/netns/NAME`. */
-export const NETNS_RUN_DIR = '/run/netns';
-
-const { ENOENT, ESRCH, EEXIST, EINVAL, EBADF, ENOTDIR, EACCES, EPERM } = constants.errno;
-
-function pidAccessHint(pid: number): string {
-  return `not allowed to open /proc/${pid}/ns/net: the process is more privileged than this one (ptrace access mode)`;
-}
-
-/**
- * A namespace file descriptor lent to requests (IFLA_NET_NS_FD): it is closed only when the
- * handle is closed and no request in flight still names it, so a request never carries a
- * number that meanwhile became another file.
- */
-class NsFd {
-  private refs = 1;
-
-  constructor(readonly fd: number) {}
-
-  borrow(): void {
-    this.refs++;
-  }
-
-  release(): void {
-    if (--this.refs === 0) native.close(this.fd);
-  }
-}
-
-/** One socket per namespace, shared by every handle on it, keyed by (st_dev, st_ino). */
-interface SharedConnection {
-  conn: Connection | null;
-  opening: Promise<Connection> | null;
-  refs: number;
-}
-const connections = new Map<string, SharedConnection>();
-
-function releaseConnection(key: string): void {
-  const shared = connections.get(key);
-  if (!shared || --shared.refs > 0) return;
-  connections.delete(key);
-  if (shared.conn) shared.conn.close();
-  else shared.opening?.then((c) => c.close(), () => undefined);
-}
-
-interface Held {
-  fd: NsFd;
-  key: string;
-  hasConnection: boolean;
-}
-
-// A safety net: a handle that is dropped without close() gives its descriptors back on GC.
-const registry = new FinalizationRegistry<Held>((held) => {
-  if (held.hasConnection) releaseConnection(held.key);
-  held.fd.release();
-});
-
-function nativeError(e: unknown, ctx: ErrorContext): unknown {
-  return isNativeError(e) ? contextError(ctx, e.errno, null, e.syscall) : e;
-}
-
-function checkPath(v: unknown): string {
-  if (typeof v !== 'string') throw new TypeError(`path must be a string, got ${showValue(v)}`);
-  if (v.length === 0 || v.includes('\0')) throw new TypeError(`path ${showValue(v)} must be non-empty, without NUL`);
-  return v;
-}
-
-function notANetns(path: string): Record<number, string> {
-  return { [EINVAL]: `${path} is not a network namespace`, [ENOTDIR]: `${path} is not a network namespace` };
-}
+import { showValue } from './validate.js';
+import type { Address } from './wire/address.js';
+import type * as K from './wire/kinds/public.js';
+import type { Link } from './wire/link.js';
+import type { Neighbor } from './wire/neighbor.js';
+import type { Route } from './wire/route.js';
+import type { Rule } from './wire/rule.js';
 
 /**
  * A handle on a network namespace: an open file descriptor on it (which keeps it alive) and a
@@ -118,52 +50,29 @@ export class Netns {
   /** The device of the nsfs file system; with {@link Netns.inode} it identifies the namespace. */
   readonly dev: number;
 
-  readonly #fd: NsFd;
-  readonly #key: string;
-  readonly #held: Held;
-  #conn: Connection | null = null;
-  /** close() was called: new work is refused. */
-  #closed = false;
-  /** The descriptors were given back: close() was called and nothing was in progress. */
-  #released = false;
-  /** Operations started and not yet settled. */
-  #busy = 0;
-  #label: string;
+  readonly #h: NsHandle;
 
-  private constructor(handle: NativeHandle, where: { name?: string; pid?: number; path?: string; label: string }) {
-    this.name = where.name ?? null;
-    this.pid = where.pid ?? null;
-    this.path = where.path ?? null;
-    this.inode = handle.ino;
-    this.dev = handle.dev;
-    this.#label = where.label;
-    this.#fd = new NsFd(handle.fd);
-    this.#key = `${handle.dev}:${handle.ino}`;
-    this.#held = { fd: this.#fd, key: this.#key, hasConnection: false };
-    if (handle.sock !== undefined && handle.portid !== undefined) {
-      // The socket made along with a new namespace: nothing else can hold one for it yet.
-      this.#conn = new Connection(handle.sock, handle.portid);
-      connections.set(this.#key, { conn: this.#conn, opening: null, refs: 1 });
-      this.#held.hasConnection = true;
-    }
-    registry.register(this, this.#held, this);
+  private constructor(opened: NS.Opened) {
+    this.#h = new NsHandle(opened.handle, opened.where, this);
+    this.name = this.#h.name;
+    this.pid = this.#h.pid;
+    this.path = this.#h.path;
+    this.inode = this.#h.ino;
+    this.dev = this.#h.dev;
   }
 
-  /**
-   * How errors name this namespace: its name, `pid 1234`, its path, `current`, or
-   * `inode 4026532217` for an anonymous one.
-   */
-  get label(): string {
-    return this.#label;
+  /** The handle behind another Netns given as an argument; a TypeError for anything else. */
+  static #handleOf(v: unknown, what: string): NsHandle {
+    if (!(v instanceof Netns)) throw new TypeError(`${what} must be a Netns, got ${showValue(v)}`);
+    return v.#h;
   }
 
-  /** Whether {@link Netns.close} or {@link Netns.delete} was called. */
-  get closed(): boolean {
-    return this.#closed;
+  /** Another namespace to act in, or null when it is this one. */
+  #other(v: unknown, what: string): NsHandle | null {
+    if (v === undefined) return null;
+    const h = Netns.#handleOf(v, what);
+    return h.same(this.#h) ? null : h;
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Getting a handle
 
   /**
    * Creates a network namespace. With a name it is what `ip netns add NAME` makes: a bind
@@ -172,69 +81,30 @@ export class Netns {
    * anonymous, alive while this handle (or a process in it) holds it.
    *
    * Rejects with `EEXIST` if the name is taken. Its `lo` is down, as after `ip netns add`.
+   * @group Namespaces
    */
   static async create(name?: string): Promise<Netns> {
-    const named = name === undefined ? undefined : checkNetnsName(name);
-    const path = named === undefined ? '' : `${NETNS_RUN_DIR}/${named}`;
-    const ctx: ErrorContext = {
-      op: 'create',
-      object: { netns: named ?? null },
-      subject: named === undefined ? 'anonymous netns' : `netns ${named}`,
-      hints: {
-        [EEXIST]: `a namespace named ${named ?? ''} already exists in ${NETNS_RUN_DIR}`,
-        [EPERM]: 'root (CAP_SYS_ADMIN and CAP_NET_ADMIN) is needed to create a namespace',
-      },
-    };
-    try {
-      const h = await native.nsCreate(NETNS_RUN_DIR, path);
-      return named === undefined
-        ? new Netns(h, { label: `inode ${h.ino}` })
-        : new Netns(h, { name: named, path, label: named });
-    } catch (e) {
-      throw nativeError(e, ctx);
-    }
+    return new Netns(await NS.create(name));
   }
 
   /**
    * Opens the namespace named `name` under `/run/netns`, whether this library, `ip netns add`
    * or `ip netns attach` made it (a symlink made by hand into `/proc/PID/ns/net` opens too).
    * Never creates one: an unknown name rejects with `ENOENT`.
+   * @group Namespaces
    */
   static async open(name: string): Promise<Netns> {
-    checkNetnsName(name);
-    const path = `${NETNS_RUN_DIR}/${name}`;
-    const ctx: ErrorContext = {
-      op: 'open',
-      object: { netns: name },
-      subject: `netns ${name}`,
-      hints: { [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}`, ...notANetns(path) },
-    };
-    try {
-      return new Netns(await native.nsOpen(path), { name, path, label: name });
-    } catch (e) {
-      throw nativeError(e, ctx);
-    }
+    return new Netns(await NS.open(name));
   }
 
   /**
    * Opens the network namespace of process `pid` (`/proc/PID/ns/net`): a container's, given
    * the pid `docker inspect -f '{{.State.Pid}}'` prints. Rejects with `ENOENT` if no such
    * process runs.
+   * @group Namespaces
    */
   static async fromPid(pid: number): Promise<Netns> {
-    checkPid(pid);
-    const path = `/proc/${pid}/ns/net`;
-    const ctx: ErrorContext = {
-      op: 'fromPid',
-      object: { pid },
-      subject: `netns of pid ${pid}`,
-      hints: { [ENOENT]: `no process with pid ${pid}`, [ESRCH]: `no process with pid ${pid}`, [EACCES]: pidAccessHint(pid) },
-    };
-    try {
-      return new Netns(await native.nsOpen(path), { pid, path, label: `pid ${pid}` });
-    } catch (e) {
-      throw nativeError(e, ctx);
-    }
+    return new Netns(await NS.fromPid(pid));
   }
 
   /**
@@ -242,49 +112,40 @@ export class Netns {
    * the engine's Unix socket (`GET /containers/{id}/json`, what `docker inspect -f
    * '{{.State.Pid}}' ID` prints), then opens `/proc/PID/ns/net`. Rejects with `ENOENT` for an
    * unknown container, `ESRCH` for one not running, and a connection errno (`ENOENT`,
-   * `ECONNREFUSED`, `EACCES`) when no engine answers.
+   * `ECONNREFUSED`, `EACCES`) when no engine answers. `ETIMEDOUT` when the whole exchange
+   * outlasts `timeout`, `EMSGSIZE` for a reply over 4 MiB, `EPROTO` for a malformed one, and
+   * `EPERM` for a container in this process's own namespace (host networking) unless
+   * `allowOwnNamespace` is set.
+   * @group Namespaces
    */
   static async fromContainer(idOrName: string, options?: ContainerOptions): Promise<Netns> {
-    const pid = await containerPid(idOrName, options);
-    const ns = await Netns.fromPid(pid);
-    ns.#label = `container ${idOrName}`;
-    return ns;
+    const opened = await NS.fromPid(await containerPid(idOrName, options));
+    return new Netns({ ...opened, where: { ...opened.where, label: `container ${idOrName}` } });
   }
 
-  /** Opens the network namespace at `path`: any nsfs file or bind mount of one. */
+  /**
+   * Opens the network namespace at `path`: any nsfs file or bind mount of one. Anything else
+   * (a FIFO, a device, a plain file) is refused with `EINVAL` without blocking.
+   * @group Namespaces
+   */
   static async fromPath(path: string): Promise<Netns> {
-    checkPath(path);
-    const ctx: ErrorContext = {
-      op: 'fromPath',
-      object: { path },
-      subject: `netns ${path}`,
-      hints: { [ENOENT]: `no such file: ${path}`, ...notANetns(path) },
-    };
-    try {
-      return new Netns(await native.nsOpen(path), { path, label: path });
-    } catch (e) {
-      throw nativeError(e, ctx);
-    }
+    return new Netns(await NS.fromPath(path));
   }
 
-  /** The namespace this process runs in (the host's, usually). Synchronous: nothing waits. */
+  /**
+   * The namespace this process runs in (the host's, usually). Synchronous: nothing waits.
+   * @group Namespaces
+   */
   static current(): Netns {
-    const path = '/proc/self/ns/net';
-    try {
-      return new Netns(native.nsOpenSync(path), { path, label: 'current' });
-    } catch (e) {
-      throw nativeError(e, { op: 'current', object: { path }, subject: 'current netns' });
-    }
+    return new Netns(NS.current());
   }
 
-  /** The names under `/run/netns`, sorted: what `ip netns list` shows. */
+  /**
+   * The names under `/run/netns`, sorted: what `ip netns list` shows.
+   * @group Namespaces
+   */
   static async list(): Promise<string[]> {
-    try {
-      return (await readdir(NETNS_RUN_DIR)).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+    return NS.list();
   }
 
   /**
@@ -294,69 +155,40 @@ export class Netns {
    *
    * The name's file is created exclusively and never followed: a symlink planted there makes
    * this fail with `EEXIST`.
+   * @group Namespaces
    */
   static async attach(name: string, target: number | Netns): Promise<Netns> {
-    checkNetnsName(name);
-    const path = `${NETNS_RUN_DIR}/${name}`;
-    const isNetns = target instanceof Netns;
-    if (!isNetns) checkPid(target);
-    const what = isNetns ? `netns ${target.label}` : `pid ${target}`;
-    const ctx: ErrorContext = {
-      op: 'attach',
-      object: { netns: name, ...(isNetns ? { target: target.label } : { pid: target }) },
-      subject: `netns ${name} to ${what}`,
-      hints: {
-        [EEXIST]: `a namespace named ${name} already exists in ${NETNS_RUN_DIR}`,
-        [ENOENT]: `no process with pid ${String(target)}`,
-        [ESRCH]: `no process with pid ${String(target)}`,
-        ...(isNetns ? {} : { [EACCES]: pidAccessHint(target) }),
-      },
-    };
-    let lent: Netns | null = null;
-    try {
-      let source: string;
-      if (isNetns) {
-        source = `/proc/self/fd/${target.borrowFd()}`;
-        lent = target;
-      } else {
-        source = `/proc/${target}/ns/net`;
-      }
-      return new Netns(await native.nsAttach(NETNS_RUN_DIR, path, source), { name, path, label: name });
-    } catch (e) {
-      throw nativeError(e, ctx);
-    } finally {
-      lent?.returnFd();
-    }
+    return new Netns(await NS.attach(name, typeof target === 'number' ? target : Netns.#handleOf(target, 'attach target')));
   }
 
   /**
    * Removes the name `name` from `/run/netns`, as `ip netns delete NAME`, without opening it.
    * The namespace itself goes once nothing holds it (no process in it, no open handle).
+   * Anything at the name that is not a namespace is left alone (`EINVAL`).
+   * @group Namespaces
    */
   static async delete(name: string): Promise<void> {
-    checkNetnsName(name);
-    try {
-      await native.nsDelete(`${NETNS_RUN_DIR}/${name}`);
-    } catch (e) {
-      throw nativeError(e, {
-        op: 'delete',
-        object: { netns: name },
-        subject: `netns ${name}`,
-        hints: { [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}` },
-      });
-    }
+    return NS.remove(name);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // This handle
+  /**
+   * Whether this kernel can make links of `kind` (`veth`, `macvlan`, `vlan`, `dummy`, `tun`,
+   * ...): asked once per kind by trying in a throwaway namespace, then remembered.
+   * @group Links
+   */
+  static async supports(kind: string): Promise<boolean> {
+    return supports(kind);
+  }
 
   /**
-   * `ip netns delete NAME` for this namespace: removes its name (if it has one) and closes
-   * this handle. The namespace, with its links, goes once nothing else holds it.
+   * `ip netns delete NAME` for this namespace: removes its name (if it has one, and only while
+   * it still names this namespace: `ESTALE` otherwise) and closes this handle. The namespace,
+   * with its links, goes once nothing else holds it.
+   * @group Namespaces
    */
   async delete(): Promise<void> {
     try {
-      if (this.name !== null && !this.#closed) await Netns.delete(this.name);
+      if (this.name !== null && !this.#h.closed) await NS.remove(this.name, this.#h);
     } finally {
       this.close();
     }
@@ -366,134 +198,66 @@ export class Netns {
    * Releases this handle: its file descriptor, and the namespace's socket once no other handle
    * uses it. New calls are refused at once (`EBADF`); operations already started finish first.
    * Idempotent.
+   * @group Namespaces
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#busy === 0) this.#release();
+    this.#h.close();
   }
 
-  #release(): void {
-    this.#released = true;
-    registry.unregister(this);
-    if (this.#held.hasConnection) releaseConnection(this.#key);
-    this.#conn = null;
-    this.#fd.release();
+  /**
+   * Whether {@link Netns.close} or {@link Netns.delete} was called.
+   * @group Namespaces
+   */
+  get closed(): boolean {
+    return this.#h.closed;
   }
 
-  /** Runs an operation on this handle, refused once closed, and counted until it settles. */
-  #track<T>(op: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(this.#closedError(op));
-    this.#busy++;
-    let p: Promise<T>;
-    try {
-      p = run();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    return p.finally(() => {
-      if (--this.#busy === 0 && this.#closed && !this.#released) this.#release();
-    });
-  }
-
-  /** Whether both handles are on the same namespace (same nsfs device and inode). */
+  /**
+   * Whether both handles are on the same namespace (same nsfs device and inode).
+   * @group Namespaces
+   */
   equals(other: Netns): boolean {
     return other instanceof Netns && this.dev === other.dev && this.inode === other.inode;
   }
 
+  /**
+   * The id `other` has in this namespace (what `ip netns list-id` and a veth's `link-netnsid`
+   * show), or null if none was assigned.
+   * @group Namespaces
+   */
+  nsidOf(other: Netns): Promise<number | null> {
+    return this.#h.run('nsidOf', () => NS.nsidOf(this.#h, Netns.#handleOf(other, 'nsidOf argument')));
+  }
+
+  /** How errors and the REPL name it: `netns stationA`, `netns pid 1234`. */
+  toString(): string {
+    return `netns ${this.#h.label}`;
+  }
+
   /** @internal */
   [inspect.custom](): string {
-    const tail = this.#closed ? 'closed' : `inode ${this.inode}`;
-    return this.#label.startsWith('inode ') ? `Netns <${tail}>` : `Netns <${this.#label} ${tail}>`;
+    const label = this.#h.label;
+    const tail = this.#h.closed ? 'closed' : `inode ${this.inode}`;
+    return label.startsWith('inode ') ? `Netns <${tail}>` : `Netns <${label} ${tail}>`;
   }
-
-  /** @internal */
-  toString(): string {
-    return `netns ${this.#label}`;
-  }
-
-  #closedError(op: string): NetlinkError {
-    return contextError({ op, object: { netns: this.#label }, subject: `netns ${this.#label}`, hints: { [EBADF]: 'this handle is closed' } }, EBADF, null);
-  }
-
-  /**
-   * The namespace's socket: opened on first use by a thread that enters the namespace, then
-   * shared by every handle on it.
-   * @internal
-   */
-  connection(): Connection | Promise<Connection> {
-    if (this.#conn) return this.#conn;
-    if (this.#released) return Promise.reject(this.#closedError('connect'));
-    return this.#connect();
-  }
-
-  async #connect(): Promise<Connection> {
-    let shared = connections.get(this.#key);
-    if (!this.#held.hasConnection) {
-      if (!shared) {
-        shared = { conn: null, opening: null, refs: 0 };
-        connections.set(this.#key, shared);
-      }
-      shared.refs++;
-      this.#held.hasConnection = true;
-    }
-    if (!shared) throw this.#closedError('connect');
-    if (shared.conn) return (this.#conn = shared.conn);
-    let opening = shared.opening;
-    if (!opening) {
-      const s = shared;
-      this.#fd.borrow();
-      opening = native
-        .socketOpen(this.#fd.fd)
-        .then((r) => {
-          const conn = new Connection(r.fd, r.portid);
-          s.conn = conn;
-          return conn;
-        })
-        .catch((e: unknown) => {
-          s.opening = null;
-          throw nativeError(e, { op: 'connect', object: { netns: this.#label }, subject: `netns ${this.#label}` });
-        })
-        .finally(() => this.#fd.release());
-      s.opening = opening;
-    }
-    const conn = await opening;
-    if (!this.#released) this.#conn = conn;
-    return conn;
-  }
-
-  /** The namespace fd, held open until {@link Netns.returnFd}. @internal */
-  borrowFd(): number {
-    if (this.#closed) throw this.#closedError('use');
-    this.#fd.borrow();
-    return this.#fd.fd;
-  }
-
-  /** @internal */
-  returnFd(): void {
-    this.#fd.release();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Links
 
   /**
    * Creates a veth pair in one request: this end here, the peer directly inside `peerNetns`
    * (it never passes through this namespace), optionally a port of a bridge and up at once.
    *
    * `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [address B] [netns NS]`
+   * @group Links
    */
   createVeth(name: string, options: L.VethOptions): Promise<void> {
-    const peerNs = options?.peerNetns;
-    if (peerNs !== undefined && !(peerNs instanceof Netns)) {
-      return Promise.reject(new TypeError(`peerNetns must be a Netns, got ${showValue(peerNs)}`));
-    }
-    return this.#track('createVeth', () => L.createVeth(this, name, options, peerNs && !peerNs.equals(this) ? peerNs : null));
+    return this.#h.run('createVeth', () => L.createVeth(this.#h, name, options, this.#other(options?.peerNetns, 'peerNetns')));
   }
 
-  /** Creates a bridge. `ip link add NAME [mtu M] [address A] [up] type bridge` */
+  /**
+   * Creates a bridge. `ip link add NAME [mtu M] [address A] [up] type bridge`
+   * @group Links
+   */
   createBridge(name: string, options?: L.BridgeOptions): Promise<void> {
-    return this.#track('createBridge', () => L.createBridge(this, name, options));
+    return this.#h.run('createBridge', () => L.createBridge(this.#h, name, options));
   }
 
   /**
@@ -501,43 +265,59 @@ export class Netns {
    * when `name` is given. `ip link set dev IFNAME netns NS [name NEW]`
    *
    * Bridges and `lo` cannot move (`EINVAL`); a name already taken there gives `EEXIST`.
+   * @group Links
    */
   moveToNetns(ifname: string, target: Netns, options?: L.MoveOptions): Promise<void> {
-    if (!(target instanceof Netns)) return Promise.reject(new TypeError(`target must be a Netns, got ${showValue(target)}`));
-    return this.#track('moveToNetns', () => L.moveToNetns(this, ifname, target, options));
+    return this.#h.run('moveToNetns', () => L.moveToNetns(this.#h, ifname, Netns.#handleOf(target, 'target'), options));
   }
 
-  /** `ip link set dev IFNAME up` */
+  /**
+   * `ip link set dev IFNAME up`
+   * @group Links
+   */
   setUp(ifname: string): Promise<void> {
-    return this.#track('setUp', () => L.setLink(this, ifname, { up: true }, 'setUp'));
+    return this.#h.run('setUp', () => L.setLink(this.#h, ifname, { up: true }, 'setUp'));
   }
 
-  /** `ip link set dev IFNAME down` */
+  /**
+   * `ip link set dev IFNAME down`
+   * @group Links
+   */
   setDown(ifname: string): Promise<void> {
-    return this.#track('setDown', () => L.setLink(this, ifname, { up: false }, 'setDown'));
+    return this.#h.run('setDown', () => L.setLink(this.#h, ifname, { up: false }, 'setDown'));
   }
 
   /**
    * Changes a link in one request: rename, MTU, MAC, bridge port (`master: null` detaches),
    * up or down. `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`
+   * @group Links
    */
   setLink(ifname: string, changes: L.LinkChanges): Promise<void> {
-    return this.#track('setLink', () => L.setLink(this, ifname, changes));
+    return this.#h.run('setLink', () => L.setLink(this.#h, ifname, changes));
   }
 
-  /** Deletes a link (for a veth, both ends go). `ip link del dev IFNAME` */
+  /**
+   * Deletes a link (for a veth, both ends go). `ip link del dev IFNAME`
+   * @group Links
+   */
   deleteLink(ifname: string): Promise<void> {
-    return this.#track('deleteLink', () => L.deleteLink(this, ifname));
+    return this.#h.run('deleteLink', () => L.deleteLink(this.#h, ifname));
   }
 
-  /** Every link in this namespace. `ip -d -s link show` */
-  links(): Promise<L.Link[]> {
-    return this.#track('links', () => L.links(this));
+  /**
+   * Every link in this namespace. `ip -d -s link show`
+   * @group Links
+   */
+  links(): Promise<Link[]> {
+    return this.#h.run('links', () => L.links(this.#h));
   }
 
-  /** One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME` */
-  link(ifname: string): Promise<L.Link> {
-    return this.#track('link', () => L.link(this, ifname));
+  /**
+   * One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME`
+   * @group Links
+   */
+  link(ifname: string): Promise<Link> {
+    return this.#h.run('link', () => L.link(this.#h, ifname));
   }
 
   /**
@@ -545,90 +325,99 @@ export class Netns {
    * (`netns`) while its parent stays here. `ip link add [link PARENT] NAME [netns NS] [mtu M]
    * [address A] [master M] [up] type KIND [KIND OPTIONS]`. A kind this kernel lacks fails with
    * `EOPNOTSUPP` and leaves nothing behind; {@link Netns.supports} tells beforehand.
+   * @group Links
    */
   createLink(spec: L.LinkSpec): Promise<void> {
-    return this.#track('createLink', () => L.createLink(this, spec, this.#targetOf(spec?.netns), 'createLink'));
+    return this.#h.run('createLink', () => L.createLink(this.#h, spec, this.#other(spec?.netns, 'netns')));
   }
 
-  /** Changes a link's kind-specific settings, e.g. a macvlan's mode. `ip link set IFNAME type KIND OPTIONS` */
+  /**
+   * Changes a link's kind-specific settings, e.g. a macvlan's mode. `ip link set IFNAME type KIND OPTIONS`
+   * @group Links
+   */
   setLinkType(ifname: string, changes: L.LinkTypeChanges): Promise<void> {
-    return this.#track('setLinkType', () => L.setLinkType(this, ifname, changes));
+    return this.#h.run('setLinkType', () => L.setLinkType(this.#h, ifname, changes));
   }
 
-  /** `ip link add link PARENT NAME [netns NS] type macvlan mode MODE` */
+  /**
+   * `ip link add link PARENT NAME [netns NS] type macvlan mode MODE`
+   * @group Links
+   */
   createMacvlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.MacvlanOptions & { parent: string | number }): Promise<void> {
     return this.#kind('createMacvlan', 'macvlan', name, options);
   }
 
-  /** `ip link add link PARENT NAME [netns NS] type macvtap mode MODE` */
+  /**
+   * `ip link add link PARENT NAME [netns NS] type macvtap mode MODE`
+   * @group Links
+   */
   createMacvtap(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.MacvlanOptions & { parent: string | number }): Promise<void> {
     return this.#kind('createMacvtap', 'macvtap', name, options);
   }
 
-  /** `ip link add link PARENT name NAME [netns NS] type vlan id ID [protocol 802.1Q|802.1ad]` */
+  /**
+   * `ip link add link PARENT name NAME [netns NS] type vlan id ID [protocol 802.1Q|802.1ad]`
+   * @group Links
+   */
   createVlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.VlanOptions & { parent: string | number }): Promise<void> {
     return this.#kind('createVlan', 'vlan', name, options);
   }
 
-  /** `ip link add NAME type vxlan id VNI [remote A | group G] [local L] [dstport P] [dev D] [ttl T] [nolearning]` */
+  /**
+   * `ip link add NAME type vxlan id VNI [remote A | group G] [local L] [dstport P] [dev D] [ttl T] [nolearning]`
+   * @group Links
+   */
   createVxlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.VxlanOptions): Promise<void> {
     return this.#kind('createVxlan', 'vxlan', name, options);
   }
 
-  /** `ip link add link PARENT NAME type ipvlan mode l2|l3|l3s [bridge|private|vepa]` */
+  /**
+   * `ip link add link PARENT NAME type ipvlan mode l2|l3|l3s [bridge|private|vepa]`
+   * @group Links
+   */
   createIpvlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.IpvlanOptions & { parent: string | number }): Promise<void> {
     return this.#kind('createIpvlan', 'ipvlan', name, options);
   }
 
-  /** `ip link add NAME type bond [mode MODE]` */
+  /**
+   * `ip link add NAME type bond [mode MODE]`
+   * @group Links
+   */
   createBond(name: string, options?: Omit<L.LinkSpecBase, 'name'> & K.BondOptions): Promise<void> {
     return this.#kind('createBond', 'bond', name, options ?? {});
   }
 
-  /** `ip link add NAME type dummy` */
+  /**
+   * `ip link add NAME type dummy`
+   * @group Links
+   */
   createDummy(name: string, options?: Omit<L.LinkSpecBase, 'name'>): Promise<void> {
     return this.#kind('createDummy', 'dummy', name, options ?? {});
   }
 
-  /** A persistent TAP device (Ethernet frames). `ip tuntap add NAME mode tap [user U] [group G] [multi_queue]` */
+  /**
+   * A persistent TAP device (Ethernet frames). `ip tuntap add NAME mode tap [user U] [group G] [multi_queue]`
+   * @group Links
+   */
   createTap(name: string, options?: L.TuntapOptions): Promise<void> {
-    return this.#track('createTap', () => L.createTuntap(this, 'tap', name, options, this.#targetOf(options?.netns)));
-  }
-
-  /** A persistent TUN device (IP packets). `ip tuntap add NAME mode tun [user U] [group G] [multi_queue]` */
-  createTun(name: string, options?: L.TuntapOptions): Promise<void> {
-    return this.#track('createTun', () => L.createTuntap(this, 'tun', name, options, this.#targetOf(options?.netns)));
-  }
-
-  #kind(op: string, kind: string, name: string, options: object): Promise<void> {
-    if (options === null || typeof options !== 'object') return Promise.reject(new TypeError(`${op} options must be an object, got ${showValue(options)}`));
-    const spec = { ...options, kind, name } as L.LinkSpec;
-    return this.#track(op, () => L.createLink(this, spec, this.#targetOf(spec.netns), op));
-  }
-
-  /** The namespace to create in, when it is another one; a TypeError for anything but a Netns. */
-  #targetOf(netns: unknown): Netns | null {
-    if (netns === undefined) return null;
-    if (!(netns instanceof Netns)) throw new TypeError(`netns must be a Netns, got ${showValue(netns)}`);
-    return netns.equals(this) ? null : netns;
+    return this.#h.run('createTap', () => L.createTuntap(this.#h, 'tap', name, options, this.#other(options?.netns, 'netns')));
   }
 
   /**
-   * Whether this kernel can make links of `kind` (`veth`, `macvlan`, `vlan`, `dummy`, `tun`,
-   * ...): asked once per kind by trying in a throwaway namespace, then remembered.
+   * A persistent TUN device (IP packets). `ip tuntap add NAME mode tun [user U] [group G] [multi_queue]`
+   * @group Links
    */
-  static async supports(kind: string): Promise<boolean> {
-    const k = checkKindName(kind);
-    let known = supported.get(k);
-    if (known === undefined) {
-      known = probe(k);
-      supported.set(k, known);
-    }
-    return known;
+  createTun(name: string, options?: L.TuntapOptions): Promise<void> {
+    return this.#h.run('createTun', () => L.createTuntap(this.#h, 'tun', name, options, this.#other(options?.netns, 'netns')));
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Addresses
+  #kind(op: string, kind: string, name: string, options: object): Promise<void> {
+    return this.#h.run(op, () => {
+      if (options === null || typeof options !== 'object') throw new TypeError(`${op} options must be an object, got ${showValue(options)}`);
+      const spec = { ...options, kind, name } as L.LinkSpec;
+      return L.createLink(this.#h, spec, this.#other(spec.netns, 'netns'), op);
+    });
+  }
 
   /**
    * Adds an IPv4 or IPv6 address with its prefix length to a link.
@@ -636,31 +425,36 @@ export class Netns {
    * (`ip addr replace` with `replace: true`).
    *
    * Rejects with `EEXIST` if the link already has it (unless `replace`), `ENODEV` if there is no such link.
+   * @group Addresses
    */
   addAddress(ifname: string, cidr: string, options?: A.AddAddressOptions): Promise<void> {
-    return this.#track('addAddress', () => A.addAddress(this, ifname, cidr, options));
+    return this.#h.run('addAddress', () => A.addAddress(this.#h, ifname, cidr, options));
   }
 
   /**
    * Removes an address from a link; `EADDRNOTAVAIL` if it has none such, unless `missingOk`.
    * `ip addr del CIDR dev IFNAME`
+   * @group Addresses
    */
   deleteAddress(ifname: string, cidr: string, options?: A.DeleteAddressOptions): Promise<void> {
-    return this.#track('deleteAddress', () => A.deleteAddress(this, ifname, cidr, options));
+    return this.#h.run('deleteAddress', () => A.deleteAddress(this.#h, ifname, cidr, options));
   }
 
-  /** Removes every address (of one family, if given) from a link; resolves with how many. `ip [-4|-6] addr flush dev IFNAME` */
+  /**
+   * Removes every address (of one family, if given) from a link; resolves with how many. `ip [-4|-6] addr flush dev IFNAME`
+   * @group Addresses
+   */
   flushAddresses(ifname: string, options?: Pick<A.AddressFilter, 'family'>): Promise<number> {
-    return this.#track('flushAddresses', () => A.flushAddresses(this, ifname, options));
+    return this.#h.run('flushAddresses', () => A.flushAddresses(this.#h, ifname, options));
   }
 
-  /** The addresses in this namespace, of one link or family if asked. `ip [-4|-6] addr show [dev IFNAME]` */
-  addresses(filter?: A.AddressFilter): Promise<A.Address[]> {
-    return this.#track('addresses', () => A.addresses(this, filter));
+  /**
+   * The addresses in this namespace, of one link or family if asked. `ip [-4|-6] addr show [dev IFNAME]`
+   * @group Addresses
+   */
+  addresses(filter?: A.AddressFilter): Promise<Address[]> {
+    return this.#h.run('addresses', () => A.addresses(this.#h, filter));
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Routes
 
   /**
    * Adds a route: `ip route add TO [via GW] [dev IFNAME] [metric M] [table T] [src S] [scope S]
@@ -668,98 +462,92 @@ export class Netns {
    *
    * A gateway of the other family than the destination is refused before the kernel sees it.
    * The kernel refuses an unreachable gateway (`ENETUNREACH`) and a duplicate (`EEXIST`).
+   * @group Routes
    */
   addRoute(spec: R.RouteSpec): Promise<void> {
-    return this.#track('addRoute', () => R.addRoute(this, spec, false));
+    return this.#h.run('addRoute', () => R.addRoute(this.#h, spec, false));
   }
 
   /**
    * Adds a route or replaces the one with the same destination, table and metric: `ip route replace ...`.
    * If the kernel refuses the new route, the old one stays as it was.
+   * @group Routes
    */
   replaceRoute(spec: R.RouteSpec): Promise<void> {
-    return this.#track('replaceRoute', () => R.addRoute(this, spec, true));
-  }
-
-  /** Deletes a route; what the spec gives narrows the match. `ESRCH` if none matches, unless `missingOk`. `ip route del ...` */
-  deleteRoute(spec: R.RouteSpec, options?: R.DeleteRouteOptions): Promise<void> {
-    return this.#track('deleteRoute', () => R.deleteRoute(this, spec, options));
-  }
-
-  /** The routes of a table (default `main`, or `'all'`), of one family if asked. `ip [-4|-6] route show [table T]` */
-  routes(filter?: R.RouteFilter): Promise<R.Route[]> {
-    return this.#track('routes', () => R.routes(this, filter));
-  }
-
-  /** The route the kernel would use to reach `destination`. `ip route get ADDRESS [from S] [iif I] [oif O] [mark M]` */
-  getRoute(destination: string, options?: R.GetRouteOptions): Promise<R.Route> {
-    return this.#track('getRoute', () => R.getRoute(this, destination, options));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Neighbours
-
-  /** Adds (or with `replace`, sets) a neighbour entry. `ip neigh add|replace ADDRESS lladdr MAC dev IFNAME [nud STATE] [router]` */
-  addNeighbor(spec: N.NeighborSpec): Promise<void> {
-    return this.#track('addNeighbor', () => N.addNeighbor(this, spec));
-  }
-
-  /** Deletes a neighbour entry; `ENOENT` if absent, unless `missingOk`. `ip neigh del ADDRESS dev IFNAME` */
-  deleteNeighbor(key: N.NeighborKey, options?: N.DeleteNeighborOptions): Promise<void> {
-    return this.#track('deleteNeighbor', () => N.deleteNeighbor(this, key, options));
-  }
-
-  /** The neighbour entries, of one link or family if asked. `ip [-4|-6] neigh show [dev IFNAME]` */
-  neighbors(filter?: N.NeighborFilter): Promise<N.Neighbor[]> {
-    return this.#track('neighbors', () => N.neighbors(this, filter));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Rules
-
-  /** Adds a policy routing rule. `ip rule add [from P] [to P] [iif I] [oif O] [fwmark M] [pref N] lookup T` */
-  addRule(spec: U.RuleSpec): Promise<void> {
-    return this.#track('addRule', () => U.addRule(this, spec));
-  }
-
-  /** Deletes the first rule matching the spec; `ENOENT` if none, unless `missingOk`. `ip rule del ...` */
-  deleteRule(spec: U.RuleSpec, options?: U.DeleteRuleOptions): Promise<void> {
-    return this.#track('deleteRule', () => U.deleteRule(this, spec, options));
-  }
-
-  /** The policy routing rules, of one family if asked. `ip [-4|-6] rule show` */
-  rules(filter?: { family?: 4 | 6 }): Promise<U.Rule[]> {
-    return this.#track('rules', () => U.rules(this, filter));
+    return this.#h.run('replaceRoute', () => R.addRoute(this.#h, spec, true));
   }
 
   /**
-   * The id `other` has in this namespace (what `ip netns list-id` and a veth's `link-netnsid`
-   * show), or null if none was assigned.
+   * Deletes a route; what the spec gives narrows the match. `ESRCH` if none matches, unless `missingOk`. `ip route del ...`
+   * @group Routes
    */
-  nsidOf(other: Netns): Promise<number | null> {
-    if (!(other instanceof Netns)) return Promise.reject(new TypeError(`nsidOf needs a Netns, got ${showValue(other)}`));
-    return this.#track('nsidOf', async () => {
-      const conn = await this.connection();
-      const w = new MessageWriter(C.RTM_GETNSID, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
-      w.u8(C.AF_UNSPEC).u8(0).u16(0); // struct rtgenmsg, padded
-      const fd = other.borrowFd();
-      try {
-        w.putU32(C.NETNSA_FD, fd);
-        const ctx = { op: 'nsidOf', object: { netns: this.#label, other: other.label }, subject: `netns ${other.label} in netns ${this.#label}` };
-        const [id] = await conn.request(w.finish(), ctx, (m) => {
-          if (m.type !== C.RTM_NEWNSID) return undefined;
-          const at = findAttr(m.buf, m.start + 4, m.end, C.NETNSA_NSID);
-          return at ? readI32(m.buf, at[0]) : undefined;
-        });
-        return id === undefined || id < 0 ? null : id;
-      } finally {
-        other.returnFd();
-      }
-    });
+  deleteRoute(spec: R.RouteSpec, options?: R.DeleteRouteOptions): Promise<void> {
+    return this.#h.run('deleteRoute', () => R.deleteRoute(this.#h, spec, options));
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Processes
+  /**
+   * The routes of a table (default `main`, or `'all'`), of one family if asked. `ip [-4|-6] route show [table T]`
+   * @group Routes
+   */
+  routes(filter?: R.RouteFilter): Promise<Route[]> {
+    return this.#h.run('routes', () => R.routes(this.#h, filter));
+  }
+
+  /**
+   * The route the kernel would use to reach `destination`. `ip route get ADDRESS [from S] [iif I] [oif O] [mark M]`
+   * @group Routes
+   */
+  getRoute(destination: string, options?: R.GetRouteOptions): Promise<Route> {
+    return this.#h.run('getRoute', () => R.getRoute(this.#h, destination, options));
+  }
+
+  /**
+   * Adds (or with `replace`, sets) a neighbour entry. `ip neigh add|replace ADDRESS lladdr MAC dev IFNAME [nud STATE] [router]`
+   * @group Neighbours
+   */
+  addNeighbor(spec: N.NeighborSpec): Promise<void> {
+    return this.#h.run('addNeighbor', () => N.addNeighbor(this.#h, spec));
+  }
+
+  /**
+   * Deletes a neighbour entry; `ENOENT` if absent, unless `missingOk`. `ip neigh del ADDRESS dev IFNAME`
+   * @group Neighbours
+   */
+  deleteNeighbor(key: N.NeighborKey, options?: N.DeleteNeighborOptions): Promise<void> {
+    return this.#h.run('deleteNeighbor', () => N.deleteNeighbor(this.#h, key, options));
+  }
+
+  /**
+   * The neighbour entries, of one link or family if asked. `ip [-4|-6] neigh show [dev IFNAME]`
+   * @group Neighbours
+   */
+  neighbors(filter?: N.NeighborFilter): Promise<Neighbor[]> {
+    return this.#h.run('neighbors', () => N.neighbors(this.#h, filter));
+  }
+
+  /**
+   * Adds a policy routing rule. `ip rule add [from P] [to P] [iif I] [oif O] [fwmark M] [pref N] lookup T`
+   * @group Rules
+   */
+  addRule(spec: U.RuleSpec): Promise<void> {
+    return this.#h.run('addRule', () => U.addRule(this.#h, spec));
+  }
+
+  /**
+   * Deletes the first rule matching the spec; `ENOENT` if none, unless `missingOk`. `ip rule del ...`
+   * @group Rules
+   */
+  deleteRule(spec: U.RuleSpec, options?: U.DeleteRuleOptions): Promise<void> {
+    return this.#h.run('deleteRule', () => U.deleteRule(this.#h, spec, options));
+  }
+
+  /**
+   * The policy routing rules, of one family if asked. `ip [-4|-6] rule show`
+   * @group Rules
+   */
+  rules(filter?: U.RuleFilter): Promise<Rule[]> {
+    return this.#h.run('rules', () => U.rules(this.#h, filter));
+  }
 
   /**
    * Starts a command inside this namespace and returns Node's `ChildProcess` for it (stdio,
@@ -768,82 +556,42 @@ export class Netns {
    * and `/etc/netns/NAME/*` over `/etc` (a private mount namespace), as with `ip netns exec`;
    * in an unnamed one only the network namespace changes (`nsenter --net`). No descriptor of
    * this library is inherited.
+   *
+   * If the namespace cannot be entered (say `setns` is refused), the child emits `'error'` with
+   * a {@link NetlinkError} (`code: 'EPERM'`, `syscall: 'setns'`) before `'close'`, as Node's
+   * own spawn failures do: listen for it. A command that is not found exits 127, as with `ip`.
+   * @group Processes
    */
   spawn(command: string, args?: readonly string[], options?: P.NetnsSpawnOptions): ChildProcess {
-    if (this.#closed) throw this.#closedError('spawn');
-    return P.spawnIn(this, command, args, options);
+    if (this.#h.closed) throw this.#h.closedError('spawn');
+    return P.spawnIn(this.#h, command, args, options);
   }
 
   /**
    * Runs a command inside this namespace to completion: resolves with `{ stdout, stderr }`,
-   * rejects with an {@link ExecError} (exit code, signal, stdout, stderr) if it fails.
+   * rejects with an {@link ExecError} (exit code, signal, stdout, stderr) if it fails, and with
+   * a {@link NetlinkError} if it could not be started there (`EMFILE`, a missing `cwd`, the
+   * namespace refused). `timeout` sends `killSignal`, then SIGKILL after `killAfter`.
    * `ip netns exec NAME COMMAND ARGS...`
+   * @group Processes
    */
   exec(command: string, args?: readonly string[], options?: P.NetnsExecOptions): Promise<P.ExecResult> {
-    return this.#track('exec', () => P.execIn(this, command, args, options));
+    return this.#h.run('exec', () => P.execIn(this.#h, command, args, options));
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Sysctls
 
   /**
    * Reads a network sysctl of this namespace, e.g. `net.ipv4.ip_forward`, as
-   * `ip netns exec NS sysctl KEY` would; the calling thread never moves. Only `net.*` keys.
+   * `ip netns exec NS sysctl KEY` would; the calling thread never moves. Only `net.*` keys; a
+   * `/` stands for a dot inside an interface name (`net.ipv4.conf.eth0/100.forwarding`), as in sysctl(8).
+   * @group Sysctls
    */
   sysctl(key: string): Promise<string>;
-  /** Writes one: `ip netns exec NS sysctl -w KEY=VALUE`. Routers need `net.ipv4.ip_forward` = 1. */
+  /**
+   * Writes one: `ip netns exec NS sysctl -w KEY=VALUE`. Routers need `net.ipv4.ip_forward` = 1.
+   * @group Sysctls
+   */
   sysctl(key: string, value: string | number): Promise<void>;
   sysctl(key: string, value?: string | number): Promise<string | void> {
-    return this.#track('sysctl', async () => {
-      const path = checkSysctlKey(key);
-      if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
-        throw new TypeError(`sysctl value must be a string or a number, got ${showValue(value)}`);
-      }
-      if (typeof value === 'string' && value.includes('\0')) throw new TypeError(`sysctl value ${showValue(value)} must not contain NUL`);
-      const fd = this.borrowFd();
-      try {
-        const out = await native.sysctl(fd, path, value === undefined ? undefined : String(value));
-        return out === undefined ? undefined : out.trim();
-      } catch (e) {
-        throw nativeError(e, {
-          op: 'sysctl',
-          object: { key, netns: this.#label, ...(value === undefined ? {} : { value }) },
-          subject: `${key} in netns ${this.#label}`,
-          hints: { [ENOENT]: `no sysctl ${key} in this namespace`, [EINVAL]: `the kernel refused ${showValue(value)} for ${key}` },
-        });
-      } finally {
-        this.returnFd();
-      }
-    });
+    return this.#h.run('sysctl', () => sysctl(this.#h, key, value));
   }
-}
-
-const supported = new Map<string, Promise<boolean>>();
-
-async function probe(kind: string): Promise<boolean> {
-  if (kind === 'tun' || kind === 'tap') {
-    try {
-      await access('/dev/net/tun', fsConstants.R_OK | fsConstants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  const scratch = await Netns.create();
-  try {
-    return await L.probeKind(scratch, kind);
-  } finally {
-    scratch.close();
-  }
-}
-
-/** `net.ipv4.ip_forward` → `net/ipv4/ip_forward`; anything that could leave /proc/sys/net is refused. */
-function checkSysctlKey(key: unknown): string {
-  if (typeof key !== 'string') throw new TypeError(`sysctl key must be a string, got ${showValue(key)}`);
-  const parts = key.split('.');
-  if (parts[0] !== 'net' || parts.length < 2) throw new TypeError(`sysctl key ${showValue(key)} must start with "net." (only network sysctls are per namespace)`);
-  if (key.includes('/') || key.includes('\0') || parts.some((p) => p === '' || !/^[\w@+-]+$/u.test(p))) {
-    throw new TypeError(`sysctl key ${showValue(key)} must be dot-separated names, without '/', '..' or white space`);
-  }
-  return parts.join('/');
 }

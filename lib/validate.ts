@@ -4,6 +4,7 @@
  * @internal
  * @packageDocumentation
  */
+import { SCOPES, TABLES } from './wire/names.js';
 
 /** `IFNAMSIZ - 1`: the longest interface name. @internal */
 export const IFNAME_MAX = 15;
@@ -27,18 +28,29 @@ function show(v: unknown): string {
   }
 }
 
+/** A lone UTF-16 surrogate: it cannot be encoded, and would silently become U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /**
  * An interface name as the kernel's `dev_valid_name` takes it: 1–15 bytes, not `.` or `..`,
- * no `/`, `:`, white space or NUL.
+ * no `/`, `:`, white space or NUL, where white space is what the kernel's `isspace` says of each
+ * byte (0xA0 too, which is inside the UTF-8 of U+00A0 and others). `%` is refused: the kernel
+ * reads a name with `%` as a pattern (`br%d`) and picks the name itself.
  * @internal
  */
 export function checkIfname(v: unknown, what = 'interface name'): string {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${show(v)}`);
-  const bytes = Buffer.byteLength(v);
-  if (bytes === 0 || bytes > IFNAME_MAX)
-    throw new RangeError(`${what} ${show(v)} must be 1 to ${IFNAME_MAX} bytes long, not ${bytes}`);
+  if (LONE_SURROGATE.test(v)) throw new TypeError(`${what} ${show(v)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
+  const b = Buffer.from(v);
+  if (b.length === 0 || b.length > IFNAME_MAX)
+    throw new RangeError(`${what} ${show(v)} must be 1 to ${IFNAME_MAX} bytes long, not ${b.length}`);
   if (v === '.' || v === '..') throw new TypeError(`${what} ${show(v)} is not allowed`);
-  if (/[/:\s\0]/u.test(v)) throw new TypeError(`${what} ${show(v)} must not contain '/', ':', white space or NUL`);
+  if (v.includes('%')) throw new TypeError(`${what} ${show(v)} must not contain '%': the kernel would take it as a pattern (br%d) and choose the name itself`);
+  for (const byte of b) {
+    if (byte === 0x2f || byte === 0x3a || byte === 0 || byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0) {
+      throw new TypeError(`${what} ${show(v)} must not contain '/', ':', white space or NUL (the kernel counts byte 0xA0, as in U+00A0, as white space)`);
+    }
+  }
   return v;
 }
 
@@ -54,6 +66,7 @@ export function checkNetnsName(v: unknown): string {
     throw new RangeError(`netns name ${show(v)} must be 1 to ${NETNS_NAME_MAX} bytes long, not ${bytes}`);
   if (v === '.' || v === '..') throw new TypeError(`netns name ${show(v)} is not allowed`);
   if (v.includes('/') || v.includes('\0')) throw new TypeError(`netns name ${show(v)} must not contain '/' or NUL`);
+  if (LONE_SURROGATE.test(v)) throw new TypeError(`netns name ${show(v)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
   return v;
 }
 
@@ -83,64 +96,86 @@ export function checkBoolean(v: unknown, what: string): boolean {
 
 /**
  * Rejects anything but a plain object (undefined reads as `{}`), and any key not in `known`:
- * a misspelt option is an error, not silently ignored.
+ * a misspelt option is an error, not silently ignored. Returns the object's own properties in
+ * an object without a prototype, so nothing set on `Object.prototype` is ever read as an option.
  * @internal
  */
 export function checkOptions<T extends object>(v: T | undefined, what: string, known: readonly (keyof T & string)[]): Partial<T> {
-  if (v === undefined) return {};
+  const own = Object.create(null) as Record<string, unknown>;
+  if (v === undefined) return own as Partial<T>;
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     throw new TypeError(`${what} must be an object, got ${show(v)}`);
   for (const key of Object.keys(v)) {
     if (!(known as readonly string[]).includes(key))
       throw new TypeError(`${what}: unknown option ${show(key)} (known: ${known.join(', ')})`);
+    own[key] = (v as Record<string, unknown>)[key];
   }
-  return v;
+  return own as Partial<T>;
+}
+
+/** `check(v)` when the option was given, undefined otherwise. @internal */
+export function opt<R>(v: unknown, check: (v: unknown) => R): R | undefined {
+  return v === undefined ? undefined : check(v);
+}
+
+/** An IP version: 4 or 6. @internal */
+export function checkFamily(v: unknown): 4 | 6 {
+  if (v === 4 || v === 6) return v;
+  throw new TypeError(`family must be 4 or 6, got ${show(v)}`);
+}
+
+/** A name from a `name → number` table, or a number in 0..max. @internal */
+export function checkByName<K extends string>(table: Readonly<Record<K, number>>, v: unknown, what: string, max: number): number {
+  if (typeof v === 'string' && Object.hasOwn(table, v)) return table[v as K];
+  if (typeof v === 'number') return checkInt(v, 0, max, what);
+  throw new TypeError(`${what} must be one of ${Object.keys(table).join(', ')} or a number 0..${max}, got ${show(v)}`);
+}
+
+/** A name from a `name → number` table; its number. @internal */
+export function checkName<K extends string>(table: Readonly<Record<K, number>>, v: unknown, what: string): number {
+  if (typeof v === 'string' && Object.hasOwn(table, v)) return table[v as K];
+  throw new TypeError(`${what} must be one of ${Object.keys(table).join(', ')}, got ${show(v)}`);
+}
+
+/** A scope given by name or number. @internal */
+export function checkScope(v: unknown): number {
+  return checkByName(SCOPES, v, 'scope', 255);
+}
+
+/** A routing table by name or number (1..2^32-1). @internal */
+export function checkTable(v: unknown): number {
+  const n = checkByName(TABLES, v, 'table', 0xffffffff);
+  if (n === 0) throw new RangeError('table 0 is not a table (RT_TABLE_UNSPEC)');
+  return n;
+}
+
+/** An array, each element checked; a TypeError naming the value for anything else. @internal */
+export function checkArray<R>(v: unknown, what: string, check: (item: unknown, i: number) => R): R[] {
+  if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${show(v)}`);
+  return v.map((item, i) => check(item, i));
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/iu;
 
 /**
- * An interface's Ethernet address, `aa:bb:cc:dd:ee:ff`: six octets, unicast, not all zero.
+ * An Ethernet address, `aa:bb:cc:dd:ee:ff`: six octets. An interface's own address must be
+ * unicast and not all zero; a neighbour's `lladdr` may be anything (`unicast: false`), as
+ * `ip neigh add` takes it.
  * @internal
  */
-export function checkMac(v: unknown, what = 'MAC address'): Buffer {
+export function checkMac(v: unknown, what = 'MAC address', unicast = true): Buffer {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${show(v)}`);
   if (!MAC.test(v)) throw new TypeError(`${what} ${show(v)} must be six hex octets like 02:00:5e:00:53:01`);
   const b = Buffer.from(v.replace(/:/gu, ''), 'hex');
-  if ((b[0]! & 1) === 1) throw new RangeError(`${what} ${show(v)} is a multicast address; an interface needs a unicast one`);
-  if (b.every((x) => x === 0)) throw new RangeError(`${what} ${show(v)} is all zeros`);
+  if (unicast && (b[0]! & 1) === 1) throw new RangeError(`${what} ${show(v)} is a multicast address; an interface needs a unicast one`);
+  if (unicast && b.every((x) => x === 0)) throw new RangeError(`${what} ${show(v)} is all zeros`);
   return b;
-}
-
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** `aa:bb:cc:dd:ee:ff` from bytes. @internal */
-export function formatMac(buf: Buffer, start: number, end: number): string {
-  let s = HEX[buf[start]!]!;
-  for (let i = start + 1; i < end; i++) s += `:${HEX[buf[i]!]!}`;
-  return s;
 }
 
 /** A link type name as the kernel takes it (`macvlan`, `vxlan`): 1-15 of [a-z0-9_-]. @internal */
 export function checkKindName(v: unknown): string {
   if (typeof v !== 'string' || !/^[a-z0-9_-]{1,15}$/u.test(v)) throw new TypeError(`kind must be a link type name such as 'macvlan', got ${show(v)}`);
   return v;
-}
-
-const reverse = new WeakMap<object, Map<number, string>>();
-
-/**
- * The name a number has in a `name → number` table (`{ bridge: 4, ... }`), or the number when
- * it has none: how the kernel's numeric modes, scopes and types are read back.
- * @internal
- */
-export function nameOf<K extends string>(table: Readonly<Record<K, number>>, n: number): K | number {
-  let names = reverse.get(table);
-  if (!names) {
-    names = new Map(Object.entries(table).map(([k, v]) => [v as number, k]));
-    reverse.set(table, names);
-  }
-  return (names.get(n) as K | undefined) ?? n;
 }
 
 export { show as showValue };

@@ -1,17 +1,24 @@
 // The request queue against a fake kernel: replies matched by sequence number, strays ignored,
 // NLM_F_DUMP_INTR retried then reported, a failed receive failing only what went unanswered.
 import t from 'tap';
-import { MessageWriter } from '../dist/attr.js';
-import { Connection, DUMP_RETRIES } from '../dist/connection.js';
-import { C } from '../dist/constants.js';
+import { Connection, DUMP_RETRIES, type Transport } from '../dist/connection.js';
 import { NetlinkError } from '../dist/errors.js';
-import { native } from '../dist/native.js';
+import { MessageWriter } from '../dist/wire/attr.js';
+import { C } from '../dist/wire/constants.js';
 
-type Transact = typeof native.transact;
-const realTransact = native.transact;
-t.teardown(() => {
-  native.transact = realTransact;
-});
+// The transport is injected: each test sets what the fake kernel answers.
+type Transact = Transport['transact'];
+let kernel: Transact = async () => Buffer.alloc(0);
+const closed: number[] = [];
+const fake: Transport = {
+  transact: (fd, portid, requests) => kernel(fd, portid, requests),
+  transactQuick: (fd, portid, requests) => kernel(fd, portid, requests),
+  ifindex: () => -19,
+  ifname: () => -19,
+  close: (fd) => {
+    closed.push(fd);
+  },
+};
 
 function header(type: number, flags: number, seq: number, payload: Buffer): Buffer {
   const b = Buffer.alloc(16 + payload.length);
@@ -40,13 +47,13 @@ const ctx = { op: 'test', object: {}, subject: 'thing' };
 
 t.test('replies are matched by sequence number; strays and late replies are ignored', async (t) => {
   let calls = 0;
-  native.transact = (async (_fd, _portid, requests) => {
+  kernel = (async (_fd, _portid, requests) => {
     calls++;
     const [s1, s2] = seqs(requests) as [number, number];
     // Out of order, with a reply to a request that does not exist.
     return Buffer.concat([ack(s1 + 1000), ack(s2, 17), ack(s1)]);
   }) as Transact;
-  const conn = new Connection(-1, 1);
+  const conn = new Connection(fake, -1, 1);
   const [a, b] = await Promise.allSettled([conn.request(change(), ctx), conn.request(change(), ctx)]);
   t.equal(calls, 1, 'both went in one batch');
   t.equal(a.status, 'fulfilled');
@@ -56,18 +63,18 @@ t.test('replies are matched by sequence number; strays and late replies are igno
 
 t.test('an interrupted dump runs again, and is reported after repeated interruptions', async (t) => {
   let runs = 0;
-  native.transact = (async (_fd, _portid, requests) => {
+  kernel = (async (_fd, _portid, requests) => {
     runs++;
     const [s] = seqs(requests) as [number];
     return Buffer.concat([part(s), part(s, runs < 3 ? C.NLM_F_DUMP_INTR : 0), done(s)]);
   }) as Transact;
-  const conn = new Connection(-1, 1);
+  const conn = new Connection(fake, -1, 1);
   const got = await conn.dump(dumpReq(), ctx, (m) => m.type);
   t.equal(runs, 3, 'ran until a dump came back whole');
   t.same(got, [C.RTM_NEWLINK, C.RTM_NEWLINK], 'only the last run\'s messages');
 
   runs = 0;
-  native.transact = (async (_fd, _portid, requests) => {
+  kernel = (async (_fd, _portid, requests) => {
     runs++;
     const [s] = seqs(requests) as [number];
     return Buffer.concat([part(s, C.NLM_F_DUMP_INTR), done(s)]);
@@ -79,19 +86,19 @@ t.test('an interrupted dump runs again, and is reported after repeated interrupt
 });
 
 t.test('a receive failure (ENOBUFS) fails only the requests left unanswered', async (t) => {
-  native.transact = (async (_fd, _portid, requests) => {
+  kernel = (async (_fd, _portid, requests) => {
     const [s1] = seqs(requests) as [number];
     const e = Object.assign(new Error('recvmsg: No buffer space available'), { errno: 105, syscall: 'recvmsg', replies: ack(s1) });
     throw e;
   }) as Transact;
-  const conn = new Connection(-1, 1);
+  const conn = new Connection(fake, -1, 1);
   const [a, b] = await Promise.allSettled([conn.request(change(), ctx), conn.request(change(), ctx)]);
   t.equal(a.status, 'fulfilled', 'the answered one succeeded');
   t.match((b as PromiseRejectedResult).reason, { code: 'ENOBUFS', syscall: 'recvmsg' });
 });
 
 t.test('the kernel\'s extended ACK text travels with the error', async (t) => {
-  native.transact = (async (_fd, _portid, requests) => {
+  kernel = (async (_fd, _portid, requests) => {
     const [s] = seqs(requests) as [number];
     const text = Buffer.from('Invalid prefix for given prefix length\0');
     const tlv = Buffer.alloc(4 + 40);
@@ -102,17 +109,18 @@ t.test('the kernel\'s extended ACK text travels with the error', async (t) => {
     p.writeInt32LE(-22, 0);
     return header(C.NLMSG_ERROR, C.NLM_F_CAPPED | C.NLM_F_ACK_TLVS, s, p);
   }) as Transact;
-  const e = await new Connection(-1, 1).request(change(), ctx).catch((x: unknown) => x);
+  const e = await new Connection(fake, -1, 1).request(change(), ctx).catch((x: unknown) => x);
   t.match(e, { code: 'EINVAL', kernelMessage: 'Invalid prefix for given prefix length' });
   t.equal((e as Error).message, 'test thing: Invalid argument (EINVAL): Invalid prefix for given prefix length');
 });
 
 t.test('a closed connection refuses new requests but answers those made before', async (t) => {
-  native.transact = (async (_fd, _portid, requests) => Buffer.concat(seqs(requests).map((s) => ack(s)))) as Transact;
-  native.close = ((fd: number) => t.equal(fd, -1, 'closed once idle')) as typeof native.close;
-  const conn = new Connection(-1, 1);
+  kernel = (async (_fd, _portid, requests) => Buffer.concat(seqs(requests).map((s) => ack(s)))) as Transact;
+  const conn = new Connection(fake, -1, 1);
   const made = conn.request(change(), ctx);
   conn.close();
+  t.same(closed, [], 'not closed while a request is in flight');
   await t.resolves(made);
+  t.same(closed, [-1], 'closed once idle');
   await t.rejects(conn.request(change(), ctx), { code: 'EBADF' });
 });

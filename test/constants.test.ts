@@ -1,6 +1,6 @@
 // lib/constants.ts against the values the addon read from the kernel's UAPI headers.
 import t from 'tap';
-import { C } from '../dist/constants.js';
+import { C } from '../dist/wire/constants.js';
 import { native } from '../dist/native.js';
 
 t.test('every constant agrees with the kernel headers', async (t) => {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { ipJson, ipLink, namedNetns, openFds, threadNamespaces } from './helpers';
+import { ipJson, ipLink, namedNetns, nsFdPath, openFds, threadNamespaces } from './helpers';
 
 t.test('hundreds of concurrent operations across many namespaces leave every thread where it started', async (t) => {
   const start = readlinkSync('/proc/self/ns/net');
@@ -76,8 +76,7 @@ t.test('no descriptor, socket or namespace outlives its handles', async (t) => {
   const spaces: Netns[] = [];
   for (let i = 0; i < 20; i++) spaces.push(await Netns.create());
   await Promise.all(spaces.map((ns) => ns.createBridge('br0')));
-  const reopened = await Promise.all(spaces.map((ns) => Netns.fromPath(`/proc/self/fd/${ns.borrowFd()}`)));
-  for (const ns of spaces) ns.returnFd();
+  const reopened = await Promise.all(spaces.map((ns) => Netns.fromPath(nsFdPath(ns))));
   await Promise.all(reopened.map((ns) => ns.links()));
   t.equal(openFds(), fds + 20 * 3, 'per namespace: two handles\' fds and one shared socket');
   for (const ns of [...spaces, ...reopened]) ns.close();

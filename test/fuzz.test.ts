@@ -2,14 +2,14 @@
 // messages (seeded, so a failure repeats) must never throw, hang or read past the message.
 // `npm test` runs a short seeded pass; `npm run fuzz` runs FUZZ_ITERATIONS (default 200,000).
 import t from 'tap';
-import { parseAddress } from '../dist/address.js';
-import { eachAttr, eachMessage, MessageWriter, type RawMessage } from '../dist/attr.js';
-import { readAck, readDone } from '../dist/connection.js';
-import { C } from '../dist/constants.js';
-import { parseLink } from '../dist/link.js';
-import { parseNeighbor } from '../dist/neighbor.js';
-import { parseRoute } from '../dist/route.js';
-import { parseRule } from '../dist/rule.js';
+import { parseAddress } from '../dist/wire/address.js';
+import { eachAttr, MessageWriter } from '../dist/wire/attr.js';
+import { C } from '../dist/wire/constants.js';
+import { parseLink } from '../dist/wire/link.js';
+import { parseNeighbor } from '../dist/wire/neighbor.js';
+import { eachMessage, readAck, readDone, type RawMessage } from '../dist/wire/netlink.js';
+import { parseRoute } from '../dist/wire/route.js';
+import { parseRule } from '../dist/wire/rule.js';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 20000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSy
 import { inspect } from 'node:util';
 import t from 'tap';
 import { NetlinkError, Netns, NETNS_RUN_DIR } from '../dist/index.js';
-import { ipJson, namedNetns, standInContainer, uniqueName } from './helpers';
+import { ipJson, namedNetns, nsFdPath, standInContainer, uniqueName } from './helpers';
 
 t.test('a named namespace is what `ip netns add` makes', async (t) => {
   const [ns] = await namedNetns(t, 'named');
@@ -38,8 +38,7 @@ t.test('what `ip netns add` made opens; opening never creates', async (t) => {
 
 t.test('anonymous namespaces live while held; equals and inode', async (t) => {
   const a = await Netns.create();
-  const b = await Netns.fromPath(`/proc/self/fd/${a.borrowFd()}`);
-  a.returnFd();
+  const b = await Netns.fromPath(nsFdPath(a));
   t.teardown(() => {
     a.close();
     b.close();

@@ -261,7 +261,8 @@ t.test('refusals: bad input before any syscall, the kernel\'s reasons, and a fai
     ['a weight of 0', () => a.addRoute({ to: '198.51.100.0/24', nexthops: [{ via: '192.0.2.1', weight: 0 }] }), RangeError, /weight 0/],
     ['a sysctl outside net', () => a.sysctl('kernel.hostname'), TypeError, /must start with "net\."/],
     ['a sysctl with ..', () => a.sysctl('net..ipv4'), TypeError, /"net\.\.ipv4"/],
-    ['a sysctl with /', () => a.sysctl('net.ipv4/../../kernel/hostname'), TypeError, /without '\/'/],
+    ['a sysctl reaching out', () => a.sysctl('net.ipv4/../../kernel/hostname'), TypeError, /"net\.ipv4\/\.\.\/\.\.\/kernel\/hostname" has an empty, '\.', '\.\.' or NUL component/],
+    ['a sysctl path reaching out', () => a.sysctl('net/ipv4/../../kernel/hostname'), TypeError, /has an empty, '\.', '\.\.' or NUL component/],
     ['a rule without a table', () => a.addRule({ from: '192.0.2.0/24' }), TypeError, /needs a table/],
     ['a neighbour with a 5-octet MAC', () => a.addNeighbor({ address: '192.0.2.5', lladdr: '02:00:5e:00:53', dev: 'eth0' }), TypeError, /02:00:5e:00:53/],
   ];

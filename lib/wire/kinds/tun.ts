@@ -1,5 +1,6 @@
 /**
- * TUN and TAP devices, read back (they are made through /dev/net/tun, see Netns.createTap).
+ * TUN and TAP devices, read back. They are made through /dev/net/tun (see Netns.createTap), so
+ * createLink refuses the kind.
  * @packageDocumentation
  */
 import { eachAttr, readU32 } from '../attr.js';
@@ -8,17 +9,23 @@ import type { KindCodec } from './kind.js';
 
 /** A TUN/TAP device's settings as read back. */
 export interface TunInfo {
+  /** The link type (the kernel says `tun` for both). */
   kind: 'tun';
   /** `tun` (IP packets) or `tap` (Ethernet frames). */
   type: 'tun' | 'tap' | number;
-  /** The owning uid and gid, or null if unrestricted. */
+  /** The owning uid, or null if unrestricted. */
   owner: number | null;
+  /** The owning gid, or null if unrestricted. */
   group: number | null;
-  /** Packet information header (`pi`), virtio-net header, persistence, multiple queues. */
+  /** A packet information header on each packet (`pi`). */
   pi: boolean;
+  /** A virtio-net header on each packet (`vnet_hdr`). */
   vnetHdr: boolean;
+  /** It outlives the descriptor that made it. */
   persist: boolean;
+  /** Several queues (`multi_queue`). */
   multiQueue: boolean;
+  /** How many queues are attached, when the kernel says. */
   queues: number | null;
 }
 
@@ -29,9 +36,6 @@ export const tun: KindCodec<object, TunInfo> = {
   needsParent: false,
   check() {
     throw new TypeError('tun/tap devices are made with createTun/createTap (the kernel makes them through /dev/net/tun)');
-  },
-  encode() {
-    // never reached: check() refuses
   },
   decode(buf, s, e) {
     const info: TunInfo = { kind: 'tun', type: 'tun', owner: null, group: null, pi: false, vnetHdr: false, persist: false, multiQueue: false, queues: null };

@@ -4,7 +4,7 @@
  */
 import { eachAttr, readU16 } from '../attr.js';
 import { C } from '../constants.js';
-import { checkInt, showValue } from '../validate.js';
+import { checkInt, showValue } from '../../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** Settings of a VLAN link. */
@@ -17,8 +17,11 @@ export interface VlanOptions {
 
 /** A VLAN's settings as read back. */
 export interface VlanInfo {
+  /** The link type. */
   kind: 'vlan';
+  /** The VLAN id. */
   id: number;
+  /** The tag protocol, or its EtherType if it has no name here. */
   protocol: '802.1Q' | '802.1ad' | number;
 }
 

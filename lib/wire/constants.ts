@@ -246,6 +246,7 @@ export const C = {
   IFF_TAP: 0x0002,
   IFF_NO_PI: 0x1000,
   IFF_MULTI_QUEUE: 0x0100,
+  IFF_VNET_HDR: 0x4000,
 
   IFF_UP: 0x1,
   IFF_BROADCAST: 0x2,

@@ -4,7 +4,7 @@
  */
 import { eachAttr } from '../attr.js';
 import { C } from '../constants.js';
-import { showValue } from '../validate.js';
+import { showValue } from '../../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** A bonding mode, named as the kernel's bonding driver names it. */
@@ -20,7 +20,9 @@ export interface BondOptions {
 
 /** A bond's settings as read back. */
 export interface BondInfo {
+  /** The link type. */
   kind: 'bond';
+  /** The bonding mode, or its number if it has no name here. */
   mode: BondMode | number;
 }
 

@@ -6,7 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { C } from './constants.js';
-import { showValue } from './validate.js';
+import { showValue } from '../validate.js';
 
 /** An IP version: 4 or 6, as `ip -4` / `ip -6` select. */
 export type Family = 4 | 6;
@@ -66,11 +66,16 @@ function parseV6(s: string): Buffer {
 }
 
 /** Parses a bare address; TypeError naming the value if it is not one. @internal */
-export function parseAddress(v: unknown, what = 'address'): IpAddress {
+export function parseIp(v: unknown, what = 'address'): IpAddress {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${showValue(v)}`);
-  const bare = v.includes('%') ? '' : v; // zone ids have no place in netlink addresses
-  if (isIPv4(bare)) return { family: 4, bytes: parseV4(bare), text: v };
-  if (isIPv6(bare)) return { family: 6, bytes: parseV6(bare), text: v };
+  const zone = v.indexOf('%');
+  if (zone >= 0) {
+    // Netlink carries the interface apart from the address (dev, oif), never as a zone id.
+    const bare = v.slice(0, zone);
+    if (isIPv6(bare)) throw new TypeError(`${what} ${showValue(v)} has a zone id: give ${showValue(bare)} and name the interface (${showValue(v.slice(zone + 1))}) as dev`);
+  }
+  if (isIPv4(v)) return { family: 4, bytes: parseV4(v), text: v };
+  if (isIPv6(v)) return { family: 6, bytes: parseV6(v), text: v };
   throw new TypeError(`${what} ${showValue(v)} is not an IPv4 or IPv6 address`);
 }
 
@@ -82,11 +87,13 @@ export function parseAddress(v: unknown, what = 'address'): IpAddress {
 export function parsePrefix(v: unknown, what = 'address'): IpPrefix {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string like 192.0.2.1/24, got ${showValue(v)}`);
   const slash = v.indexOf('/');
-  const addr = parseAddress(slash < 0 ? v : v.slice(0, slash), what);
+  const addr = parseIp(slash < 0 ? v : v.slice(0, slash), what);
   const max = addr.family === 4 ? 32 : 128;
   if (slash < 0) return { ...addr, text: v, prefixLength: max };
   const p = v.slice(slash + 1);
   if (!/^\d{1,3}$/u.test(p)) throw new TypeError(`${what} ${showValue(v)} has a malformed prefix length`);
+  // `ip` reads /010 as octal (8): a leading zero is ambiguous, as in 010.0.0.1.
+  if (p.length > 1 && p[0] === '0') throw new TypeError(`${what} ${showValue(v)}: prefix length ${showValue(p)} has a leading zero, which ip reads as octal; write ${Number(p)}`);
   const prefixLength = Number(p);
   if (prefixLength > max) throw new RangeError(`${what} ${showValue(v)}: prefix length ${prefixLength} is out of range 0..${max}`);
   return { ...addr, text: v, prefixLength };

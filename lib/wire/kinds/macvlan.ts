@@ -4,7 +4,8 @@
  */
 import { eachAttr, readU16, readU32 } from '../attr.js';
 import { C } from '../constants.js';
-import { nameOf, showValue } from '../validate.js';
+import { nameOf } from '../names.js';
+import { showValue } from '../../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** How macvlan devices on one parent reach each other. */
@@ -26,8 +27,11 @@ export interface MacvlanOptions {
 
 /** A macvlan's or macvtap's settings as read back. */
 export interface MacvlanInfo {
+  /** The link type. */
   kind: 'macvlan' | 'macvtap';
+  /** How siblings reach each other. */
   mode: MacvlanMode | number;
+  /** The raw `MACVLAN_FLAG_*` bits. */
   flags: number;
 }
 

@@ -17,8 +17,13 @@ export interface KindCodec<O extends object = object, I extends object = object>
   check(o: Record<string, unknown>, changing: boolean): O;
   /** Interface names among the options that must be resolved to indexes (vxlan's `dev`). */
   devs?(o: O): string[];
-  /** Writes IFLA_INFO_DATA's attributes. */
-  encode(w: MessageWriter, o: O, index: (name: string) => number): void;
+  /** Writes IFLA_INFO_DATA's attributes; a kind with no settings of its own has none to write. */
+  encode?(w: MessageWriter, o: O, index: (name: string) => number): void;
   /** Reads IFLA_INFO_DATA back. */
   decode(buf: Buffer, start: number, end: number): I;
+}
+
+/** A kind without settings of its own (`dummy`, `bridge`, `veth`). @internal */
+export function plainKind(kind: 'dummy' | 'bridge' | 'veth'): KindCodec {
+  return { kind, keys: [], needsParent: false, check: () => ({}), decode: () => ({ kind }) };
 }

@@ -4,8 +4,8 @@
  */
 import { eachAttr, readU32 } from '../attr.js';
 import { C } from '../constants.js';
-import { formatAddress, parseAddress, type IpAddress } from '../ip.js';
-import { checkBoolean, checkIfname, checkInt } from '../validate.js';
+import { formatAddress, parseIp, type IpAddress } from '../ip.js';
+import { checkBoolean, checkIfname, checkInt } from '../../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** Settings of a VXLAN link. */
@@ -30,17 +30,23 @@ export interface VxlanOptions {
 
 /** A VXLAN's settings as read back. */
 export interface VxlanInfo {
+  /** The link type. */
   kind: 'vxlan';
+  /** The VXLAN network identifier. */
   id: number;
   /** The unicast peer, or null. */
   remote: string | null;
   /** The multicast group, or null. */
   group: string | null;
+  /** The local address it sends from, or null. */
   local: string | null;
+  /** The UDP destination port. */
   port: number;
   /** The underlying interface's index, or null. */
   link: number | null;
+  /** TTL of the outer packets (0: inherit). */
   ttl: number;
+  /** Whether it learns remote MACs from traffic. */
   learning: boolean;
 }
 
@@ -69,16 +75,16 @@ export const vxlan: KindCodec<Checked, VxlanInfo> = {
     if (o.id !== undefined) c.id = checkInt(o.id, 0, 0xffffff, 'vxlan id');
     if (o.remote !== undefined && o.group !== undefined) throw new TypeError('give remote or group, not both');
     if (o.remote !== undefined) {
-      c.peer = parseAddress(o.remote, 'remote');
+      c.peer = parseIp(o.remote, 'remote');
       if (isMulticast(c.peer)) throw new TypeError(`remote ${c.peer.text} is a multicast address: give it as group`);
     }
     if (o.group !== undefined) {
-      c.peer = parseAddress(o.group, 'group');
+      c.peer = parseIp(o.group, 'group');
       if (!isMulticast(c.peer)) throw new TypeError(`group ${c.peer.text} is not a multicast address: give it as remote`);
       if (o.dev === undefined) throw new TypeError('a multicast group needs dev');
     }
     if (o.local !== undefined) {
-      c.local = parseAddress(o.local, 'local');
+      c.local = parseIp(o.local, 'local');
       if (c.peer && c.peer.family !== c.local.family) throw new TypeError(`local ${c.local.text} and ${c.peer.text} are of different families`);
     }
     if (o.port !== undefined || !changing) c.port = o.port === undefined ? 4789 : checkInt(o.port, 1, 65535, 'port');

@@ -1,12 +1,12 @@
 /**
- * The TLV layer: netlink messages and their attributes, built and read in host byte order.
+ * The TLV layer: netlink attributes, and the writer of whole messages, in host byte order.
  * libmnl's `attr.c` is the model: put a value, start and end a nest, walk attributes with
  * bounds checks. Unknown attributes are walked over and stay readable, never rejected.
  * @internal
  * @packageDocumentation
  */
 import { endianness } from 'node:os';
-import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from './constants.js';
+import { NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 
 const LE = endianness() === 'LE';
 
@@ -210,37 +210,4 @@ export function findAttr(buf: Buffer, start: number, end: number, type: number):
     if (found === undefined && t === type) found = [s, e];
   });
   return found;
-}
-
-/** One message of a reply: its type, flags, and where its payload lies in `buf`. @internal */
-export interface RawMessage {
-  type: number;
-  flags: number;
-  seq: number;
-  buf: Buffer;
-  /** Offset of the payload, just past the 16-byte header. */
-  start: number;
-  /** End of the message. */
-  end: number;
-}
-
-/**
- * Walks the netlink messages in `buf`, header lengths checked.
- * @internal
- */
-export function eachMessage(buf: Buffer, visit: (m: RawMessage) => void): void {
-  let at = 0;
-  while (at + NLMSG_HDRLEN <= buf.length) {
-    const len = readU32(buf, at);
-    if (len < NLMSG_HDRLEN || at + len > buf.length) return;
-    visit({
-      type: readU16(buf, at + 4),
-      flags: readU16(buf, at + 6),
-      seq: readU32(buf, at + 8),
-      buf,
-      start: at + NLMSG_HDRLEN,
-      end: at + len,
-    });
-    at += align4(len);
-  }
 }

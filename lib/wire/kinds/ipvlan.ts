@@ -4,7 +4,8 @@
  */
 import { eachAttr, readU16 } from '../attr.js';
 import { C } from '../constants.js';
-import { nameOf, showValue } from '../validate.js';
+import { nameOf } from '../names.js';
+import { showValue } from '../../validate.js';
 import type { KindCodec } from './kind.js';
 
 /** The layer an ipvlan works at. */
@@ -17,6 +18,7 @@ const FLAGS: Readonly<Record<IpvlanFlags, number>> = { bridge: 0, private: C.IPV
 
 /** Settings of an ipvlan link. */
 export interface IpvlanOptions {
+  /** The layer it works at: `l2`, `l3` or `l3s`. */
   mode: IpvlanMode;
   /** Default `bridge`. */
   flags?: IpvlanFlags;
@@ -24,8 +26,11 @@ export interface IpvlanOptions {
 
 /** An ipvlan's settings as read back. */
 export interface IpvlanInfo {
+  /** The link type. */
   kind: 'ipvlan';
+  /** The layer it works at. */
   mode: IpvlanMode | number;
+  /** How siblings reach each other. */
   flags: IpvlanFlags | number;
 }
 

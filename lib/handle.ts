@@ -1,0 +1,233 @@
+/**
+ * What a {@link Netns} holds: the namespace's descriptor (lent to requests, closed only when
+ * nothing uses it), its share of the one netlink socket per namespace, the count of operations
+ * in progress, and the finalizer that gives all of it back if a handle is dropped unclosed.
+ * Operations (lib/ops) work on an {@link NsHandle}, never on the façade.
+ * @internal
+ * @packageDocumentation
+ */
+import { constants } from 'node:os';
+import { Connection, type Transport } from './connection.js';
+import { contextError, fromNative, type ErrorContext, type NetlinkError } from './errors.js';
+import { native, type NativeHandle } from './native.js';
+
+const { EBADF } = constants.errno;
+
+/**
+ * A namespace file descriptor lent to requests (IFLA_NET_NS_FD): it is closed only when the
+ * handle is closed and no request in flight still names it, so a request never carries a
+ * number that meanwhile became another file.
+ */
+class NsFd {
+  private refs = 1;
+
+  constructor(
+    readonly fd: number,
+    private readonly io: Transport,
+  ) {}
+
+  borrow(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0) this.io.close(this.fd);
+  }
+}
+
+/** One socket per namespace, shared by every handle on it, keyed by (st_dev, st_ino). */
+interface SharedConnection {
+  conn: Connection | null;
+  opening: Promise<Connection> | null;
+  refs: number;
+}
+const connections = new Map<string, SharedConnection>();
+
+function releaseConnection(key: string): void {
+  const shared = connections.get(key);
+  if (!shared || --shared.refs > 0) return;
+  connections.delete(key);
+  if (shared.conn) shared.conn.close();
+  else shared.opening?.then((c) => c.close(), () => undefined);
+}
+
+interface Held {
+  fd: NsFd;
+  key: string;
+  hasConnection: boolean;
+}
+
+// A safety net: a handle that is dropped without close() gives its descriptors back on GC.
+const registry = new FinalizationRegistry<Held>((held) => {
+  if (held.hasConnection) releaseConnection(held.key);
+  held.fd.release();
+});
+
+/** Where a namespace was found, for its handle and for error messages. @internal */
+export interface Where {
+  name?: string;
+  pid?: number;
+  path?: string;
+  /** How errors name it: its name, `pid 1234`, its path, `current`, `inode 4026532217`. */
+  label: string;
+}
+
+/** @internal */
+export class NsHandle {
+  readonly name: string | null;
+  readonly pid: number | null;
+  readonly path: string | null;
+  readonly dev: number;
+  readonly ino: number;
+  /** How errors name this namespace. */
+  label: string;
+
+  readonly #fd: NsFd;
+  readonly #key: string;
+  readonly #held: Held;
+  #conn: Connection | null = null;
+  /** close() was called: new work is refused. */
+  #closed = false;
+  /** The descriptors were given back: close() was called and nothing was in progress. */
+  #released = false;
+  /** Operations started and not yet settled. */
+  #busy = 0;
+
+  /**
+   * `owner` is the object whose loss (garbage collection) releases this handle; `io` is what
+   * the socket and the descriptor go through: the addon, or a fake kernel in tests.
+   */
+  constructor(h: NativeHandle, where: Where, owner: object, private readonly io: Transport = native) {
+    this.name = where.name ?? null;
+    this.pid = where.pid ?? null;
+    this.path = where.path ?? null;
+    this.dev = h.dev;
+    this.ino = h.ino;
+    this.label = where.label;
+    this.#fd = new NsFd(h.fd, io);
+    this.#key = `${h.dev}:${h.ino}`;
+    this.#held = { fd: this.#fd, key: this.#key, hasConnection: false };
+    if (h.sock !== undefined && h.portid !== undefined) {
+      // The socket made along with a new namespace: nothing else can hold one for it yet.
+      this.#conn = new Connection(io, h.sock, h.portid);
+      connections.set(this.#key, { conn: this.#conn, opening: null, refs: 1 });
+      this.#held.hasConnection = true;
+    }
+    registry.register(owner, this.#held, this);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether both are on the same namespace (same nsfs device and inode). */
+  same(other: NsHandle): boolean {
+    return this.dev === other.dev && this.ino === other.ino;
+  }
+
+  /** Refuses new work, and gives everything back once what is in progress has settled. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#busy === 0) this.#release();
+  }
+
+  #release(): void {
+    this.#released = true;
+    registry.unregister(this);
+    if (this.#held.hasConnection) releaseConnection(this.#key);
+    this.#conn = null;
+    this.#fd.release();
+  }
+
+  /** Runs an operation, refused once closed, and counted until it settles. */
+  run<T>(op: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(this.closedError(op));
+    this.#busy++;
+    let p: Promise<T>;
+    try {
+      p = operation();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return p.finally(() => {
+      if (--this.#busy === 0 && this.#closed && !this.#released) this.#release();
+    });
+  }
+
+  closedError(op: string): NetlinkError {
+    return contextError({ op, object: { netns: this.label }, subject: `netns ${this.label}`, hints: { [EBADF]: 'this handle is closed' } }, EBADF, null);
+  }
+
+  /**
+   * The namespace's socket: opened on first use by a thread that enters the namespace, then
+   * shared by every handle on it. `op` names the call that needed it, for its errors.
+   */
+  connection(op = 'connect'): Connection | Promise<Connection> {
+    if (this.#conn) return this.#conn;
+    if (this.#released) return Promise.reject(this.closedError(op));
+    return this.#connect(op);
+  }
+
+  async #connect(op: string): Promise<Connection> {
+    let shared = connections.get(this.#key);
+    if (!this.#held.hasConnection) {
+      if (!shared) {
+        shared = { conn: null, opening: null, refs: 0 };
+        connections.set(this.#key, shared);
+      }
+      shared.refs++;
+      this.#held.hasConnection = true;
+    }
+    if (!shared) throw this.closedError(op);
+    if (shared.conn) return (this.#conn = shared.conn);
+    let opening = shared.opening;
+    if (!opening) {
+      const s = shared;
+      this.#fd.borrow();
+      opening = native
+        .socketOpen(this.#fd.fd)
+        .then((r) => {
+          const conn = new Connection(this.io, r.fd, r.portid);
+          s.conn = conn;
+          return conn;
+        })
+        .catch((e: unknown) => {
+          s.opening = null;
+          throw fromNative(e, this.#enterContext(op));
+        })
+        .finally(() => this.#fd.release());
+      s.opening = opening;
+    }
+    const conn = await opening;
+    if (!this.#released) this.#conn = conn;
+    return conn;
+  }
+
+  /** Entering another namespace needs CAP_SYS_ADMIN as well as CAP_NET_ADMIN over it. */
+  #enterContext(op: string): ErrorContext {
+    const hint = 'entering a network namespace needs root (CAP_SYS_ADMIN, and CAP_NET_ADMIN in it)';
+    return { op, object: { netns: this.label }, subject: `netns ${this.label}`, hints: { [constants.errno.EPERM]: hint } };
+  }
+
+  /** The namespace fd, held open until {@link NsHandle.returnFd}. */
+  borrowFd(): number {
+    if (this.#closed) throw this.closedError('use');
+    this.#fd.borrow();
+    return this.#fd.fd;
+  }
+
+  returnFd(): void {
+    this.#fd.release();
+  }
+
+  /** Runs `use` with the namespace's descriptor, held open until it settles. */
+  async withFd<T>(use: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.borrowFd();
+    try {
+      return await use(fd);
+    } finally {
+      this.returnFd();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Interface names to indexes and back, in one place. Fast path: SIOCGIFINDEX / SIOCGIFNAME on
+ * the namespace's own netlink socket (native/socket.cc), a lock-free lookup with no netlink
+ * round trip. A name that does not exist yet is asked again with an RTM_GETLINK queued behind
+ * the requests already made, so a link created by a request of the same batch
+ * (`Promise.all([createBridge('br0'), createVeth('v0', { master: 'br0' })])`) is found, as the
+ * kernel's order says.
+ * @internal
+ * @packageDocumentation
+ */
+import { constants } from 'node:os';
+import type { Connection } from '../connection.js';
+import type { Ctx } from '../errors.js';
+import { encodeGetLink, parseLinkIndex } from '../wire/link-message.js';
+
+const { ENODEV } = constants.errno;
+
+/** The same context, with ENODEV naming `ifname` in `label`'s namespace. */
+function naming(ctx: Ctx, ifname: string, label: string): Ctx {
+  return () => {
+    const c = typeof ctx === 'function' ? ctx() : ctx;
+    return { ...c, hints: { ...c.hints, [ENODEV]: `no interface named ${ifname} in netns ${label}` } };
+  };
+}
+
+/** The index of the link named `ifname` on `conn`'s namespace (`label` names it in errors). @internal */
+export async function resolveIndex(conn: Connection, label: string, ifname: string, ctx: Ctx): Promise<number> {
+  const index = conn.ifindex(ifname);
+  if (index > 0) return index;
+  const [found] = await conn.request(encodeGetLink(ifname, true), naming(ctx, ifname, label), parseLinkIndex);
+  if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
+  return found;
+}
+
+/** A link given by index (as is) or by name (resolved). @internal */
+export function indexOf(conn: Connection, label: string, link: string | number, ctx: Ctx): number | Promise<number> {
+  return typeof link === 'number' ? link : resolveIndex(conn, label, link, ctx);
+}
+
+/**
+ * Names links by index for results that carry only an index (addresses, routes, neighbours):
+ * SIOCGIFNAME once per distinct index, not a whole link dump.
+ * @internal
+ */
+export function linkNamer(conn: Connection): (index: number) => string | null {
+  const names = new Map<number, string | null>();
+  return (index) => {
+    let name = names.get(index);
+    if (name === undefined) {
+      const r = conn.ifname(index);
+      name = typeof r === 'string' ? r : null;
+      names.set(index, name);
+    }
+    return name;
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * Route operations: add, replace, delete, list and look up, IPv4 and IPv6. Every field of a
+ * spec is checked before anything is sent, including those the kernel would check itself.
+ * @packageDocumentation
+ */
+import { constants } from 'node:os';
+import type { Connection } from '../connection.js';
+import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
+import type { NsHandle } from '../handle.js';
+import { checkArray, checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkMtu, checkOptions, checkScope, checkTable, opt } from '../validate.js';
+import { C } from '../wire/constants.js';
+import { afOf, parseIp, parsePrefix, type Family, type IpAddress, type IpPrefix } from '../wire/ip.js';
+import { PROTOCOLS, ROUTE_TYPES, type RouteProtocol, type RouteTable, type RouteType, type Scope } from '../wire/names.js';
+import { encodeDumpRoutes, encodeGetRoute, encodeRoute, parseRoute, tableName, type Route, type RouteMessage } from '../wire/route.js';
+import { linkNamer, resolveIndex } from './resolve.js';
+
+const { ENETUNREACH, EHOSTUNREACH, ESRCH, EEXIST, ENODEV, ENOENT, EINVAL } = constants.errno;
+
+/** A next hop of {@link RouteSpec.nexthops}: `nexthop via GW dev IFNAME weight W`. */
+export interface NextHopSpec {
+  /** The gateway, of the route's family. */
+  via?: string;
+  /** The output interface. */
+  dev?: string;
+  /** 1–256; default 1. */
+  weight?: number;
+}
+
+/**
+ * A route to add, replace or delete: `ip route add|replace|del TO [via GW] [dev IFNAME] ...`.
+ * For a delete, what is given narrows the match (as `ip route del` does).
+ */
+export interface RouteSpec {
+  /** `'default'` or a prefix: `192.0.2.0/24`, `2001:db8::/64`; a bare address is a host route. */
+  to: string;
+  /** The gateway, of the destination's family. */
+  via?: string;
+  /** The output interface. */
+  dev?: string;
+  /** The metric (`metric N`). */
+  metric?: number;
+  /** The table: `main` (the default), `local`, `default` or a number. */
+  table?: RouteTable;
+  /** The preferred source address (`src`). */
+  src?: string;
+  /** Scope; by default `link` for a route with no gateway, else `global`. */
+  scope?: Scope | number;
+  /** Who installs it; default `boot`, as `ip route add`. */
+  protocol?: RouteProtocol | number;
+  /** Route type; default `unicast`. */
+  type?: RouteType;
+  /** Path MTU for this route (`mtu N`). */
+  mtu?: number;
+  /** Several next hops (ECMP): `nexthop via A dev X weight 1 nexthop via B ...`. */
+  nexthops?: NextHopSpec[];
+  /** Take the gateway as on-link even if no address of the link covers it (`onlink`). */
+  onlink?: boolean;
+  /** 4 or 6, for `'default'` routes given no gateway; otherwise read from the addresses. */
+  family?: Family;
+}
+
+/** Options of {@link Netns.deleteRoute}. */
+export interface DeleteRouteOptions {
+  /** Succeed if there is no such route (instead of `ESRCH`). */
+  missingOk?: boolean;
+}
+
+/** A filter for {@link Netns.routes}: `ip [-4|-6] route show [table T | table all]`. */
+export interface RouteFilter {
+  /** Only IPv4 (4) or IPv6 (6) routes. */
+  family?: Family;
+  /** A table, or `'all'`; default `main`, as `ip route show`. */
+  table?: RouteTable | 'all';
+}
+
+/** Options of {@link Netns.getRoute}: `ip route get ADDRESS [from SRC] [iif IFNAME] [oif IFNAME] [mark M]`. */
+export interface GetRouteOptions {
+  /** The source address of the packet. */
+  from?: string;
+  /** The interface the packet comes in on. */
+  iif?: string;
+  /** The interface it must go out of. */
+  oif?: string;
+  /** The packet's firewall mark. */
+  mark?: number;
+}
+
+type Cmd = 'add' | 'replace' | 'delete';
+
+/** A spec, every value checked; only interface names remain to be resolved. */
+interface Checked {
+  spec: Partial<RouteSpec>;
+  message: Omit<RouteMessage, 'oif' | 'nexthops'>;
+  dev: string | undefined;
+  hops: { via: IpAddress | null; dev: string | undefined; weight: number }[];
+  via: IpAddress | null;
+}
+
+const SPEC_KEYS = ['to', 'via', 'dev', 'metric', 'table', 'src', 'scope', 'protocol', 'type', 'mtu', 'nexthops', 'onlink', 'family'] as const;
+
+function sameFamily(family: Family, a: IpAddress, what: string, dest: string): void {
+  if (a.family !== family) throw new TypeError(`${what} ${a.text} is IPv${a.family}, but the route to ${dest} is IPv${family}`);
+}
+
+function checkHop(h: unknown, i: number): Checked['hops'][number] {
+  const hh = checkOptions(h as NextHopSpec, `nexthops[${i}]`, ['via', 'dev', 'weight']);
+  return {
+    via: opt(hh.via, (v) => parseIp(v, `nexthops[${i}].via`)) ?? null,
+    dev: opt(hh.dev, (v) => checkIfname(v, `nexthops[${i}].dev`)),
+    weight: opt(hh.weight, (v) => checkInt(v, 1, 256, `nexthops[${i}].weight`)) ?? 1,
+  };
+}
+
+/** Checks every field of a spec and settles its family and defaults; throws before anything is sent. */
+function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
+  const o = checkOptions(spec, 'route', SPEC_KEYS);
+  if (o.to === undefined) throw new TypeError("route needs 'to': 'default' or a prefix such as 192.0.2.0/24");
+  const dst: IpPrefix | null = o.to === 'default' ? null : parsePrefix(o.to, 'to');
+  const via = opt(o.via, (v) => parseIp(v, 'via')) ?? null;
+  const src = opt(o.src, (v) => parseIp(v, 'src')) ?? null;
+  const hops = opt(o.nexthops, (v) => checkArray(v, 'nexthops', checkHop)) ?? [];
+  if (o.nexthops !== undefined && hops.length === 0) throw new TypeError('nexthops must be a non-empty array');
+  if (hops.length > 0 && (via || o.dev !== undefined)) throw new TypeError('give either via/dev or nexthops, not both');
+  const dev = opt(o.dev, (v) => checkIfname(v, 'dev'));
+  const family: Family = opt(o.family, checkFamily) ?? dst?.family ?? via?.family ?? hops.find((h) => h.via)?.via?.family ?? src?.family ?? 4;
+  const dest = String(o.to);
+  if (dst) sameFamily(family, dst, 'to', dest);
+  if (via) sameFamily(family, via, 'gateway', dest);
+  if (src) sameFamily(family, src, 'src', dest);
+  for (const h of hops) if (h.via) sameFamily(family, h.via, 'gateway', dest);
+
+  const table = opt(o.table, checkTable) ?? C.RT_TABLE_MAIN;
+  const metric = opt(o.metric, (v) => checkInt(v, 0, 0xffffffff, 'metric'));
+  const mtu = opt(o.mtu, checkMtu);
+  const onlink = opt(o.onlink, (v) => checkBoolean(v, 'onlink')) ?? false;
+  const type = opt(o.type, (v) => checkByName(ROUTE_TYPES, v, 'type', 255)) ?? (cmd === 'delete' ? C.RTN_UNSPEC : C.RTN_UNICAST);
+  const protocol = opt(o.protocol, (v) => checkByName(PROTOCOLS, v, 'protocol', 255)) ?? (cmd === 'delete' ? C.RTPROT_UNSPEC : C.RTPROT_BOOT);
+  let scope = opt(o.scope, checkScope);
+  if (scope === undefined) {
+    if (type === C.RTN_LOCAL || type === C.RTN_NAT) scope = C.RT_SCOPE_HOST;
+    else if (type === C.RTN_BROADCAST || type === C.RTN_MULTICAST || type === C.RTN_ANYCAST) scope = C.RT_SCOPE_LINK;
+    else if (cmd === 'delete') scope = C.RT_SCOPE_NOWHERE;
+    else if (!via && hops.length === 0 && (type === C.RTN_UNICAST || type === C.RTN_UNSPEC)) scope = C.RT_SCOPE_LINK;
+    else scope = C.RT_SCOPE_UNIVERSE;
+  }
+  return {
+    spec: o,
+    message: { af: afOf(family), dst, table, protocol, scope, type, onlink, via: via?.bytes ?? null, metric, prefsrc: src?.bytes ?? null, mtu },
+    dev,
+    hops,
+    via,
+  };
+}
+
+function routeCtx(h: NsHandle, op: string, spec: Partial<RouteSpec>, c: Checked): ErrorContext {
+  const where = [spec.to, spec.via ? `via ${spec.via}` : '', spec.dev ? `dev ${spec.dev}` : ''].filter(Boolean).join(' ');
+  return {
+    op,
+    object: { route: { ...spec }, netns: h.label },
+    subject: `${where} in netns ${h.label}`,
+    hints: {
+      [EEXIST]: 'such a route already exists (use replaceRoute to change it)',
+      [ESRCH]: 'no such route',
+      [ENETUNREACH]: c.via ? `no route to gateway ${c.via.text}: no address or route in this namespace covers it` : 'network is unreachable',
+      [EHOSTUNREACH]: c.via ? `gateway ${c.via.text} is not directly reachable${spec.dev ? ` on ${spec.dev}` : ''}` : 'host is unreachable',
+      [ENODEV]: `no interface named ${c.dev ?? c.hops.map((x) => x.dev).join(' or ')} in netns ${h.label}`,
+    },
+  };
+}
+
+/** The request, once the spec's interfaces are resolved. */
+async function encode(conn: Connection, h: NsHandle, cmd: Cmd, c: Checked, ctx: Ctx): Promise<Buffer> {
+  const devs = [...new Set([c.dev, ...c.hops.map((x) => x.dev)].filter((d): d is string => d !== undefined))];
+  const indexes = new Map<string, number>();
+  await Promise.all(devs.map(async (d) => indexes.set(d, await resolveIndex(conn, h.label, d, ctx))));
+  return encodeRoute(cmd, {
+    ...c.message,
+    oif: c.dev === undefined ? undefined : indexes.get(c.dev),
+    nexthops: c.hops.map((x) => ({ via: x.via?.bytes ?? null, oif: x.dev === undefined ? 0 : indexes.get(x.dev)!, weight: x.weight })),
+  });
+}
+
+/** `ip route add|replace TO ...`. @internal */
+export async function addRoute(h: NsHandle, spec: RouteSpec, replace: boolean): Promise<void> {
+  const op = replace ? 'replaceRoute' : 'addRoute';
+  const c = checkSpec(spec, replace ? 'replace' : 'add');
+  const ctx: Ctx = () => routeCtx(h, op, c.spec, c);
+  const conn = await h.connection(op);
+  await conn.request(await encode(conn, h, replace ? 'replace' : 'add', c, ctx), ctx);
+}
+
+/** `ip route del TO ...`. @internal */
+export async function deleteRoute(h: NsHandle, spec: RouteSpec, options: DeleteRouteOptions | undefined): Promise<void> {
+  const o = checkOptions(options, 'deleteRoute options', ['missingOk']);
+  const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
+  const c = checkSpec(spec, 'delete');
+  const ctx: Ctx = () => routeCtx(h, 'deleteRoute', c.spec, c);
+  const conn = await h.connection('deleteRoute');
+  await unlessMissing(conn.request(await encode(conn, h, 'delete', c, ctx), ctx), ESRCH, missingOk);
+}
+
+function nameDevs(routes: Route[], name: (index: number) => string | null): Route[] {
+  for (const r of routes) {
+    if (r.oif !== null) r.dev = name(r.oif);
+    for (const x of r.nexthops) x.dev = name(x.oif);
+  }
+  return routes;
+}
+
+/** `ip [-4|-6] route show [table T|all]`. @internal */
+export async function routes(h: NsHandle, filter: RouteFilter | undefined): Promise<Route[]> {
+  const f = checkOptions(filter, 'routes filter', ['family', 'table']);
+  const family = opt(f.family, checkFamily);
+  const table = f.table === 'all' ? null : checkTable(f.table ?? 'main');
+  const ctx: ErrorContext = { op: 'routes', object: { netns: h.label, ...(table === null ? {} : { table: tableName(table) }) }, subject: `in netns ${h.label}` };
+  const conn = await h.connection('routes');
+  const families: Family[] = family === undefined ? [4, 6] : [family];
+  const dump = async (fam: Family): Promise<Route[]> => {
+    try {
+      return await conn.dump(encodeDumpRoutes(afOf(fam), table), ctx, parseRoute);
+    } catch (e) {
+      // IPv4 answers ENOENT for a table with no route in it yet: that is an empty table.
+      if (table !== null && (e as { errno?: number }).errno === ENOENT) return [];
+      throw e;
+    }
+  };
+  const lists = await Promise.all(families.map(dump));
+  const all = lists.flat().filter((r) => table === null || r.table === tableName(table));
+  return nameDevs(all, linkNamer(conn));
+}
+
+/** `ip route get ADDRESS [from SRC] [iif IFNAME] [oif IFNAME] [mark M]`: the route the kernel would use. @internal */
+export async function getRoute(h: NsHandle, destination: string, options: GetRouteOptions | undefined): Promise<Route> {
+  const o = checkOptions(options, 'getRoute options', ['from', 'iif', 'oif', 'mark']);
+  const dst = parseIp(destination, 'destination');
+  const from = opt(o.from, (v) => parseIp(v, 'from')) ?? null;
+  if (from) sameFamily(dst.family, from, 'from', destination);
+  const iif = opt(o.iif, (v) => checkIfname(v, 'iif'));
+  const oif = opt(o.oif, (v) => checkIfname(v, 'oif'));
+  const mark = opt(o.mark, (v) => checkInt(v, 0, 0xffffffff, 'mark'));
+  const ctx: ErrorContext = {
+    op: 'getRoute',
+    object: { destination, netns: h.label },
+    subject: `${destination} in netns ${h.label}`,
+    hints: { [ENETUNREACH]: `no route to ${destination}`, [EINVAL]: 'the kernel refused the lookup' },
+  };
+  const conn = await h.connection('getRoute');
+  const [iifIndex, oifIndex] = await Promise.all([
+    iif === undefined ? undefined : resolveIndex(conn, h.label, iif, ctx),
+    oif === undefined ? undefined : resolveIndex(conn, h.label, oif, ctx),
+  ]);
+  const msg = encodeGetRoute({ af: afOf(dst.family), dst: dst.bytes, from: from?.bytes ?? null, iif: iifIndex, oif: oifIndex, mark });
+  const [found] = await conn.request(msg, ctx, parseRoute);
+  if (!found) throw new TypeError(`the kernel answered no route for ${destination}`);
+  if (found.oif !== null) found.dev = linkNamer(conn)(found.oif);
+  return found;
+}

@@ -1,0 +1,71 @@
+// The TLV layer, the framing of replies, and IP text: pure, no root, no addon.
+import t from 'tap';
+import { MessageWriter } from '../dist/wire/attr.js';
+import { C } from '../dist/wire/constants.js';
+import { broadcastOf, formatAddress, parsePrefix } from '../dist/wire/ip.js';
+import { readAck, readDone } from '../dist/wire/netlink.js';
+import { hex, reply } from './wire';
+
+t.test('MessageWriter: nests, alignment and an oversized nest', async (t) => {
+  const w = new MessageWriter(1, 0, 8);
+  const n = w.nestStart(9);
+  w.putU8(1, 0xab).putU16(2, 0x1234).putStrz(3, '');
+  w.nestEnd(n);
+  t.same(w.finish(), hex(`
+    2c000000 0100 0000 00000000 00000000  # grown from 8 bytes; len 44
+    1c00 0900                             # nest of 28 bytes
+      0500 0100 ab 000000                 # u8 + pad
+      0600 0200 3412 0000                 # u16 + pad
+      0500 0300 00 000000                 # empty string: just the NUL
+  `));
+  const big = new MessageWriter(1, 0);
+  t.throws(() => big.putBytes(2, Buffer.alloc(70000)), RangeError, 'an attribute over 64 KiB');
+  const at = big.nestStart(1);
+  big.putBytes(2, Buffer.alloc(40000)).putBytes(2, Buffer.alloc(40000));
+  t.throws(() => big.nestEnd(at), RangeError, 'a nest over 64 KiB');
+});
+
+t.test('ACKs: success, an error with the kernel\'s text, a failed dump, a truncated one', async (t) => {
+  t.equal(readAck(reply(C.NLMSG_ERROR, hex('00000000 14000000 1000 0500 01000000 00000000'))), null, 'error 0 is an ACK');
+  const text = Buffer.from('Invalid prefix for given prefix length\0');
+  const tlv = Buffer.alloc(4 + 40);
+  tlv.writeUInt16LE(4 + text.length, 0);
+  tlv.writeUInt16LE(C.NLMSGERR_ATTR_MSG, 2);
+  text.copy(tlv, 4);
+  const err = Buffer.concat([hex('eaffffff  # -EINVAL'), hex('14000000 1400 0500 01000000 00000000  # the request header, capped'), tlv]);
+  t.same(readAck({ ...reply(C.NLMSG_ERROR, err), flags: C.NLM_F_CAPPED | C.NLM_F_ACK_TLVS }), { errno: 22, message: 'Invalid prefix for given prefix length' });
+  t.same(readAck(reply(C.NLMSG_ERROR, hex('ff'))), { errno: 71, message: 'truncated NLMSG_ERROR' }, 'EPROTO');
+  t.same(readDone(reply(C.NLMSG_DONE, hex('f0ffffff'))), { errno: 16, message: null }, 'a dump that failed part way: -EBUSY');
+  t.equal(readDone(reply(C.NLMSG_DONE, hex('00000000'))), null);
+});
+
+t.test('IP text: parsed strictly, printed as inet_ntop prints', async (t) => {
+  const cases: [string, string][] = [
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:0db8::0001', '2001:db8::1'],
+    ['::', '::'],
+    ['::1', '::1'],
+    ['fe80::1:2', 'fe80::1:2'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2:3:4:5:6'],
+    ['2001:db8::1:0', '2001:db8::1:0'],
+    ['::ffff:192.0.2.1', '::ffff:192.0.2.1'],
+    ['1:0:0:2:0:0:0:3', '1:0:0:2::3'],
+    ['198.51.100.7', '198.51.100.7'],
+  ];
+  for (const [input, printed] of cases) {
+    const p = parsePrefix(input);
+    t.equal(formatAddress(p.bytes, 0, p.bytes.length), printed, input);
+  }
+  t.equal(parsePrefix('203.0.113.9/24').prefixLength, 24);
+  t.equal(parsePrefix('203.0.113.9/0').prefixLength, 0);
+  t.equal(parsePrefix('2001:db8::1').prefixLength, 128, 'a bare address is a host prefix');
+  t.same(broadcastOf(parsePrefix('198.18.0.1/15').bytes, 15), hex('c613ffff'));
+  t.throws(() => parsePrefix('10.0.0.1/33'), RangeError);
+  t.throws(() => parsePrefix('2001:db8::1/129'), RangeError);
+  for (const bad of ['10.0.0.256/24', '10.0.0/24', '10.0.0.1/', '10.0.0.1/2a', '2001:db8:::1/64', '', 42]) {
+    t.throws(() => parsePrefix(bad), TypeError, String(bad));
+  }
+  t.throws(() => parsePrefix('fe80::1%eth0/64'), { name: 'TypeError', message: /zone id: give "fe80::1" and name the interface \("eth0"\) as dev/ });
+  t.throws(() => parsePrefix('10.0.0.0/010'), { name: 'TypeError', message: /leading zero, which ip reads as octal; write 10/ }, '/010 is 8 to ip');
+  t.throws(() => parsePrefix('10.0.0.0/08'), { name: 'TypeError', message: /leading zero/ });
+});
