@@ -1,11 +1,14 @@
 // Network namespace handles: file descriptors on nsfs, and the names iproute2 gives them
 // (bind mounts under /run/netns, that directory a shared mount), so that what `ip netns add`
-// made opens here and what is made here `ip netns list` shows.
+// made opens here and what is made here `ip netns list` shows. A name is reached through a
+// descriptor on its directory and mounted onto by descriptor, never looked up again by path
+// between a check and a use.
 
 #include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdint.h>
@@ -14,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <string>
@@ -47,8 +51,41 @@ Napi::Object HandleObject(Napi::Env env, const Handle& h) {
   return o;
 }
 
-// Fills dev and ino, and makes sure fd is a network namespace and not some other file: the
-// name under /run/netns may be a plain file left by a failed mount, or a symlink to anything.
+// Closes on every way out of a multi-step call. Keeps errno: a cleanup must not replace the
+// error being reported.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) {
+      int saved = errno;
+      close(fd_);
+      errno = saved;
+    }
+    fd_ = fd;
+  }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Fills dev and ino, and makes sure fd is a network namespace, not one of another kind.
 int Identify(Handle* h, const char** failed) {
   int type = ioctl(h->fd, NS_GET_NSTYPE);
   if (type < 0 || type != CLONE_NEWNET) {
@@ -65,8 +102,26 @@ int Identify(Handle* h, const char** failed) {
   return 0;
 }
 
-int Open(const std::string& path, Handle* h, const char** failed) {
-  h->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Opens name (relative to dirfd, or a path with AT_FDCWD) as a namespace. Only an nsfs file is
+// ever really opened: open(2) of a FIFO waits for a writer forever, holding a pool thread, and
+// nothing but nsfs is a namespace. So the file is reached with O_PATH, which opens nothing, and
+// checked; setns and ioctl need a real open, made through that fd so it is the file checked.
+int Open(int dirfd, const char* name, Handle* h, const char** failed) {
+  Fd file(openat(dirfd, name, O_PATH | O_CLOEXEC));
+  if (file.get() < 0) {
+    *failed = "open";
+    return errno;
+  }
+  struct statfs fs;
+  if (fstatfs(file.get(), &fs) != 0) {
+    *failed = "fstatfs";
+    return errno;
+  }
+  if (fs.f_type != NSFS_MAGIC) {
+    *failed = "fstatfs";
+    return EINVAL;
+  }
+  h->fd = open(FdPath(file.get()).c_str(), O_RDONLY | O_CLOEXEC);
   if (h->fd < 0) {
     *failed = "open";
     return errno;
@@ -79,53 +134,148 @@ int Open(const std::string& path, Handle* h, const char** failed) {
   return err;
 }
 
-// As `ip netns add` does: the directory exists, and is a mount point of its own with shared
-// propagation, so that names made in one mount namespace show in the others.
-int PrepareRunDir(const std::string& dir, const char** failed) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    *failed = "mkdir";
-    return errno;
+// The NAME of path = dir/NAME, so that a name is always looked up in the directory's fd and
+// never reaches outside it.
+int NameIn(const std::string& dir, const std::string& path, std::string* name,
+           const char** failed) {
+  if (path.size() <= dir.size() + 1 || path.compare(0, dir.size(), dir) != 0 ||
+      path[dir.size()] != '/' || path.find('/', dir.size() + 1) != std::string::npos) {
+    *failed = "open";
+    return EINVAL;
   }
-  bool madeMountPoint = false;
-  while (mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
-    if (errno != EINVAL || madeMountPoint) {
-      *failed = "mount";
-      return errno;
-    }
-    if (mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0) {
-      *failed = "mount";
-      return errno;
-    }
-    madeMountPoint = true;
-  }
+  *name = path.substr(dir.size() + 1);
   return 0;
 }
 
-// The name's file: created here, never followed if something planted a link there.
-int MakeMountPoint(const std::string& path, int* fd, const char** failed) {
-  *fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (*fd < 0) {
+// The directory of names, only if it is a real one: were it a symlink, every name made, opened
+// or removed in it would be somewhere else.
+int OpenRunDir(const std::string& dir, Fd* fd, const char** failed) {
+  fd->reset(open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd->get() < 0) {
     *failed = "open";
     return errno;
   }
   return 0;
 }
 
-std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+// As `ip netns add` does: the directory exists, and is a mount point of its own with shared
+// propagation, so that names made in one mount namespace show in the others. Nothing is mounted
+// before the directory is known to be one, so a refusal leaves nothing behind.
+int PrepareRunDir(const std::string& dir, Fd* fd, const char** failed) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    *failed = "mkdir";
+    return errno;
+  }
+  if (int err = OpenRunDir(dir, fd, failed)) return err;
+  if (mount("", FdPath(fd->get()).c_str(), "none", MS_SHARED | MS_REC, nullptr) == 0) return 0;
+  if (errno != EINVAL) {
+    *failed = "mount";
+    return errno;
+  }
+  // Not a mount point yet. The bind goes on top of the directory the fd holds, and the fd stays
+  // under it: names made through it would hide beneath the new mount. So the directory is opened
+  // again, on top, and must be the same one.
+  struct stat was, is;
+  if (fstat(fd->get(), &was) != 0) {
+    *failed = "fstat";
+    return errno;
+  }
+  if (mount(FdPath(fd->get()).c_str(), FdPath(fd->get()).c_str(), "none", MS_BIND | MS_REC,
+            nullptr) != 0) {
+    *failed = "mount";
+    return errno;
+  }
+  Fd top;
+  int err = OpenRunDir(dir, &top, failed);
+  if (err) return err;
+  if (fstat(top.get(), &is) != 0 || !SameFile(was, is)) {
+    *failed = "open";
+    return EBUSY;
+  }
+  if (mount("", FdPath(top.get()).c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0) {
+    err = errno;
+    *failed = "mount";
+    // A refused call leaves no mount of its own behind.
+    umount2(FdPath(top.get()).c_str(), MNT_DETACH);
+    return err;
+  }
+  fd->reset(top.release());
+  return 0;
+}
+
+// The name's file: created here, never followed if something planted a link there, and held
+// open so that the mount goes onto this very file.
+int MakeMountPoint(int dirfd, const std::string& name, Fd* fd, const char** failed) {
+  fd->reset(openat(dirfd, name.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0));
+  if (fd->get() < 0) {
+    *failed = "open";
+    return errno;
+  }
+  return 0;
+}
+
+// Bind-mounts the namespace behind nsfd onto target, the file MakeMountPoint made for name, by
+// descriptors: a file swapped for a symlink meanwhile cannot redirect it. Then name must lead to
+// the namespace: a delete (or a create after it) may have taken the name in between, and a
+// create that no longer owns its name fails rather than report a name someone else holds.
+// *mounted is left on the mount, to undo it.
+int MountName(int nsfd, int dirfd, const std::string& name, int target, Fd* mounted,
+              const char** failed) {
+  *failed = "mount";
+  if (mount(FdPath(nsfd).c_str(), FdPath(target).c_str(), "none", MS_BIND, nullptr) != 0) {
+    // ENOENT: the file was unlinked or renamed over since it was made; the kernel mounts
+    // nothing on a removed file.
+    return errno == ENOENT ? EBUSY : errno;
+  }
+  mounted->reset(openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat want, got;
+  if (mounted->get() < 0 || fstat(mounted->get(), &got) != 0 || fstat(nsfd, &want) != 0 ||
+      !SameFile(got, want)) {
+    // Then the mount was already taken away with the name: nothing of it to undo.
+    mounted->reset();
+    return EBUSY;
+  }
+  return 0;
+}
+
+// Removes name if it still is the file fd holds: a name removed and made again meanwhile is
+// someone else's.
+void UnlinkIfSame(int dirfd, const std::string& name, int fd) {
+  struct stat mine, there;
+  if (fstat(fd, &mine) == 0 && fstatat(dirfd, name.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+      SameFile(mine, there)) {
+    unlinkat(dirfd, name.c_str(), 0);
+  }
+}
 
 class OpenWorker : public PromiseWorker {
  public:
-  OpenWorker(Napi::Env env, std::string path) : PromiseWorker(env), path_(std::move(path)) {}
+  OpenWorker(Napi::Env env, std::string path, bool inDir, std::string dir)
+      : PromiseWorker(env), path_(std::move(path)), inDir_(inDir), dir_(std::move(dir)) {}
 
  protected:
   void Execute() override {
     const char* failed = nullptr;
-    if (int err = Open(path_, &h_, &failed)) Fail(err, failed);
+    int err = 0;
+    if (!inDir_) {
+      err = Open(AT_FDCWD, path_.c_str(), &h_, &failed);
+    } else {
+      std::string name;
+      Fd dir;
+      err = NameIn(dir_, path_, &name, &failed);
+      if (!err) err = OpenRunDir(dir_, &dir, &failed);
+      // The name itself may be a symlink made by hand into /proc/PID/ns/net: followed, as only
+      // an nsfs file opens anyway.
+      if (!err) err = Open(dir.get(), name.c_str(), &h_, &failed);
+    }
+    if (err) Fail(err, failed);
   }
   Napi::Value Result(Napi::Env env) override { return HandleObject(env, h_); }
 
  private:
   std::string path_;
+  bool inDir_;
+  std::string dir_;
   Handle h_;
 };
 
@@ -141,30 +291,28 @@ class CreateWorker : public PromiseWorker {
     const char* failed = nullptr;
     int err = 0;
     bool named = !path_.empty();
-    bool madeFile = false;
+    std::string name;
+    Fd dir, target, mounted;
     if (named) {
-      int fd = -1;
-      err = PrepareRunDir(dir_, &failed);
-      if (!err) err = MakeMountPoint(path_, &fd, &failed);
-      if (!err) {
-        madeFile = true;
-        close(fd);
-      }
+      err = NameIn(dir_, path_, &name, &failed);
+      if (!err) err = PrepareRunDir(dir_, &dir, &failed);
+      if (!err) err = MakeMountPoint(dir.get(), name, &target, &failed);
     }
     if (!err) {
       err = RunInNetns(
           kNewNetns,
-          [this, named](const char** f) {
+          [&](const char** f) {
             h_.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
             if (h_.fd < 0) {
               *f = "open";
               return errno;
             }
-            if (named && (Faulted("create.mount") ||
-                          mount("/proc/thread-self/ns/net", path_.c_str(), "none", MS_BIND,
-                                nullptr) != 0)) {
-              *f = "mount";
-              return errno;
+            if (named) {
+              if (Faulted("create.mount")) {
+                *f = "mount";
+                return errno;
+              }
+              if (int e = MountName(h_.fd, dir.get(), name, target.get(), &mounted, f)) return e;
             }
             if (Faulted("create.socket")) {
               *f = "socket";
@@ -184,10 +332,8 @@ class CreateWorker : public PromiseWorker {
       if (h_.sock >= 0) close(h_.sock);
       if (h_.fd >= 0) close(h_.fd);
       h_ = Handle{};
-      if (madeFile) {
-        umount2(path_.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
-        unlink(path_.c_str());
-      }
+      if (mounted.get() >= 0) umount2(FdPath(mounted.get()).c_str(), MNT_DETACH);
+      if (target.get() >= 0) UnlinkIfSame(dir.get(), name, target.get());
     }
   }
   Napi::Value Result(Napi::Env env) override { return HandleObject(env, h_); }
@@ -211,22 +357,24 @@ class AttachWorker : public PromiseWorker {
  protected:
   void Execute() override {
     const char* failed = nullptr;
-    int err = Open(source_, &h_, &failed);
+    int err = Open(AT_FDCWD, source_.c_str(), &h_, &failed);
     if (err) {
       Fail(err, failed);
       return;
     }
-    int target = -1;
-    err = PrepareRunDir(dir_, &failed);
-    if (!err) err = MakeMountPoint(path_, &target, &failed);
+    std::string name;
+    Fd dir, target, mounted;
+    err = NameIn(dir_, path_, &name, &failed);
+    if (!err) err = PrepareRunDir(dir_, &dir, &failed);
+    if (!err) err = MakeMountPoint(dir.get(), name, &target, &failed);
     if (!err) {
-      if (Faulted("attach.mount") ||
-          mount(FdPath(h_.fd).c_str(), FdPath(target).c_str(), "none", MS_BIND, nullptr) != 0) {
+      if (Faulted("attach.mount")) {
         err = errno;
         failed = "mount";
+      } else {
+        err = MountName(h_.fd, dir.get(), name, target.get(), &mounted, &failed);
       }
-      close(target);
-      if (err) unlink(path_.c_str());
+      if (err) UnlinkIfSame(dir.get(), name, target.get());
     }
     if (err) {
       Fail(err, failed);
@@ -242,22 +390,66 @@ class AttachWorker : public PromiseWorker {
 };
 
 // `ip netns delete`: the name goes. The namespace itself lives on while anything holds it.
+// Given (dev, ino), only while the name still leads to that namespace: a name deleted and made
+// again meanwhile is another namespace's.
 class DeleteWorker : public PromiseWorker {
  public:
-  DeleteWorker(Napi::Env env, std::string path) : PromiseWorker(env), path_(std::move(path)) {}
+  DeleteWorker(Napi::Env env, std::string path, bool checkId, double dev, double ino)
+      : PromiseWorker(env), path_(std::move(path)), checkId_(checkId), dev_(dev), ino_(ino) {}
 
  protected:
   void Execute() override {
-    // EINVAL: not a mount point (a symlink made by hand, or a leftover file): just unlink.
-    if (umount2(path_.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL) {
-      Fail(errno, "umount2");
+    const char* failed = nullptr;
+    size_t slash = path_.rfind('/');
+    std::string name;
+    Fd dir;
+    std::string dirPath = slash == std::string::npos ? "" : path_.substr(0, slash);
+    int err = NameIn(dirPath, path_, &name, &failed);
+    if (!err) err = OpenRunDir(dirPath.empty() ? "/" : dirPath, &dir, &failed);
+    if (err) {
+      Fail(err, failed);
       return;
     }
-    if (unlink(path_.c_str()) != 0) Fail(errno, "unlink");
+    Fd file(openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st, dirSt;
+    struct statfs fs;
+    if (file.get() < 0 || fstat(file.get(), &st) != 0 || fstat(dir.get(), &dirSt) != 0 ||
+        fstatfs(file.get(), &fs) != 0) {
+      Fail(errno, file.get() < 0 ? "open" : "fstat");
+      return;
+    }
+    if (checkId_ && !Names(dir.get(), name, st)) {
+      Fail(ESTALE, "fstat");
+      return;
+    }
+    if (fs.f_type == NSFS_MAGIC) {
+      if (umount2(FdPath(file.get()).c_str(), MNT_DETACH) != 0) {
+        Fail(errno, "umount2");
+        return;
+      }
+    } else if (!(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) || st.st_dev != dirSt.st_dev) {
+      // Not a namespace, nor a file left by a failed mount, nor a symlink made by hand (say, a
+      // tmpfs mounted on a directory there): not ours to unmount or remove.
+      Fail(EINVAL, "fstatfs");
+      return;
+    }
+    if (unlinkat(dir.get(), name.c_str(), 0) != 0) Fail(errno, "unlink");
   }
 
  private:
+  // Whether the name (st, as found) leads to the namespace (dev_, ino_); a symlink made by hand
+  // names the namespace it leads to, as opening the name follows it.
+  bool Names(int dirfd, const std::string& name, struct stat st) const {
+    if (S_ISLNK(st.st_mode)) {
+      Fd to(openat(dirfd, name.c_str(), O_PATH | O_CLOEXEC));
+      if (to.get() < 0 || fstat(to.get(), &st) != 0) return false;
+    }
+    return static_cast<double>(st.st_dev) == dev_ && static_cast<double>(st.st_ino) == ino_;
+  }
+
   std::string path_;
+  bool checkId_;
+  double dev_, ino_;
 };
 
 bool Strings(const Napi::CallbackInfo& info, size_t n, const char* usage) {
@@ -276,10 +468,13 @@ std::string Str(const Napi::CallbackInfo& info, size_t i) {
 
 }  // namespace
 
-// nsOpen(path): { fd, dev, ino } of the network namespace file at path.
+// nsOpen(path, dir?): { fd, dev, ino } of the network namespace file at path; with dir, path is
+// dir/NAME and dir must be a real directory.
 Napi::Value NsOpen(const Napi::CallbackInfo& info) {
-  if (!Strings(info, 1, "nsOpen(path)")) return info.Env().Undefined();
-  return (new OpenWorker(info.Env(), Str(info, 0)))->Start();
+  const char* usage = "nsOpen(path, dir?)";
+  bool inDir = info.Length() > 1 && !info[1].IsUndefined();
+  if (!Strings(info, inDir ? 2 : 1, usage)) return info.Env().Undefined();
+  return (new OpenWorker(info.Env(), Str(info, 0), inDir, inDir ? Str(info, 1) : ""))->Start();
 }
 
 // nsOpenSync(path): the same, for /proc/self/ns/net, which never blocks.
@@ -288,7 +483,7 @@ Napi::Value NsOpenSync(const Napi::CallbackInfo& info) {
   if (!Strings(info, 1, "nsOpenSync(path)")) return env.Undefined();
   Handle h;
   const char* failed = nullptr;
-  if (int err = Open(Str(info, 0), &h, &failed)) {
+  if (int err = Open(AT_FDCWD, Str(info, 0).c_str(), &h, &failed)) {
     Napi::Error(env, ErrnoError(env, err, failed)).ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -307,10 +502,20 @@ Napi::Value NsAttach(const Napi::CallbackInfo& info) {
   return (new AttachWorker(info.Env(), Str(info, 0), Str(info, 1), Str(info, 2)))->Start();
 }
 
-// nsDelete(path): removes a name.
+// nsDelete(path, dev?, ino?): removes a name; given (dev, ino), only while it names that
+// namespace (else ESTALE).
 Napi::Value NsDelete(const Napi::CallbackInfo& info) {
-  if (!Strings(info, 1, "nsDelete(path)")) return info.Env().Undefined();
-  return (new DeleteWorker(info.Env(), Str(info, 0)))->Start();
+  Napi::Env env = info.Env();
+  const char* usage = "nsDelete(path, dev?, ino?)";
+  if (!Strings(info, 1, usage)) return env.Undefined();
+  bool checkId = info.Length() > 1 && !info[1].IsUndefined();
+  if (checkId && !(info[1].IsNumber() && info[2].IsNumber())) {
+    Napi::TypeError::New(env, usage).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double dev = checkId ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  double ino = checkId ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  return (new DeleteWorker(env, Str(info, 0), checkId, dev, ino))->Start();
 }
 
 }  // namespace nl
