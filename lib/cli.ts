@@ -2,7 +2,8 @@
 /**
  * The `netns-link` command: name, list and enter network namespaces from a shell, with no `ip`
  * process. Exit status 0 on success; 1 with a one-line reason on stderr on failure; 2 for a
- * usage error; `exec` exits with the command's own status.
+ * usage error; `exec` exits with the command's own status, or 255 when the command could not be
+ * started inside the namespace (as `ip netns exec`).
  * @internal
  * @packageDocumentation
  */
@@ -40,7 +41,8 @@ Removes the name /run/netns/NAME. The namespace lives on while a process is in i
   exec: `usage: netns-link exec NAME -- COMMAND [ARG...]
 
 Runs COMMAND inside the namespace NAME (with its own /sys and /etc/netns/NAME files, as
-'ip netns exec'), and exits with its status.`,
+'ip netns exec'), and exits with its status; 255, with the reason on stderr, when it could not
+be started inside (entering the namespace was refused, say), as 'ip netns exec' does.`,
 };
 
 class UsageError extends Error {}
@@ -128,15 +130,31 @@ async function exec(args: string[]): Promise<number> {
   const [name, dashes, command, ...rest] = args;
   if (!name || dashes !== '--' || !command) throw new UsageError('exec: NAME -- COMMAND [ARG...]');
   const ns = await Netns.open(name);
-  const child = ns.spawn(command, rest, { stdio: 'inherit' });
-  ns.close();
+  let child: ReturnType<Netns['spawn']>;
+  try {
+    child = ns.spawn(command, rest, { stdio: 'inherit' });
+  } finally {
+    ns.close();
+  }
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  return new Promise((resolve) => {
+    let done = false;
+    // The command never ran (the helper could not enter the namespace, or no process could be
+    // started): say why, and exit 255 as ip netns exec does. It comes before 'close'.
+    child.on('error', (e) => {
+      if (done) return;
+      done = true;
+      process.stderr.write(`netns-link: ${e.message}\n`);
+      resolve(255);
+    });
+    child.on('close', (code, signal) => {
+      if (done) return;
+      done = true;
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
   });
 }
 

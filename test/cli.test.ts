@@ -4,7 +4,7 @@ import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { fakeEngine, namedNetns, standInContainer, uniqueName } from './helpers';
+import { fakeEngine, namedNetns, runAsNobody, standInContainer, uniqueName } from './helpers';
 
 const bin = join(__dirname, '..', 'dist', 'cli.js');
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -92,4 +92,16 @@ t.test('failures: one line on stderr, non-zero status', async (t) => {
     t.match(r.stderr, message, `${args.join(' ')}: says why`);
     t.ok(r.stderr.trim().split('\n').length <= 2, 'briefly');
   }
+});
+
+t.test('exec exits 255 when the command cannot be started inside, as ip netns exec', async (t) => {
+  const [ns] = await namedNetns(t, 'cli255');
+  // As nobody with no capability: the namespace opens, setns() is refused.
+  const r = await runAsNobody(bin, 'exec', ns!.name!, '--', 'true');
+  t.equal(r.code, 255, 'status 255');
+  t.match(r.stderr, new RegExp(`^netns-link: spawn true in netns ${ns!.name}: Operation not permitted \\(EPERM\\) — entering the namespace \\(setns\\)`, 'u'), 'says where and why');
+  t.equal(r.stderr.trim().split('\n').length, 1, 'in one line');
+  const own = await cli('exec', ns!.name!, '--', 'sh', '-c', 'exit 255');
+  t.equal(own.code, 255, 'a command\'s own 255 passes through');
+  t.equal(own.stderr, '', 'with nothing added');
 });

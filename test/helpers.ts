@@ -142,3 +142,75 @@ export async function fakeEngine(t: { teardown(fn: () => unknown): void }, conta
   });
   return socket;
 }
+
+/**
+ * A stand-in engine whose every answer `handle` writes itself (dripping, oversized, malformed
+ * replies). Open connections are cut and the socket removed in teardown.
+ */
+export async function scriptedEngine(t: Teardown, handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-link-docker-'));
+  const socket = join(dir, 'docker.sock');
+  const server: Server = createServer(handle);
+  await new Promise<void>((r) => server.listen(socket, r));
+  t.teardown(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return socket;
+}
+
+/** A stand-in engine that answers every inspect with `body` (any JSON value, sent as is). */
+export function engineAnswering(t: Teardown, body: unknown): Promise<string> {
+  return scriptedEngine(t, (_req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(body));
+  });
+}
+
+/** The pids whose network namespace is `net:[inode]`. */
+export function pidsInNamespace(inode: number): number[] {
+  const want = `net:[${inode}]`;
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/u.test(p))
+    .filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/ns/net`) === want;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * `node ARGS...` as uid/gid nobody with every capability dropped (as test/unprivileged.test.ts
+ * does), without the NODE_OPTIONS the test runner adds to every child (its imports write files
+ * nobody may not write).
+ */
+export function runAsNobody(...nodeArgs: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCaptured('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', 'env', '-u', 'NODE_OPTIONS', process.execPath, ...nodeArgs]);
+}
+
+/** Runs a program to its end and captures its status and output, failing or not. */
+export async function runCaptured(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(file, args);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+/** The path of a descriptor this process holds on `ns` (found by its inode), as /proc/self/fd/N. */
+export function nsFdPath(ns: Netns): string {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === `net:[${ns.inode}]`) return `/proc/self/fd/${fd}`;
+    } catch {
+      // a descriptor closed meanwhile
+    }
+  }
+  throw new Error(`no descriptor on ${String(ns)}`);
+}
