@@ -1,5 +1,7 @@
-// Refusals and bad input: each case asserts the error (its code, op, and the value named) and
-// that both namespaces are exactly as before: nothing half-made is left behind.
+// The kernel's refusals, and failed system calls: each case asserts the NetlinkError (its code,
+// errno, op, and the object or the kernel's reason named) and that both namespaces are exactly
+// as before: nothing half-made is left behind. Bad input refused before any system call is
+// test/bad-input.test.ts.
 import t from 'tap';
 import { NetlinkError, Netns } from '../dist/index.js';
 import { ipJson, namedNetns, standInContainer, uniqueName } from './helpers';
@@ -28,13 +30,7 @@ const cases: Case[] = [
   { name: 'a veth whose peer name exists in the peer namespace', run: (a, b) => a.createVeth('fresh', { peer: 'taken', peerNetns: b }), expect: 'EEXIST' },
   { name: 'a missing device', run: (a) => a.setUp('nosuch0'), expect: 'ENODEV', op: 'setUp', message: /no interface named nosuch0/ },
   { name: 'a missing bridge as master', run: (a) => a.createVeth('fresh', { peer: 'fresh1', master: 'nobr' }), expect: 'ENODEV', message: /no interface named nobr/ },
-  { name: 'a 16-byte name', run: (a) => a.createBridge('abcdefghijklmnop'), expect: RangeError, message: /"abcdefghijklmnop" must be 1 to 15 bytes/ },
-  { name: 'a name with /', run: (a) => a.createBridge('a/b'), expect: TypeError, message: /"a\/b"/ },
-  { name: 'a name with white space', run: (a) => a.createBridge('a b'), expect: TypeError },
-  { name: 'MTU 70000', run: (a) => a.setLink('br0', { mtu: 70000 }), expect: RangeError, message: /mtu 70000/ },
   { name: 'MTU above what the device takes', run: (a) => a.createVeth('fresh', { peer: 'fresh1', mtu: 65536 }), expect: 'EINVAL', message: /mtu 65536/ },
-  { name: 'a multicast MAC', run: (a) => a.setLink('br0', { address: '01:00:5e:00:00:01' }), expect: RangeError, message: /multicast/ },
-  { name: 'a MAC with 5 octets', run: (a) => a.createBridge('fresh', { address: '02:00:5e:00:53' }), expect: TypeError, message: /02:00:5e:00:53/ },
   { name: 'a bridge made its own master', run: (a) => a.setLink('br0', { master: 'br0' }), expect: 'ELOOP', message: /enslave a bridge/ },
   { name: 'moving a bridge to another namespace', run: (a, b) => a.moveToNetns('br0', b), expect: 'EINVAL', message: /netns is immutable/ },
   { name: 'moving into a namespace that already has that name', run: (a, b) => a.moveToNetns('taken', b), expect: 'EEXIST', message: /already has an interface named taken/ },
@@ -42,15 +38,18 @@ const cases: Case[] = [
   { name: 'renaming to a name taken here', run: (a) => a.setLink('mover', { name: 'br0' }), expect: 'EEXIST', message: /br0 already exists/ },
   { name: 'deleting lo', run: (a) => a.deleteLink('lo'), expect: 'EOPNOTSUPP' },
   { name: 'a pid that has exited', run: async () => Netns.fromPid(await gonePid()), expect: 'ENOENT', op: 'fromPid', message: /no process with pid/ },
-  { name: 'a pid of 0', run: () => Netns.fromPid(0), expect: RangeError, message: /pid 0/ },
-  { name: 'a namespace name with /', run: () => Netns.open('../../etc'), expect: TypeError, message: /"\.\.\/\.\.\/etc"/ },
   { name: 'an unknown namespace', run: () => Netns.open(uniqueName('nosuch')), expect: 'ENOENT', op: 'open', message: /no namespace named/ },
-  { name: 'a peer namespace that is not a Netns', run: (a) => a.createVeth('fresh', { peer: 'p', peerNetns: 'b' as never }), expect: TypeError, message: /peerNetns must be a Netns/ },
-  { name: 'options of the wrong shape', run: (a) => a.createVeth('fresh', 'p' as never), expect: TypeError, message: /must be an object/ },
-  { name: 'a misspelt option', run: (a) => a.createVeth('fresh', { peer: 'p', peerUp: true } as never), expect: TypeError, message: /unknown option "peerUp"/ },
-  { name: 'an address with /33', run: (a) => a.addAddress('taken', '10.0.0.1/33'), expect: RangeError, message: /10\.0\.0\.1\/33/ },
   { name: 'an address twice', run: (a) => a.addAddress('taken', '192.0.2.1/24'), expect: 'EEXIST', message: /Address already assigned/ },
   { name: 'deleting an absent address', run: (a) => a.deleteAddress('taken', '192.0.2.9/24'), expect: 'EADDRNOTAVAIL' },
+  { name: 'attaching a pid that has exited', run: async () => Netns.attach(uniqueName('gone'), await gonePid()), expect: 'ENOENT', op: 'attach', message: /no process with pid/ },
+  { name: 'a path that is no namespace', run: () => Netns.fromPath('/etc/passwd'), expect: 'EINVAL', op: 'fromPath', message: /not a network namespace/ },
+  { name: 'a closed handle', run: async (_a, b) => {
+    const h = await Netns.open(b.name!);
+    h.close();
+    return h.createBridge('br9');
+  }, expect: 'EBADF', op: 'createBridge', message: /closed/ },
+  { name: 'enslaving to a veth', run: (a) => a.setLink('mover', { master: 'taken' }), expect: 'EOPNOTSUPP', message: /a master must be a bridge or a bond/ },
+  { name: 'an unknown sysctl', run: (a) => a.sysctl('net.ipv4.no_such_knob'), expect: 'ENOENT', op: 'sysctl', message: /no sysctl net\.ipv4\.no_such_knob/ },
 ];
 
 t.test(`${cases.length} refusals and bad inputs, none leaving anything behind`, async (t) => {

@@ -214,3 +214,11 @@ export function nsFdPath(ns: Netns): string {
   }
   throw new Error(`no descriptor on ${String(ns)}`);
 }
+
+/** Two links up in one namespace: eth0 192.0.2.10/24 and eth1 198.18.0.10/24 (a veth pair). */
+export async function twoLinks(a: Netns): Promise<void> {
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '192.0.2.10/24');
+  await a.addAddress('eth1', '198.18.0.10/24');
+}

@@ -1,7 +1,9 @@
 // More kinds of link: macvlan modes with real traffic, mode changes, vxlan and tun/tap read
 // back against `ip -j -d link`, and the kinds this kernel lacks refused cleanly.
 import t from 'tap';
+import { constants } from 'node:os';
 import { NetlinkError, Netns } from '../dist/index.js';
+import { native } from '../dist/native.js';
 import { execFileSync } from 'node:child_process';
 import { eventually, ipJson, ipLink, namedNetns, ping } from './helpers';
 
@@ -21,6 +23,17 @@ t.test('Netns.supports answers from the kernel', async (t) => {
   t.equal(await Netns.supports('macvlan'), true);
   t.equal(await Netns.supports('no-such-kind'), false);
   await t.rejects(Netns.supports('Bad Kind'), TypeError);
+});
+
+t.test('Netns.supports remembers answers, never failures', async (t) => {
+  // The throwaway namespace cannot be made once: the question fails, and is asked again next time.
+  native.injectFault('create.socket', constants.errno.EMFILE);
+  t.teardown(() => native.injectFault('', 0));
+  await t.rejects(Netns.supports('vxlan'), { code: 'EMFILE' });
+  t.equal(await Netns.supports('vxlan'), true, 'asked again, answered');
+  native.injectFault('create.socket', constants.errno.EMFILE);
+  t.equal(await Netns.supports('vxlan'), true, 'the answer is remembered: no namespace needed');
+  native.injectFault('', 0);
 });
 
 t.test('macvlan on a veth parent, in two namespaces: bridge mode passes, private and vepa do not', async (t) => {
@@ -147,6 +160,6 @@ for (const [kind, make] of [
     t.ok(e instanceof NetlinkError);
     t.match(e, { code: 'EOPNOTSUPP', message: new RegExp(`this kernel has no ${kind} link type`) });
     t.equal(shape(ns), before, 'nothing left behind');
-    t.test(`live ${kind} links`, { skip: `this kernel has no ${kind} link type (the request bytes are checked in codec.test.ts)` }, async () => undefined);
+    t.test(`live ${kind} links`, { skip: `this kernel has no ${kind} link type (the request bytes are checked in test/wire-link.test.ts)` }, async () => undefined);
   });
 }

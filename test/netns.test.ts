@@ -151,3 +151,19 @@ t.test('create refuses a name that exists', async (t) => {
   t.ok(existsSync(`${NETNS_RUN_DIR}/${ns!.name}`), 'the existing one is untouched');
   t.same((await ns!.links()).map((l) => l.name), ['lo']);
 });
+
+t.test('a stale handle never deletes a name made again since: ESTALE, the new one left alone', async (t) => {
+  const name = uniqueName('web');
+  const old = await Netns.create(name);
+  await Netns.delete(name);
+  const fresh = await Netns.create(name);
+  t.teardown(() => fresh.delete().catch(() => undefined));
+  await t.rejects(old.delete(), { code: 'ESTALE', op: 'delete', message: /now names another namespace/ });
+  t.ok(old.closed, 'the stale handle is closed all the same');
+  t.ok(existsSync(`${NETNS_RUN_DIR}/${name}`), 'the name is still there');
+  const again = await Netns.open(name);
+  t.ok(again.equals(fresh), 'and still names the new namespace');
+  again.close();
+  await fresh.delete();
+  t.notOk(existsSync(`${NETNS_RUN_DIR}/${name}`), 'its own handle deletes it');
+});

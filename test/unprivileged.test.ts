@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { ipJson, uniqueName } from './helpers';
+import { ipJson, namedNetns, uniqueName } from './helpers';
 
 t.test('every change is refused with EPERM and says root or CAP_NET_ADMIN is needed', async (t) => {
   const name = uniqueName('nobody');
@@ -25,4 +25,13 @@ t.test('every change is refused with EPERM and says root or CAP_NET_ADMIN is nee
   }
   t.notOk(existsSync(`/run/netns/${name}`), 'no namespace was made');
   t.equal(JSON.stringify(ipJson('', 'link').map((l: any) => l.ifname)), linksBefore, 'no link was made in the host');
+});
+
+t.test('with CAP_NET_ADMIN but not CAP_SYS_ADMIN, entering another namespace says that CAP_SYS_ADMIN is needed, for the call made', async (t) => {
+  const [ns] = await namedNetns(t, 'netadmin');
+  const { stdout } = await promisify(execFile)('setpriv', ['--bounding-set=-sys_admin', '--inh-caps=-sys_admin', '--', process.execPath, join(__dirname, 'fixtures', 'net-admin-only.js'), ns!.name!]);
+  const e = JSON.parse(stdout) as { code: string; op: string; name: string; message: string } | null;
+  t.ok(e, 'refused');
+  t.match(e, { name: 'NetlinkError', code: 'EPERM', op: 'links' }, 'the op is the call made, not an internal step');
+  t.match(e?.message, /CAP_SYS_ADMIN/, `says what is needed: ${e?.message}`);
 });

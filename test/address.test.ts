@@ -1,0 +1,56 @@
+// Addresses, IPv4 and IPv6: added with their options, read back as `ip -j addr` shows them,
+// thousands in one dump, flushed.
+import t from 'tap';
+import type { Netns } from '../dist/index.js';
+import { native } from '../dist/native.js';
+import { ipJson, namedNetns } from './helpers';
+
+t.test('2,000 IPv6 addresses on one link come back from one addresses() call', async (t) => {
+  const [a] = (await namedNetns(t, 'many')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  const cidrs = Array.from({ length: 2000 }, (_, i) => `2001:db8:4::${(i + 1).toString(16)}/64`);
+  await Promise.all(cidrs.map((c) => a.addAddress('eth0', c, { noDad: true })));
+  const before = native.stats().recvCalls;
+  const got = await a.addresses({ ifname: 'eth0', family: 6 });
+  t.ok(native.stats().recvCalls - before > 2, 'a dump of many parts');
+  const global = got.filter((x) => x.scope === 'global');
+  t.equal(global.length, 2000);
+  t.same(new Set(global.map((x) => x.cidr)), new Set(cidrs));
+  const ip = ipJson(a.name!, '-6', 'addr', 'show', 'dev', 'eth0');
+  t.equal(ip[0].addr_info.length, got.length, 'as many as ip -6 addr shows');
+  t.equal(await a.flushAddresses('eth0', { family: 6 }), got.length, 'flush removes them all');
+  t.same(ipJson(a.name!, '-6', 'addr', 'show', 'dev', 'eth0')[0]?.addr_info ?? [], []);
+});
+
+t.test('addresses read back as ip -j addr shows them', async (t) => {
+  const [a] = (await namedNetns(t, 'addr')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.addAddress('eth0', '192.0.2.10/24', { broadcast: true, label: 'eth0:web' });
+  await a.addAddress('eth0', '198.51.100.10/25', { validLifetime: 600, preferredLifetime: 300, metric: 77 });
+  await a.addAddress('eth0', '2001:db8::10/64', { noDad: true });
+  const [ip] = ipJson(a.name!, 'addr', 'show', 'dev', 'eth0');
+  const ours = await a.addresses({ ifname: 'eth0' });
+  for (const info of ip.addr_info) {
+    const mine = ours.find((x) => x.address === info.local);
+    t.ok(mine, `${info.local} is listed`);
+    t.equal(mine?.prefixLength, info.prefixlen, `${info.local}: prefix length`);
+    t.equal(mine?.scope, info.scope === 'global' ? 'global' : info.scope, `${info.local}: scope`);
+    t.equal(mine?.broadcast ?? undefined, info.broadcast, `${info.local}: broadcast`);
+    t.equal(mine?.label ?? undefined, info.label, `${info.local}: label`);
+    t.equal(mine?.ifname, 'eth0');
+  }
+  const timed = ours.find((x) => x.address === '198.51.100.10')!;
+  t.ok(timed.validLifetime <= 600 && timed.validLifetime > 590, `valid lifetime ${timed.validLifetime}`);
+  t.ok(timed.preferredLifetime <= 300 && timed.preferredLifetime > 290);
+  t.equal(timed.metric, 77);
+  t.notOk(timed.permanent, 'an address with a lifetime is not permanent');
+  t.equal(ours.find((x) => x.address === '192.0.2.10')!.broadcast, '192.0.2.255', 'brd + computed');
+  t.ok(ipJson(a.name!, 'route', 'show', '198.51.100.0/25').some((r: any) => r.metric === 77), 'the prefix route has the metric');
+
+  await t.rejects(a.addAddress('eth0', '192.0.2.10/24'), { code: 'EEXIST', op: 'addAddress' });
+  await t.resolves(a.addAddress('eth0', '192.0.2.10/24', { replace: true }), 'replace: idempotent');
+  await t.rejects(a.deleteAddress('eth0', '203.0.113.1/24'), { code: 'EADDRNOTAVAIL' });
+  await t.resolves(a.deleteAddress('eth0', '203.0.113.1/24', { missingOk: true }));
+  await a.deleteAddress('eth0', '192.0.2.10/24');
+  t.notOk(ipJson(a.name!, 'addr', 'show', 'dev', 'eth0')[0].addr_info.some((x: any) => x.local === '192.0.2.10'));
+});

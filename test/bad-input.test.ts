@@ -1,0 +1,156 @@
+// Bad input across the API, in one table: each is refused with a TypeError or RangeError that
+// names the value, before any system call (the addon's counters of sends and threads do not
+// move) and with nothing changed (a snapshot of the namespaces and of /run/netns).
+import { existsSync, readdirSync } from 'node:fs';
+import t from 'tap';
+import { Netns } from '../dist/index.js';
+import { native } from '../dist/native.js';
+import { ipJson, namedNetns, PREFIX } from './helpers';
+
+type Case = [string, () => Promise<unknown> | unknown, typeof TypeError | typeof RangeError, RegExp];
+
+t.test('bad input is refused by name, before any system call, with nothing changed', async (t) => {
+  const [ns, other] = (await namedNetns(t, 'badin', 2)) as [Netns, Netns];
+  await ns.createVeth('eth0', { peer: 'eth1', up: true });
+  await ns.addAddress('eth0', '192.0.2.10/24');
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  const nbsp = 'a\u00a0b';
+  const lone = 'br\ud800';
+
+  const cases: Case[] = [
+    // Interface names, as the kernel's dev_valid_name takes them.
+    ['ifname with /', () => ns.createBridge('a/b'), TypeError, /"a\/b"/],
+    ['ifname ..', () => ns.createBridge('..'), TypeError, /"\.\."/],
+    ['ifname .', () => ns.setUp('.'), TypeError, /"\."/],
+    ['ifname with NUL', () => ns.createBridge('br\0x'), TypeError, /NUL/],
+    ['ifname of 16 bytes', () => ns.createBridge('0123456789abcdef'), RangeError, /"0123456789abcdef" must be 1 to 15 bytes/],
+    ['ifname of 9 characters but 16 bytes', () => ns.createBridge('ééééééébb'), RangeError, /not 16/],
+    ['ifname with a space', () => ns.createBridge('br 0'), TypeError, /"br 0"/],
+    ['ifname with a tab', () => ns.createBridge('br\t0'), TypeError, /white space/],
+    ['ifname with U+00A0 (byte 0xA0, white space to the kernel)', () => ns.createBridge(nbsp), TypeError, /0xA0/],
+    ['ifname with a lone surrogate', () => ns.createBridge(lone), TypeError, /lone UTF-16 surrogate/],
+    ['ifname with % (a pattern to the kernel)', () => ns.createBridge('br%d'), TypeError, /"br%d" must not contain '%'/],
+    ['ifname with :', () => ns.createBridge('br:0'), TypeError, /"br:0"/],
+    ['empty ifname', () => ns.deleteLink(''), RangeError, /""/],
+    ['ifname a number', () => ns.setUp(7 as never), TypeError, /7/],
+    ['ifname null', () => ns.link(null as never), TypeError, /null/],
+    // Namespace names: one component under /run/netns.
+    ['netns name with /', () => Netns.create('a/b'), TypeError, /"a\/b"/],
+    ['netns name ..', () => Netns.open('..'), TypeError, /"\.\."/],
+    ['netns name escaping /run/netns', () => Netns.attach('../../tmp/x', process.pid), TypeError, /"\.\.\/\.\.\/tmp\/x"/],
+    ['netns name with NUL', () => Netns.create('x\0y'), TypeError, /NUL/],
+    ['netns name with a lone surrogate', () => Netns.create('x\udc00'), TypeError, /lone UTF-16 surrogate/],
+    ['netns name of 256 bytes', () => Netns.create('n'.repeat(256)), RangeError, /256/],
+    ['empty netns name', () => Netns.delete(''), RangeError, /""/],
+    ['netns name an object', () => Netns.open({} as never), TypeError, /\{\}/],
+    ['pid 0', () => Netns.fromPid(0), RangeError, /pid 0/],
+    ['pid negative', () => Netns.fromPid(-5), RangeError, /pid -5/],
+    ['pid NaN', () => Netns.fromPid(Number.NaN), TypeError, /NaN/],
+    ['pid a string', () => Netns.fromPid('1' as never), TypeError, /"1"/],
+    ['pid a float', () => Netns.fromPid(1.5), TypeError, /1\.5/],
+    ['pid too large', () => Netns.fromPid(2 ** 31), RangeError, /2147483648/],
+    ['path with NUL', () => Netns.fromPath('/proc/self/ns/net\0'), TypeError, /NUL/],
+    ['a peer namespace that is not a Netns', () => ns.createVeth('fresh', { peer: 'p', peerNetns: 'b' as never }), TypeError, /peerNetns must be a Netns/],
+    ['a move target that is not a Netns', () => ns.moveToNetns('eth1', {} as never), TypeError, /target must be a Netns/],
+    // Addresses and prefixes.
+    ['address /33', () => ns.addAddress('eth0', '192.0.2.1/33'), RangeError, /192\.0\.2\.1\/33/],
+    ['address /129', () => ns.addAddress('eth0', '2001:db8::1/129'), RangeError, /\/129/],
+    ['address /010 (octal to ip)', () => ns.addAddress('eth0', '198.51.100.1/010'), TypeError, /leading zero, which ip reads as octal; write 10/],
+    ['address /08', () => ns.addAddress('eth0', '198.51.100.1/08'), TypeError, /leading zero/],
+    ['address octet 256', () => ns.addAddress('eth0', '192.0.2.256/24'), TypeError, /192\.0\.2\.256/],
+    ['address with a zone', () => ns.addAddress('eth0', 'fe80::1%eth0/64'), TypeError, /zone id: give "fe80::1" and name the interface \("eth0"\) as dev/],
+    ['address negative prefix', () => ns.addAddress('eth0', '192.0.2.1/-1'), TypeError, /-1/],
+    ['address an array', () => ns.addAddress('eth0', ['192.0.2.1/24'] as never), TypeError, /192\.0\.2\.1/],
+    ['a scope named after a prototype property', () => ns.addAddress('eth0', '198.51.100.9/24', { scope: 'constructor' as never }), TypeError, /"constructor"/],
+    ['metric a float', () => ns.addAddress('eth0', '198.51.100.1/24', { metric: 0.5 }), TypeError, /0\.5/],
+    // Routes, all of a spec checked before a socket is touched.
+    ['gateway of the other family', () => ns.addRoute({ to: '198.51.100.0/24', via: '2001:db8::1' }), TypeError, /2001:db8::1 is IPv6/],
+    ['an IPv6 gateway for a default IPv4 route', () => ns.addRoute({ to: 'default', via: '2001:db8::1', family: 4 }), TypeError, /IPv6/],
+    ['a malformed gateway', () => ns.addRoute({ to: 'default', via: 'gateway' }), TypeError, /"gateway"/],
+    ['table -1', () => ns.addRoute({ to: '198.51.100.0/24', dev: 'eth0', table: -1 }), RangeError, /table -1/],
+    ['table 0', () => ns.routes({ table: 0 }), RangeError, /table 0/],
+    ['table 2^32', () => ns.addRoute({ to: '198.51.100.0/24', dev: 'eth0', table: 2 ** 32 }), RangeError, /4294967296/],
+    ['a table named after a prototype property', () => ns.routes({ table: 'toString' as never }), TypeError, /"toString"/],
+    ['metric -1 on a default route', () => ns.addRoute({ to: 'default', metric: -1 }), RangeError, /metric -1/],
+    ['metric 2^32', () => ns.addRoute({ to: '198.51.100.0/24', dev: 'eth0', metric: 2 ** 32 }), RangeError, /metric/],
+    ['a weight of 0', () => ns.addRoute({ to: '198.51.100.0/24', nexthops: [{ via: '192.0.2.1', weight: 0 }] }), RangeError, /weight 0/],
+    ['nexthops an object', () => ns.addRoute({ to: '198.51.100.0/24', nexthops: {} as never }), TypeError, /nexthops must be an array, got \{\}/],
+    ['a next hop null', () => ns.addRoute({ to: '198.51.100.0/24', nexthops: [null as never] }), TypeError, /nexthops\[0\] must be an object, got null/],
+    // Links.
+    ['MTU 70000', () => ns.setLink('eth0', { mtu: 70000 }), RangeError, /mtu 70000/],
+    ['MTU 0', () => ns.setLink('eth0', { mtu: 0 }), RangeError, /mtu 0/],
+    ['MTU a string', () => ns.setLink('eth0', { mtu: '1500' as never }), TypeError, /"1500"/],
+    ['MAC with 5 octets', () => ns.setLink('eth0', { address: '02:00:5e:00:53' }), TypeError, /02:00:5e:00:53/],
+    ['MAC multicast', () => ns.setLink('eth0', { address: '01:00:5e:00:00:01' }), RangeError, /multicast/],
+    ['MAC all zeros', () => ns.setLink('eth0', { address: '00:00:00:00:00:00' }), RangeError, /all zeros/],
+    ['options null', () => ns.createBridge('br9', null as never), TypeError, /null/],
+    ['options an array', () => ns.setLink('eth0', [] as never), TypeError, /\[\]/],
+    ['options a string', () => ns.createVeth('fresh', 'p' as never), TypeError, /must be an object/],
+    ['a misspelt option', () => ns.createVeth('fresh', { peer: 'p', peerUp: true } as never), TypeError, /unknown option "peerUp"/],
+    ['a kind that is not a kind', () => ns.createLink({ kind: '../../x', name: 'k0' }), TypeError, /"\.\.\/\.\.\/x"/],
+    ['a tun made with createLink', () => ns.createLink({ kind: 'tun', name: 'k0' }), TypeError, /createTun\/createTap/],
+    // Neighbours and rules.
+    ['a neighbour with a 5-octet MAC', () => ns.addNeighbor({ address: '192.0.2.5', lladdr: '02:00:5e:00:53', dev: 'eth0' }), TypeError, /02:00:5e:00:53/],
+    ['a neighbour state named after a prototype property', () => ns.addNeighbor({ address: '192.0.2.5', lladdr: '02:00:5e:00:53:05', dev: 'eth0', state: 'toString' as never }), TypeError, /"toString"/],
+    ['a rule action named after a prototype property', () => ns.addRule({ from: '192.0.2.0/24', table: 5, action: 'valueOf' as never }), TypeError, /"valueOf"/],
+    ['a rule without a table', () => ns.addRule({ from: '192.0.2.0/24' }), TypeError, /needs a table/],
+    // Sysctls: only net.*, never out of /proc/sys/net, one line of value.
+    ['a sysctl outside net', () => ns.sysctl('kernel.hostname'), TypeError, /must start with "net\."/],
+    ['a sysctl with ..', () => ns.sysctl('net..ipv4'), TypeError, /"net\.\.ipv4"/],
+    ['a sysctl climbing out', () => ns.sysctl('net.ipv4.conf.all/../../../kernel/core_pattern'), TypeError, /has an empty, '\.', '\.\.' or NUL component/],
+    ['a sysctl path climbing out', () => ns.sysctl('net/ipv4/../../kernel/hostname'), TypeError, /has an empty, '\.', '\.\.' or NUL component/],
+    ['a sysctl value that is empty', () => ns.sysctl('net.ipv4.ip_forward', ''), TypeError, /must not be empty/],
+    ['a sysctl value of two lines', () => ns.sysctl('net.ipv4.ip_forward', '1\n0'), TypeError, /"1\\n0" must be one line/],
+    ['a sysctl value NaN', () => ns.sysctl('net.ipv4.ip_forward', Number.NaN), RangeError, /NaN/],
+    ['a sysctl value an object', () => ns.sysctl('net.ipv4.ip_forward', cyclic as never), TypeError, /string or a number/],
+    // Processes and containers.
+    ['exec with NUL in an argument', () => ns.exec('echo', ['a\0b']), TypeError, /NUL/],
+    ['exec command empty', () => ns.exec(''), TypeError, /""/],
+    ['exec options null', () => ns.exec('true', [], null as never), TypeError, /null/],
+    ['container reference with ..', () => Netns.fromContainer('../../etc'), TypeError, /"\.\.\/\.\.\/etc"/],
+    ['container timeout 0', () => Netns.fromContainer('web', { timeout: 0 }), RangeError, /timeout 0/],
+  ];
+  const isLinkLocal = (a: string): boolean => /^(fe80|ff00)::/.test(a);
+  const snapshot = (): string =>
+    JSON.stringify([
+      ipJson(ns.name!, 'link').map((l: any) => [l.ifname, l.mtu, l.address, l.flags.includes('UP')]),
+      // IPv6 link-local addresses and their routes come from the kernel whenever carrier does:
+      // they are not ours to compare.
+      ipJson(ns.name!, 'addr').map((l: any) => l.addr_info.filter((a: any) => !isLinkLocal(a.local)).map((a: any) => `${a.local}/${a.prefixlen}`)),
+      ipJson(ns.name!, 'route', 'show', 'table', 'all')
+        .filter((r: any) => !isLinkLocal(r.dst))
+        .map((r: any) => `${r.dst} ${r.table ?? ''} ${r.gateway ?? ''}`),
+      ipJson(ns.name!, 'rule').length,
+      ipJson(ns.name!, 'neigh').length,
+      ipJson(other.name!, 'link').map((l: any) => l.ifname),
+      // Other test files make and remove names in parallel: look at this process's names, and
+      // at every path a refused call here could have made.
+      readdirSync('/run/netns').filter((n) => n.startsWith(`${PREFIX}${process.pid}-`)).sort(),
+      ['/run/netns/a', '/run/netns/x', '/tmp/x'].filter((p) => existsSync(p)),
+    ]);
+  const before = snapshot();
+  t.ok(cases.length >= 80, `${cases.length} cases`);
+  for (const [name, run, expect, message] of cases) {
+    const s0 = native.stats();
+    const e = await Promise.resolve()
+      .then(run)
+      .then(() => null, (x: unknown) => x);
+    const s1 = native.stats();
+    t.ok(e instanceof expect, `${name}: ${expect.name}, got ${String((e as Error | null)?.constructor?.name)}: ${String((e as Error | null)?.message)}`);
+    t.match((e as Error | null)?.message, message, `${name}: names the value`);
+    t.same([s1.sendCalls, s1.threads], [s0.sendCalls, s0.threads], `${name}: no request sent, no thread started`);
+  }
+  t.equal(snapshot(), before, 'nothing changed');
+});
+
+t.test('a bad route on a handle whose socket is not open yet starts no thread to open it', async (t) => {
+  const [ns] = (await namedNetns(t, 'badfresh')) as [Netns];
+  const fresh = await Netns.open(ns.name!);
+  t.teardown(() => fresh.close());
+  const before = native.stats();
+  await t.rejects(fresh.addRoute({ to: 'default', metric: -1 }), RangeError);
+  await t.rejects(fresh.addRoute({ to: 'default', dev: 'eth0', table: 0 }), RangeError);
+  await t.rejects(fresh.addRoute({ to: 'default', dev: 'eth0', mtu: 10 }), RangeError);
+  t.equal(native.stats().threads, before.threads, 'no socket-opening thread');
+});

@@ -1,0 +1,158 @@
+// Routes, IPv4 and IPv6: routers between subnets with forwarding through ns.sysctl and real
+// traffic across, metrics, multipath, types and options, lookups, and the kernel's refusals;
+// checked with `ip -j -n NS route` and ping.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import type { Netns, Route } from '../dist/index.js';
+import { eventually, ipJson, namedNetns, ping, twoLinks, type Teardown } from './helpers';
+
+/** ip -j route's destination, as this library writes it ('default', or always with a prefix length). */
+function ipDst(r: any, family: 4 | 6): string {
+  if (r.dst === 'default') return 'default';
+  return String(r.dst).includes('/') ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`;
+}
+
+/** node1 — router — node2, each link a veth pair made with its peer in place. */
+async function routerTopology(t: Teardown, tag: string): Promise<[Netns, Netns, Netns]> {
+  const [n1, r, n2] = (await namedNetns(t, tag, 3)) as [Netns, Netns, Netns];
+  // A router sends neighbour solicitations for forwarded IPv6 packets from its link-local
+  // address, and sends none while that is still tentative (DAD, 1-2 s after link-up): links
+  // made in these namespaces skip DAD, as noDad does for the addresses added below.
+  await Promise.all([n1, r, n2].map((ns) => ns.sysctl('net.ipv6.conf.default.accept_dad', 0)));
+  await n1.createVeth('eth0', { peer: 'left', peerNetns: r, up: true });
+  await n2.createVeth('eth0', { peer: 'right', peerNetns: r, up: true });
+  await Promise.all([r.setUp('left'), r.setUp('right'), n1.setUp('lo'), n2.setUp('lo'), r.setUp('lo')]);
+  return [n1, r, n2];
+}
+
+t.test('IPv4: node1 — router1 — node2 with static routes through gateways', async (t) => {
+  const [n1, r, n2] = await routerTopology(t, 'r4');
+  await Promise.all([
+    n1.addAddress('eth0', '192.0.2.10/24'),
+    r.addAddress('left', '192.0.2.1/24'),
+    r.addAddress('right', '198.51.100.1/24'),
+    n2.addAddress('eth0', '198.51.100.10/24'),
+  ]);
+  await n1.addRoute({ to: 'default', via: '192.0.2.1' });
+  await n2.addRoute({ to: '192.0.2.0/24', via: '198.51.100.1' });
+  t.equal(await r.sysctl('net.ipv4.ip_forward'), '0', 'a new namespace does not forward');
+  t.notOk(await ping(n1.name!, '198.51.100.10'), 'no forwarding, no traffic');
+  const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+  await r.sysctl('net.ipv4.ip_forward', 1);
+  t.equal(await r.sysctl('net.ipv4.ip_forward'), '1');
+  t.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the host is untouched');
+  t.ok(await ping(n1.name!, '198.51.100.10'), 'node1 pings node2 across router1');
+  t.ok(await ping(n2.name!, '192.0.2.10'), 'and back');
+
+  const theirs = ipJson(n1.name!, '-4', 'route', 'show');
+  const ours = await n1.routes({ family: 4 });
+  t.same(ours.map((x) => x.to).sort(), theirs.map((x: any) => ipDst(x, 4)).sort(), 'the same routes as ip -4 route');
+  const def = ours.find((x) => x.to === 'default')!;
+  t.match(def, { gateway: '192.0.2.1', dev: 'eth0', protocol: 'boot', table: 'main', scope: 'global', type: 'unicast' });
+  const connected = ours.find((x) => x.to === '192.0.2.0/24')!;
+  t.match(connected, { gateway: null, dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '192.0.2.10' });
+
+  const [get] = ipJson(n1.name!, 'route', 'get', '198.51.100.10');
+  const got = await n1.getRoute('198.51.100.10');
+  t.match(got, { to: '198.51.100.10/32', gateway: get.gateway, dev: get.dev, prefsrc: get.prefsrc });
+});
+
+t.test('IPv6: node1 — router2 — node2, addresses with noDad usable at once', async (t) => {
+  const [n1, r, n2] = await routerTopology(t, 'r6');
+  await Promise.all([
+    n1.addAddress('eth0', '2001:db8:1::10/64', { noDad: true }),
+    r.addAddress('left', '2001:db8:1::1/64', { noDad: true }),
+    r.addAddress('right', '2001:db8:2::1/64', { noDad: true }),
+    n2.addAddress('eth0', '2001:db8:2::10/64', { noDad: true }),
+  ]);
+  const [a] = await n1.addresses({ ifname: 'eth0', family: 6 }).then((l) => l.filter((x) => x.address === '2001:db8:1::10'));
+  t.notOk(a!.tentative, 'not tentative: no DAD');
+  t.ok(a!.flagNames.includes('nodad'));
+  await n1.addRoute({ to: 'default', via: '2001:db8:1::1' });
+  await n2.addRoute({ to: '2001:db8:1::/64', via: '2001:db8:2::1' });
+  await r.sysctl('net.ipv6.conf.all.forwarding', '1');
+  t.ok(await ping(n1.name!, '2001:db8:2::10'), 'ping -6 from node1 to node2 across router2');
+  const theirs = ipJson(n2.name!, '-6', 'route', 'show');
+  const ours = await n2.routes({ family: 6 });
+  t.same(ours.map((x) => x.to).sort(), theirs.map((x: any) => ipDst(x, 6)).sort(), 'the same routes as ip -6 route');
+  const via = ours.find((x) => x.to === '2001:db8:1::/64')!;
+  const ipVia = theirs.find((x: any) => x.dst === '2001:db8:1::/64');
+  t.match(via, { gateway: '2001:db8:2::1', dev: 'eth0', metric: ipVia.metric, family: 6 });
+  t.equal((await n1.getRoute('2001:db8:2::10')).gateway, '2001:db8:1::1');
+});
+
+t.test('two routes to one prefix with different metrics, then one deleted', async (t) => {
+  const [a] = (await namedNetns(t, 'metric')) as [Netns];
+  await twoLinks(a);
+  await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1', metric: 100 });
+  await a.addRoute({ to: '203.0.113.0/24', via: '198.18.0.1', metric: 200 });
+  let ip = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
+  t.same(ip.map((r: any) => [r.gateway, r.metric]), [['192.0.2.1', 100], ['198.18.0.1', 200]]);
+  t.equal((await a.getRoute('203.0.113.9')).gateway, '192.0.2.1', 'the lower metric wins');
+  await a.deleteRoute({ to: '203.0.113.0/24', metric: 100 });
+  ip = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
+  t.same(ip.map((r: any) => [r.gateway, r.metric]), [['198.18.0.1', 200]]);
+  t.equal((await a.getRoute('203.0.113.9')).gateway, '198.18.0.1');
+  await t.rejects(a.deleteRoute({ to: '203.0.113.0/24', metric: 100 }), { code: 'ESRCH', op: 'deleteRoute' });
+  await t.resolves(a.deleteRoute({ to: '203.0.113.0/24', metric: 100 }, { missingOk: true }), 'missingOk');
+});
+
+t.test('a multipath route shows its next hops', async (t) => {
+  const [a] = (await namedNetns(t, 'ecmp')) as [Netns];
+  await twoLinks(a);
+  await a.addRoute({ to: '203.0.113.0/24', nexthops: [{ via: '192.0.2.1', dev: 'eth0', weight: 3 }, { via: '198.18.0.1', weight: 1 }] });
+  const [ip] = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
+  const [ours] = (await a.routes()).filter((r: Route) => r.to === '203.0.113.0/24');
+  t.same(
+    ours!.nexthops.map((h) => [h.gateway, h.dev, h.weight]),
+    ip.nexthops.map((h: any) => [h.gateway, h.dev, h.weight]),
+    'next hops as ip -j route shows them',
+  );
+  t.same(ours!.nexthops.map((h) => h.weight), [3, 1]);
+});
+
+t.test('route types and options read back as ip -j route shows them', async (t) => {
+  const [a] = (await namedNetns(t, 'ropts')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '192.0.2.10/24');
+  await a.addRoute({ to: '198.51.100.0/24', type: 'blackhole' });
+  await a.addRoute({ to: '198.51.100.128/25', type: 'unreachable', table: 200 });
+  await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1', mtu: 1400, src: '192.0.2.10', protocol: 'static', metric: 5 });
+  await a.addRoute({ to: '198.18.0.0/15', via: '198.18.0.1', dev: 'eth1', onlink: true });
+  const ours = await a.routes({ table: 'all', family: 4 });
+  const find = (to: string): Route => ours.find((r) => r.to === to)!;
+  t.match(find('198.51.100.0/24'), { type: 'blackhole', table: 'main', dev: null });
+  t.match(find('198.51.100.128/25'), { type: 'unreachable', table: 200 });
+  t.match(find('203.0.113.0/24'), { gateway: '192.0.2.1', mtu: 1400, prefsrc: '192.0.2.10', protocol: 'static', metric: 5 });
+  t.ok(find('198.18.0.0/15').onlink, 'onlink');
+  t.ok(ours.some((r) => r.table === 'local' && r.type === 'local'), 'the local table is there with table: all');
+  const [ip] = ipJson(a.name!, 'route', 'show', '203.0.113.0/24');
+  t.match(ip, { protocol: 'static', metric: 5, prefsrc: '192.0.2.10', metrics: [{ mtu: 1400 }] });
+  t.same(ipJson(a.name!, 'route', 'show', 'table', '200').map((r: any) => [r.type, r.dst]), [['unreachable', '198.51.100.128/25']]);
+  t.ok(ipJson(a.name!, 'route', 'show', '198.18.0.0/15')[0].flags.includes('onlink'));
+  await a.deleteRoute({ to: '198.51.100.128/25', table: 200 });
+  t.same(await a.routes({ table: 200 }), []);
+});
+
+t.test("the kernel's refusals name the gateway or device, and a refused replace keeps the old route", async (t) => {
+  const [a] = (await namedNetns(t, 'rerr')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '192.0.2.10/24');
+  // A settled link: with carrier, no route flag changes on its own under the snapshot below.
+  t.ok(await eventually(async () => (await a.link('eth0')).operstate === 'UP'));
+  await a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1' });
+  const snapshot = (): string => JSON.stringify([ipJson(a.name!, 'route', 'show', 'table', 'all'), ipJson(a.name!, 'addr'), ipJson(a.name!, 'rule')]);
+  const before = snapshot();
+  await t.rejects(a.addRoute({ to: '198.51.100.0/24', via: '10.99.0.1' }), { code: 'ENETUNREACH', kernelMessage: /gateway/, message: /no route to gateway 10\.99\.0\.1/ });
+  await t.rejects(a.addRoute({ to: '198.51.100.0/24', via: '192.0.2.1', dev: 'lo' }), { code: 'ENETUNREACH' });
+  await t.rejects(a.addRoute({ to: '203.0.113.0/24', via: '192.0.2.1' }), { code: 'EEXIST', message: /replaceRoute/ });
+  await t.rejects(a.addRoute({ to: '198.51.100.5/24', dev: 'eth0' }), { code: 'EINVAL', kernelMessage: 'Invalid prefix for given prefix length' });
+  await t.rejects(a.addRoute({ to: '198.51.100.0/24', dev: 'nosuch' }), { code: 'ENODEV', message: /no interface named nosuch/ });
+  await t.rejects(a.replaceRoute({ to: '203.0.113.0/24', via: '10.99.0.1' }), { code: 'ENETUNREACH' });
+  t.equal(snapshot(), before, 'nothing changed: the refused replace left the old route as it was');
+  t.equal(ipJson(a.name!, 'route', 'show', '203.0.113.0/24')[0].gateway, '192.0.2.1');
+  await a.replaceRoute({ to: '203.0.113.0/24', via: '192.0.2.2' });
+  t.same(ipJson(a.name!, 'route', 'show', '203.0.113.0/24').map((r: any) => r.gateway), ['192.0.2.2'], 'a replace that succeeds replaces');
+});
