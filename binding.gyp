@@ -12,7 +12,8 @@
         "native/socket.cc",
         "native/sysctl.cc",
         "native/thread.cc",
-        "native/tuntap.cc"
+        "native/tuntap.cc",
+        "native/watch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -4,12 +4,14 @@
     pyroute2_bench.py w1-teardown N
     pyroute2_bench.py w2 NSNAME
     pyroute2_bench.py w3 NSNAME N
+    pyroute2_bench.py w4 NSNAME N     watch IPv4 addresses: "ready", then N RTM_NEWADDR parsed
 
 `idiomatic` uses NetNS(name) per namespace, as pyroute2's documentation does; `fast` enters
 each namespace with pushns() and opens an IPRoute socket there, avoiding NetNS's helper
 process. Prints one line of JSON with timings in microseconds.
 """
 import json
+import resource
 import sys
 import time
 
@@ -99,6 +101,30 @@ def w3(name, n):
     return {"add_us": t1 - t0, "del_us": t2 - t1}
 
 
+def cpu_us():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return (u.ru_utime + u.ru_stime) * 1e6
+
+
+def w4(name, n):
+    netns.pushns(name)
+    try:
+        # pyroute2's own way to watch: bind() to the groups, then get() parsed messages.
+        ipr = IPRoute(rcvbuf=64 << 20)
+        ipr.bind(groups=16)  # RTMGRP_IPV4_IFADDR
+    finally:
+        netns.popns()
+    print("ready", flush=True)
+    c0 = cpu_us()
+    seen = 0
+    while seen < n:
+        for msg in ipr.get():
+            if msg["event"] == "RTM_NEWADDR":
+                msg.get_attr("IFA_LOCAL")
+                seen += 1
+    return {"events": seen, "cpu_us": cpu_us() - c0}
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "w1-setup":
@@ -109,6 +135,8 @@ def main(argv):
         out = w2(argv[2])
     elif cmd == "w3":
         out = w3(argv[2], int(argv[3]))
+    elif cmd == "w4":
+        out = w4(argv[2], int(argv[3]))
     else:
         raise SystemExit(f"unknown command {cmd}")
     print(json.dumps(out))

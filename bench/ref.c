@@ -7,6 +7,8 @@
  *   ref w1-teardown N     delete their namespaces
  *   ref w2 NSPATH         dump links and addresses of the namespace into structs
  *   ref w3 NSPATH N       add, then delete, N /32 addresses on lo, one at a time
+ *   ref w4 NSPATH N       watch the namespace's IPv4 addresses: says "ready" once subscribed,
+ *                         parses N RTM_NEWADDR events into structs, then reports its CPU time
  *
  * Prints one line of JSON with the timings in microseconds.
  */
@@ -28,6 +30,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,13 +332,47 @@ static void w3(const char *path, int count) {
   printf("{\"add_us\": %.0f, \"del_us\": %.0f}\n", t1 - t0, t2 - t1);
 }
 
+static double cpu_us(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+
+static int on_event(const struct nlmsghdr *h, void *data) {
+  (void)data;
+  if (h->nlmsg_type == RTM_NEWADDR) return on_addr(h, NULL);
+  return MNL_CB_OK;
+}
+
+static void w4(const char *path, int count) {
+  enter(path);
+  struct mnl_socket *sock = mnl_socket_open(NETLINK_ROUTE);
+  if (!sock) die("netlink socket");
+  int size = 64 << 20;
+  if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) die("SO_RCVBUFFORCE");
+  if (mnl_socket_bind(sock, RTMGRP_IPV4_IFADDR, MNL_SOCKET_AUTOPID) < 0) die("bind");
+  cap = count;
+  addrs = calloc(cap, sizeof *addrs);
+  printf("ready\n");
+  fflush(stdout);
+  double c0 = cpu_us();
+  char buf[65536];
+  while (naddrs < count) {
+    ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof buf);
+    if (n < 0) die("recv");
+    mnl_cb_run(buf, n, 0, 0, on_event, NULL);
+  }
+  printf("{\"events\": %d, \"cpu_us\": %.0f}\n", naddrs, cpu_us() - c0);
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "w1-setup") == 0) w1_setup(atoi(argv[2]));
   else if (argc >= 3 && strcmp(argv[1], "w1-teardown") == 0) w1_teardown(atoi(argv[2]));
   else if (argc >= 3 && strcmp(argv[1], "w2") == 0) w2(argv[2]);
   else if (argc >= 4 && strcmp(argv[1], "w3") == 0) w3(argv[2], atoi(argv[3]));
+  else if (argc >= 4 && strcmp(argv[1], "w4") == 0) w4(argv[2], atoi(argv[3]));
   else {
-    fprintf(stderr, "usage: ref w1-setup N | w1-teardown N | w2 NSPATH | w3 NSPATH N\n");
+    fprintf(stderr, "usage: ref w1-setup N | w1-teardown N | w2 NSPATH | w3 NSPATH N | w4 NSPATH N\n");
     return 2;
   }
   return 0;

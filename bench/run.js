@@ -4,7 +4,8 @@
 // sandbox (`unshare --net --mount`, a private tmpfs on /run/netns): the host is never touched.
 //
 // Workloads (see README): W1 N hosts on a bridge, setup and teardown; W2 link and address dumps
-// of 1,000 veth pairs; W3 1,000 /32 addresses on lo, added and deleted. Three repetitions each
+// of 1,000 veth pairs; W3 1,000 /32 addresses on lo, added and deleted; W4 the CPU a watcher
+// spends on 10,000 address events while `ip -batch` adds the addresses. Three repetitions each
 // after warm-up runs, medians reported, each as a ratio to the C reference.
 // Also: the cost of 1,000 open namespaces.
 //
@@ -26,6 +27,7 @@ const NS = (process.env.BENCH_N || (quick ? '50' : '100,500')).split(',').map(Nu
 const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
 const W2_PAIRS = quick ? 200 : 1000;
 const W3_COUNT = quick ? 200 : 1000;
+const W4_COUNT = quick ? 2000 : 10000;
 const run = promisify(execFile);
 
 function prepare() {
@@ -297,6 +299,69 @@ async function w3(results) {
   await ns.delete();
 }
 
+/** A process's CPU time so far (user and system), from /proc: for readers that cannot say it. */
+function procCpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1e6) / 100; // USER_HZ
+}
+
+/** Starts a reader and resolves once it is subscribed (its "ready" line, or a pause for ip). */
+function startReader(cmd, args, ready) {
+  const child = require('node:child_process').spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const lines = [];
+  const waiters = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    out += d;
+    let nl;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      lines.push(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const until = (test) =>
+    new Promise((resolve, reject) => {
+      const check = () => (test(lines) ? resolve(lines) : child.exitCode !== null ? reject(new Error(`${cmd} exited early`)) : waiters.push(check));
+      check();
+    });
+  const subscribed = ready ? until((l) => l.includes('ready')) : new Promise((r) => setTimeout(r, 300));
+  return { child, until, subscribed };
+}
+
+async function w4(results) {
+  const ns = await Netns.create('w4');
+  await ns.createVeth('e0', { peer: 'e1' });
+  const batch = join(build, 'w4-add.batch');
+  writeFileSync(batch, `${Array.from({ length: W4_COUNT }, (_, i) => `addr add 198.18.${i >> 8}.${i & 255}/32 dev e0`).join('\n')}\n`);
+  const last = (lines) => JSON.parse(lines[lines.length - 1]);
+  const tools = {
+    'C (libmnl)': { cmd: REF, args: ['w4', '/run/netns/w4', String(W4_COUNT)], ready: true, done: (l) => l.some((x) => x.startsWith('{')), cpu: (l) => last(l).cpu_us },
+    'netns-link': { cmd: process.execPath, args: [join(__dirname, 'watch-reader.js'), 'w4', String(W4_COUNT)], ready: true, done: (l) => l.some((x) => x.startsWith('{')), cpu: (l) => last(l).cpu_us },
+    'ip monitor': { cmd: 'ip', args: ['-n', 'w4', 'monitor', 'address'], ready: false, done: (l) => l.filter((x) => x.includes(' inet ')).length >= W4_COUNT, cpu: null },
+    'pyroute2': { cmd: PY, args: [PYBENCH, 'w4', 'w4', String(W4_COUNT)], ready: true, done: (l) => l.some((x) => x.startsWith('{')), cpu: (l) => last(l).cpu_us },
+  };
+  for (const [tool, t] of Object.entries(tools)) {
+    const cpus = [];
+    for (let r = 0; r < REPS; r++) {
+      const reader = startReader(t.cmd, t.args, t.ready);
+      await reader.subscribed;
+      const before = t.cpu ? 0 : procCpuUs(reader.child.pid);
+      await run('ip', ['-n', 'w4', '-batch', batch]);
+      const lines = await reader.until(t.done);
+      cpus.push(t.cpu ? t.cpu(lines) : procCpuUs(reader.child.pid) - before);
+      reader.child.kill();
+      await new Promise((res) => (reader.child.exitCode !== null ? res() : reader.child.once('exit', res)));
+      await run('ip', ['-n', 'w4', 'addr', 'flush', 'dev', 'e0']);
+    }
+    results.push({ workload: `W4 watch ${W4_COUNT} address events (CPU)`, tool, us: median(cpus), perOp: median(cpus) / W4_COUNT, unit: 'µs CPU per event' });
+    console.log(`  W4 ${tool}: ${(median(cpus) / W4_COUNT).toFixed(2)} µs CPU per event, ${Math.round(W4_COUNT / (median(cpus) / 1e6))} events per CPU second`);
+  }
+  await ns.delete();
+}
+
 function rssKiB() {
   return Number(/VmRSS:\s+(\d+)/u.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 }
@@ -366,6 +431,7 @@ async function inside() {
   await w1(results);
   await w2(results);
   await w3(results);
+  await w4(results);
   const mem = await memory();
   const { rows, markdown } = table(results);
   const date = new Date().toISOString().slice(0, 10);

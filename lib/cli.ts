@@ -10,6 +10,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Netns } from './netns.js';
+import type { WatchEvent, WatchKind, Watcher } from './watch.js';
 
 const USAGE: Record<string, string> = {
   '': `usage: netns-link <command> [options]
@@ -23,6 +24,8 @@ commands:
                                         name a Docker container's namespace
   detach NAME                           remove the name; the namespace itself is untouched
   exec NAME -- COMMAND [ARG...]         run a command inside (ip netns exec)
+  monitor [NAME] [--json] [--kinds K,...]
+                                        print changes as they happen (ip monitor)
 
 Run 'netns-link COMMAND --help' for one command.`,
   list: `usage: netns-link list [--json]
@@ -43,6 +46,13 @@ Removes the name /run/netns/NAME. The namespace lives on while a process is in i
 Runs COMMAND inside the namespace NAME (with its own /sys and /etc/netns/NAME files, as
 'ip netns exec'), and exits with its status; 255, with the reason on stderr, when it could not
 be started inside (entering the namespace was refused, say), as 'ip netns exec' does.`,
+  monitor: `usage: netns-link monitor [NAME] [--json] [--kinds link,address,route,neighbor,rule]
+
+Prints each change in the namespace NAME (default: the current one) as it happens, one line
+each, as 'ip monitor' does: '[LINK] 3: veth0@if2 veth <BROADCAST,MULTICAST,UP,LOWER_UP> ...',
+'[ADDR] Deleted 192.0.2.1/24 dev veth0 scope global'. With --json, one JSON object per line:
+{"kind":"link","action":"new","object":{...}}. When the kernel drops events it says
+'[OVERFLOW]', then prints what changed meanwhile. Ends on Ctrl-C (SIGINT) or SIGTERM, with 0.`,
 };
 
 class UsageError extends Error {}
@@ -158,7 +168,59 @@ async function exec(args: string[]): Promise<number> {
   });
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec };
+const TAGS: Record<string, string> = { link: 'LINK', address: 'ADDR', route: 'ROUTE', neighbor: 'NEIGH', rule: 'RULE' };
+
+/** One event as `ip monitor` prints it, or as one line of JSON. */
+function monitorLine(e: WatchEvent, json: boolean): string | null {
+  if (json) return JSON.stringify(e.kind === 'overflow' || e.kind === 'synced' ? { kind: e.kind } : { kind: e.kind, action: e.action, object: e.object });
+  if (e.kind === 'synced') return null;
+  if (e.kind === 'overflow') return '[OVERFLOW] the kernel dropped events; what changed meanwhile follows';
+  return `[${TAGS[e.kind]}] ${e.action === 'delete' ? 'Deleted ' : ''}${String(e.object)}`;
+}
+
+async function monitor(args: string[]): Promise<number> {
+  let json = false;
+  let kinds: WatchKind[] | undefined;
+  let name: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--kinds') {
+      const list = args[++i];
+      if (!list) throw new UsageError('monitor: --kinds needs a list, e.g. link,address');
+      kinds = list.split(',') as WatchKind[];
+    } else if (a.startsWith('-')) throw new UsageError(`monitor: unknown option ${a}`);
+    else if (name === undefined) name = a;
+    else throw new UsageError(`monitor: unexpected ${a}`);
+  }
+  const ns = name === undefined ? Netns.current() : await Netns.open(name);
+  try {
+    let watcher: Watcher;
+    try {
+      watcher = await ns.watch(kinds ? { kinds } : undefined);
+    } catch (e) {
+      if (e instanceof TypeError) throw new UsageError(`monitor: ${e.message}`);
+      throw e;
+    }
+    const stop = (): void => watcher.close();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      for await (const e of watcher) {
+        const line = monitorLine(e, json);
+        if (line !== null) process.stdout.write(`${line}\n`);
+      }
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+    }
+  } finally {
+    ns.close();
+  }
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;

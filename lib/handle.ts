@@ -92,6 +92,8 @@ export class NsHandle {
   #released = false;
   /** Operations started and not yet settled. */
   #busy = 0;
+  /** Watchers on this handle: closing it ends them. */
+  readonly #watchers = new Set<{ close(): void }>();
 
   /**
    * `owner` is the object whose loss (garbage collection) releases this handle; `io` is what
@@ -129,7 +131,16 @@ export class NsHandle {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const w of [...this.#watchers]) w.close();
     if (this.#busy === 0) this.#release();
+  }
+
+  rememberWatcher(w: { close(): void }): void {
+    this.#watchers.add(w);
+  }
+
+  forgetWatcher(w: { close(): void }): void {
+    this.#watchers.delete(w);
   }
 
   #release(): void {

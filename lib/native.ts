@@ -34,6 +34,13 @@ export interface NativeStats {
   quickDeferred: number;
 }
 
+/** A running watcher's socket (native/watch.cc). @internal */
+export interface WatchControl {
+  stop(): void;
+  /** Undefined once stopped. */
+  drain(): [messages: Buffer, overflow: boolean, errno: number] | undefined;
+}
+
 /** @internal */
 export interface Binding {
   constants: Record<string, number>;
@@ -59,6 +66,10 @@ export interface Binding {
   ifname(sock: number, index: number): string | number;
   sysctl(nsfd: number, key: string, value?: string): Promise<string | undefined>;
   tuntapCreate(nsfd: number, name: string, flags: number, owner: number, group: number): Promise<void>;
+  /** A non-blocking socket inside the namespace, subscribed to `groups`; `rcvbuf` is what the kernel granted. */
+  watchOpen(nsfd: number, groups: number[], rcvbuf: number): Promise<{ fd: number; portid: number; rcvbuf: number }>;
+  /** Reads `fd` whenever it is readable; stop() also closes it; drain() reads what is queued now. */
+  watchStart(fd: number, onMessages: (messages: Buffer, overflow: boolean, errno: number) => void): WatchControl;
   /** For tests: the next time `site` (native/fault.h) is reached it fails with `errno`; 0 disarms. */
   injectFault(site: string, errno: number): void;
 }

@@ -17,6 +17,7 @@ import { supports } from './ops/supports.js';
 import { sysctl } from './ops/sysctl.js';
 import * as P from './process.js';
 import { showValue } from './validate.js';
+import * as W from './watch.js';
 import type { Address } from './wire/address.js';
 import type * as K from './wire/kinds/public.js';
 import type { Link } from './wire/link.js';
@@ -593,5 +594,43 @@ export class Netns {
   sysctl(key: string, value: string | number): Promise<void>;
   sysctl(key: string, value?: string | number): Promise<string | void> {
     return this.#h.run('sysctl', () => sysctl(this.#h, key, value));
+  }
+
+  /**
+   * Watches this namespace change, as `ip monitor` does: resolves, once subscribed, with an
+   * async iterable of typed events (`{ kind: 'link', action: 'new', object: Link }`, ...).
+   * With `existing: true` it first yields what exists, then `{ kind: 'synced' }`. When the
+   * kernel drops events it yields `{ kind: 'overflow' }`, what changed meanwhile, and `synced`
+   * again: applied to a map, the events always end as the kernel's state.
+   *
+   * ```ts
+   * for await (const e of await ns.watch({ kinds: ['link'] })) console.log(e.action, e.object);
+   * ```
+   * `ip monitor [link] [address] [route] [neigh] [rule]`
+   * @group Watching
+   */
+  watch(options?: W.WatchOptions): Promise<W.Watcher> {
+    return this.#h.run('watch', () => W.watch(this.#h, options));
+  }
+
+  /**
+   * Resolves with the link named `ifname` once `predicate` holds for it (default: operstate
+   * `UP`), whether it already does or does so later; rejects with `ETIMEDOUT` after `timeout`
+   * ms. Race-free: it subscribes, then reads the current state, then waits.
+   * `ip monitor link` until the link is up
+   * @group Watching
+   */
+  waitForLink(ifname: string, predicate?: (link: Link) => boolean, options?: W.WaitOptions): Promise<Link> {
+    return this.#h.run('waitForLink', () => W.waitForLink(this.#h, ifname, predicate, options));
+  }
+
+  /**
+   * Resolves with the address once `ifname` has `cidr` and it is no longer tentative (IPv6
+   * duplicate address detection finished); `EADDRINUSE` if detection failed, `ETIMEDOUT` after
+   * `timeout` ms. `ip monitor address` until `tentative` clears
+   * @group Watching
+   */
+  waitForAddress(ifname: string, cidr: string, options?: W.WaitOptions): Promise<Address> {
+    return this.#h.run('waitForAddress', () => W.waitForAddress(this.#h, ifname, cidr, options));
   }
 }

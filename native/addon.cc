@@ -12,6 +12,7 @@
 #include "socket.h"
 #include "sysctl.h"
 #include "tuntap.h"
+#include "watch.h"
 #include "thread.h"
 #include "worker.h"
 
@@ -91,6 +92,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ifname", Napi::Function::New(env, Ifname));
   exports.Set("sysctl", Napi::Function::New(env, Sysctl));
   exports.Set("tuntapCreate", Napi::Function::New(env, TuntapCreate));
+  exports.Set("watchOpen", Napi::Function::New(env, WatchOpen));
+  exports.Set("watchStart", Napi::Function::New(env, WatchStart));
   exports.Set("injectFault", Napi::Function::New(env, InjectFault));
   return exports;
 }

@@ -26,8 +26,8 @@ async function runExample(t: Teardown, block: string, names: string[]): Promise<
   return { stdout, renamed };
 }
 
-t.test('README has its two complete examples', async (t) => {
-  t.equal(examples.length, 2);
+t.test('README has its three complete examples', async (t) => {
+  t.equal(examples.length, 3);
 });
 
 t.test('the veth example runs and pings', async (t) => {
@@ -43,5 +43,13 @@ t.test('the router example forwards IPv4 and IPv6', async (t) => {
   t.match(stdout, /Route <198\.51\.100\.10\/32 via 192\.0\.2\.1 dev eth0/);
   t.match(stdout, /64 bytes from 198\.51\.100\.10/);
   t.match(stdout, /64 bytes from 2001:db8:2::10/);
+  t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
+});
+
+t.test('the watching example keeps a map of links and waits for carrier', async (t) => {
+  const { stdout, renamed } = await runExample(t, examples[2]!, ['watchA', 'watchB']);
+  t.match(stdout, /^in sync: lo$/m);
+  t.match(stdout, /^carrier: UP$/m);
+  t.match(stdout, /^links seen: lo veth0$/m);
   t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
 });

@@ -65,11 +65,16 @@ export class Address extends KernelObject {
     return (this.flags & C.IFA_F_DEPRECATED) !== 0;
   }
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
+  override toString(): string {
     const parts = [`${this.cidr}`, `dev ${this.ifname || this.index}`, `scope ${this.scope}`, ...this.flagNames];
     if (this.broadcast) parts.splice(1, 0, `brd ${this.broadcast}`);
-    return `Address <${parts.join(' ')}>`;
+    return `${parts.join(' ')}`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return `Address <${this.toString()}>`;
   }
 }
 

@@ -105,8 +105,8 @@ export class Link extends KernelObject {
     return names;
   }
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
+  override toString(): string {
     const at = this.linkIndex === null ? '' : `@if${this.linkIndex}`;
     const parts = [`${this.index}: ${this.name}${at}`];
     if (this.kind) parts.push(this.kind);
@@ -114,7 +114,12 @@ export class Link extends KernelObject {
     if (this.master !== null) parts.push(`master ${this.master}`);
     if (this.address) parts.push(this.address);
     if (this.linkNetnsId !== null) parts.push(`link-netnsid ${this.linkNetnsId}`);
-    return `Link <${parts.join(' ')}>`;
+    return `${parts.join(' ')}`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return `Link <${this.toString()}>`;
   }
 }
 

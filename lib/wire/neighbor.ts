@@ -42,9 +42,14 @@ export class Neighbor extends KernelObject {
     return (this.flags & C.NTF_PROXY) !== 0;
   }
 
+  /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
+  override toString(): string {
+    return `${this.address} dev ${this.dev || this.index}${this.lladdr ? ` lladdr ${this.lladdr}` : ''}${this.router ? ' router' : ''} ${this.state.join(',')}`;
+  }
+
   /** @internal */
   [inspect.custom](): string {
-    return `Neighbor <${this.address} dev ${this.dev || this.index}${this.lladdr ? ` lladdr ${this.lladdr}` : ''}${this.router ? ' router' : ''} ${this.state.join(',')}>`;
+    return `Neighbor <${this.toString()}>`;
   }
 }
 

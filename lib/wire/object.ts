@@ -22,6 +22,9 @@ export abstract class KernelObject {
     this.#end = end;
   }
 
+  /** The object as `ip` prints it on one line (`ip monitor` prints these). */
+  abstract toString(): string;
+
   /**
    * The payload of any top-level attribute of the message this object was read from
    * (`IFLA_*`, `IFA_*`, `RTA_*`, `NDA_*`, `FRA_*` by number), including those this library

@@ -73,8 +73,8 @@ export class Route extends KernelObject {
     return (this.flags & C.RTNH_F_LINKDOWN) !== 0;
   }
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
+  override toString(): string {
     const parts = [this.to];
     if (this.type !== 'unicast') parts.unshift(String(this.type));
     if (this.gateway) parts.push(`via ${this.gateway}`);
@@ -85,7 +85,12 @@ export class Route extends KernelObject {
     if (this.prefsrc) parts.push(`src ${this.prefsrc}`);
     if (this.metric !== null) parts.push(`metric ${this.metric}`);
     for (const nh of this.nexthops) parts.push(`nexthop${nh.gateway ? ` via ${nh.gateway}` : ''} dev ${nh.dev ?? nh.oif} weight ${nh.weight}`);
-    return `Route <${parts.join(' ')}>`;
+    return `${parts.join(' ')}`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return `Route <${this.toString()}>`;
   }
 }
 

@@ -35,15 +35,20 @@ export class Rule extends KernelObject {
   /** What it does. */
   action: RuleAction | number = 'table';
 
-  /** @internal */
-  [inspect.custom](): string {
+  /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
+  override toString(): string {
     const parts = [`${this.priority}:`, `from ${this.from}`];
     if (this.to !== 'all') parts.push(`to ${this.to}`);
     if (this.iif) parts.push(`iif ${this.iif}`);
     if (this.oif) parts.push(`oif ${this.oif}`);
     if (this.fwmark !== null) parts.push(`fwmark 0x${this.fwmark.toString(16)}`);
     parts.push(this.action === 'table' ? `lookup ${this.table}` : String(this.action));
-    return `Rule <${parts.join(' ')}>`;
+    return `${parts.join(' ')}`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return `Rule <${this.toString()}>`;
   }
 }
 

@@ -1,0 +1,21 @@
+// The netns-link reader of W4 in `npm run bench`: watches a namespace's IPv4 addresses, says
+// "ready" once subscribed, parses N address events into typed objects, then reports its CPU time.
+'use strict';
+const { Netns } = require('..');
+
+(async () => {
+  const [name, count] = [process.argv[2], Number(process.argv[3])];
+  const ns = await Netns.open(name);
+  const watcher = await ns.watch({ kinds: ['address'], family: 4, receiveBufferSize: 64 << 20 });
+  process.stdout.write('ready\n');
+  const c0 = process.cpuUsage();
+  let events = 0;
+  let overflows = 0;
+  for await (const e of watcher) {
+    if (e.kind === 'overflow') overflows++;
+    else if (e.kind === 'address' && e.action === 'new' && ++events === count) break;
+  }
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`${JSON.stringify({ events, overflows, cpu_us: c.user + c.system })}\n`);
+  ns.close();
+})();
