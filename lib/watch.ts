@@ -243,7 +243,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
 
   /** Reads what exists and settles the first view (then the live messages held meanwhile). @internal */
   async sync(announce: boolean): Promise<void> {
-    const found = await Promise.all(this.#o.kinds.map(async (k): Promise<[WatchKind, Obj[]]> => [k, await KINDS[k].dump(this.#h, this.#o.family)]));
+    const found = await this.#dump(this.#o.kinds);
     for (const [kind, objects] of found) {
       const state = this.#state.get(kind)!;
       for (const o of objects) {
@@ -253,6 +253,11 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     }
     if (announce) this.#push({ kind: 'synced' });
     this.#release();
+  }
+
+  /** What exists now, of each kind: the same listings as ns.links(), ns.addresses(), ... */
+  #dump(kinds: readonly WatchKind[]): Promise<[WatchKind, Obj[]][]> {
+    return Promise.all(kinds.map(async (k): Promise<[WatchKind, Obj[]]> => [k, await KINDS[k].dump(this.#h, this.#o.family)]));
   }
 
   /**
@@ -326,7 +331,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
 
   /** Reads `kinds` again and yields how they differ from the watcher's view; false if it ended meanwhile. */
   async #reread(kinds: readonly WatchKind[]): Promise<boolean> {
-    const found = await Promise.all(kinds.map(async (k): Promise<[WatchKind, Obj[]]> => [k, await KINDS[k].dump(this.#h, this.#o.family)]));
+    const found = await this.#dump(kinds);
     if (this.#ended) return false;
     for (const [kind, objects] of found) {
       const spec = KINDS[kind];

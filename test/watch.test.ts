@@ -178,6 +178,13 @@ t.test('close while events are pending, a closed handle, an abort, a break: each
   other.close();
   await gone;
   t.equal(openFds(), fds, 'no descriptor left');
+
+  // A namespace deleted through its handle: the name goes, and its watchers end.
+  const [doomed] = (await namedNetns(t, 'wdoom')) as [Netns];
+  const onDoomed = await doomed.watch();
+  const doomedDone = collect(onDoomed, () => false);
+  await doomed.delete();
+  t.same(await doomedDone, [], 'deleting the namespace ends its watcher cleanly');
   await t.rejects(ns.watch({ kinds: ['nope' as never] }), { name: 'TypeError', message: /kinds\[0\] must be one of link, address/ });
   await t.rejects(ns.watch({ receiveBufferSize: 10 }), { name: 'RangeError', message: /receiveBufferSize 10/ });
 });

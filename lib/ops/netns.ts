@@ -35,6 +35,16 @@ function runDirHints(): Record<number, string> {
   return { [ENOTDIR]: `${NETNS_RUN_DIR} is not a directory (a symlink or a file there is refused)`, [EPERM]: 'root (CAP_SYS_ADMIN) is needed to name a namespace' };
 }
 
+/** The context of a call on the name `name`: a missing name and a bad run dir explained. */
+function nameCtx(op: string, name: string, hints: Record<number, string>): ErrorContext {
+  return {
+    op,
+    object: { netns: name },
+    subject: `netns ${name}`,
+    hints: { ...runDirHints(), [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}`, ...hints },
+  };
+}
+
 /**
  * Calls on one name made by this process run one after another, so that a create, a delete and
  * a create of the same name can never interleave (the kernel's mount table would stack two
@@ -79,12 +89,7 @@ export function create(name: string | undefined): Promise<Opened> {
 export async function open(name: string): Promise<Opened> {
   checkNetnsName(name);
   const path = `${NETNS_RUN_DIR}/${name}`;
-  const ctx: ErrorContext = {
-    op: 'open',
-    object: { netns: name },
-    subject: `netns ${name}`,
-    hints: { ...runDirHints(), [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}`, ...notANetns(path) },
-  };
+  const ctx = nameCtx('open', name, notANetns(path));
   return nativeCall(ctx, async () => ({ handle: await native.nsOpen(path, NETNS_RUN_DIR), where: { name, path, label: name } }));
 }
 
@@ -169,17 +174,10 @@ export function attach(name: string, target: number | NsHandle): Promise<Opened>
 export function remove(name: string, mine?: NsHandle): Promise<void> {
   checkNetnsName(name);
   const path = `${NETNS_RUN_DIR}/${name}`;
-  const ctx: ErrorContext = {
-    op: 'delete',
-    object: { netns: name },
-    subject: `netns ${name}`,
-    hints: {
-      ...runDirHints(),
-      [ENOENT]: `no namespace named ${name} in ${NETNS_RUN_DIR}`,
-      [EINVAL]: `${path} is not a network namespace: nothing was unmounted or removed`,
-      [ESTALE]: `the name ${name} now names another namespace (deleted and made again since this handle was opened): it was left alone`,
-    },
-  };
+  const ctx = nameCtx('delete', name, {
+    [EINVAL]: `${path} is not a network namespace: nothing was unmounted or removed`,
+    [ESTALE]: `the name ${name} now names another namespace (deleted and made again since this handle was opened): it was left alone`,
+  });
   return byName(name, () => nativeCall(ctx, () => (mine ? native.nsDelete(path, mine.dev, mine.ino) : native.nsDelete(path))));
 }
 
