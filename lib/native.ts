@@ -37,6 +37,9 @@ export interface NativeStats {
 /** A running watcher's socket (native/watch.cc). @internal */
 export interface WatchControl {
   stop(): void;
+  /** Stops reading the socket (the consumer fell behind); resume() reads again. */
+  pause(): void;
+  resume(): void;
   /** Undefined once stopped. */
   drain(): [messages: Buffer, overflow: boolean, errno: number] | undefined;
 }

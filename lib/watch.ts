@@ -47,6 +47,12 @@ export interface WatchOptions {
   receiveBufferSize?: number;
   /** Ends the watcher when aborted. */
   signal?: AbortSignal;
+  /**
+   * How many events may wait for a consumer that falls behind (default 65,536). Past it the
+   * watcher stops reading its socket until half of them are taken: memory stays bounded by the
+   * kernel's buffer, and what the kernel drops meanwhile comes back as an `overflow`.
+   */
+  maxQueued?: number;
 }
 
 /** A change of one object of kind `K`, as the kernel announced it (or as a re-read found it). */
@@ -135,6 +141,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
 
 const ALL: readonly WatchKind[] = ['link', 'address', 'route', 'neighbor', 'rule'];
 const DEFAULT_RCVBUF = 8 << 20;
+const DEFAULT_MAX_QUEUED = 1 << 16;
 
 function checkKind(v: unknown, i: number): WatchKind {
   if (typeof v === 'string' && (ALL as readonly string[]).includes(v)) return v as WatchKind;
@@ -147,12 +154,13 @@ interface Checked {
   family: Family | undefined;
   existing: boolean;
   rcvbuf: number;
+  maxQueued: number;
   signal: AbortSignal | undefined;
 }
 
 /** @internal */
 export function checkWatchOptions(options: WatchOptions | undefined): Checked {
-  const o = checkOptions(options, 'watch options', ['kinds', 'family', 'existing', 'receiveBufferSize', 'signal']);
+  const o = checkOptions(options, 'watch options', ['kinds', 'family', 'existing', 'receiveBufferSize', 'signal', 'maxQueued']);
   const kinds = opt(o.kinds, (v) => [...new Set(checkArray(v, 'kinds', checkKind))]) ?? ALL;
   if (kinds.length === 0) throw new TypeError('kinds must name at least one kind');
   const signal = o.signal;
@@ -164,6 +172,7 @@ export function checkWatchOptions(options: WatchOptions | undefined): Checked {
     family: opt(o.family, checkFamily),
     existing: existing ?? false,
     rcvbuf: opt(o.receiveBufferSize, (v) => checkInt(v, 1024, 0x7fffffff, 'receiveBufferSize')) ?? DEFAULT_RCVBUF,
+    maxQueued: opt(o.maxQueued, (v) => checkInt(v, 1, 0x7fffffff, 'maxQueued')) ?? DEFAULT_MAX_QUEUED,
     signal,
   };
 }
@@ -188,6 +197,8 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   #resyncAgain = false;
   #refreshing = false;
   #socket: WatchControl | null = null;
+  /** The socket is not read while the consumer catches up. */
+  #paused = false;
   #ended = false;
   #failure: unknown = null;
   readonly #onAbort = (): void => this.close();
@@ -222,6 +233,10 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   /** The next event. */
   next(): Promise<IteratorResult<WatchEvent>> {
     const e = this.#queue.shift();
+    if (this.#paused && this.#queue.length <= this.#o.maxQueued >> 1) {
+      this.#paused = false;
+      this.#socket?.resume();
+    }
     if (e) return Promise.resolve({ value: e, done: false });
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
@@ -408,6 +423,10 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
       w.resolve({ value: e, done: false });
     } else {
       this.#queue.push(e);
+      if (!this.#paused && this.#queue.length >= this.#o.maxQueued) {
+        this.#paused = true;
+        this.#socket?.pause();
+      }
     }
   }
 

@@ -146,6 +146,22 @@ class Watch {
     Release();
   }
 
+  // A consumer that falls behind: the socket is no longer read, so the kernel's buffer bounds
+  // what is held, and what it drops meanwhile is repaired as an overflow.
+  void Pause() {
+    if (paused_) return;
+    paused_ = true;
+    uv_poll_stop(&poll_);
+    uv_timer_stop(&rest_);
+  }
+
+  // What queued meanwhile is read when epoll next reports the socket readable, not here.
+  void Resume() {
+    if (!paused_) return;
+    paused_ = false;
+    if (int err = uv_poll_start(&poll_, UV_READABLE, OnReadable)) Read(err);
+  }
+
   // What is queued on the socket now, read without waiting: a listing must see every message
   // the kernel sent before its reply.
   Napi::Value Drain(Napi::Env env) {
@@ -173,7 +189,7 @@ class Watch {
     if (status < 0) Recover(&b);
     if (!b.failure) Collect(&b);
     if (b.messages.empty() && !b.overflow && !b.failure) return;
-    if (!b.failure) {
+    if (!b.failure && !paused_) {
       uv_poll_stop(&poll_);
       uv_timer_start(&rest_, OnRested, kCoalesceMs, 0);
     }
@@ -242,6 +258,7 @@ class Watch {
   uv_poll_t poll_{};
   uv_timer_t rest_{};
   int handles_ = 2;
+  bool paused_ = false;
 };
 
 }  // namespace
@@ -263,8 +280,9 @@ Napi::Value WatchOpen(const Napi::CallbackInfo& info) {
 }
 
 // watchStart(fd, callback): reads the socket whenever it is readable and calls
-// callback(messages, overflowed, errno); returns { stop(), drain() }: stop also closes the
-// socket, drain reads what is queued now and returns [messages, overflowed, errno].
+// callback(messages, overflowed, errno); returns { stop(), pause(), resume(), drain() }: stop
+// also closes the socket, pause and resume stop and restart reading it, drain reads what is
+// queued now and returns [messages, overflowed, errno].
 Napi::Value WatchStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber() || !info[1].IsFunction()) {
@@ -287,6 +305,12 @@ Napi::Value WatchStart(const Napi::CallbackInfo& info) {
   control.Set("stop", Napi::Function::New(env, [live](const Napi::CallbackInfo&) {
     if (*live) (*live)->Stop();
     *live = nullptr;
+  }));
+  control.Set("pause", Napi::Function::New(env, [live](const Napi::CallbackInfo&) {
+    if (*live) (*live)->Pause();
+  }));
+  control.Set("resume", Napi::Function::New(env, [live](const Napi::CallbackInfo&) {
+    if (*live) (*live)->Resume();
   }));
   control.Set("drain", Napi::Function::New(env, [live](const Napi::CallbackInfo& i) -> Napi::Value {
     if (!*live) return i.Env().Undefined();

@@ -265,3 +265,33 @@ t.test('netns-link monitor prints ip monitor lines, or JSON, and exits 0 on SIGI
   t.match(lines[1], { kind: 'address', action: 'delete' });
   await t.rejects(promisify(execFile)(process.execPath, [cli, 'monitor', '--kinds', 'bogus']), { code: 2 }, 'a bad kind is a usage error');
 });
+
+t.test('a consumer that falls behind still ends with the kernel\'s state: the watcher stops reading past maxQueued, and the drops are repaired', async (t) => {
+  const [ns] = (await namedNetns(t, 'wslow')) as [Netns];
+  await ns.createVeth('s0', { peer: 's1' });
+  const w = await ns.watch({ kinds: ['address'], family: 4, existing: true, maxQueued: 100, receiveBufferSize: 16384 });
+  t.teardown(() => w.close());
+  // Nobody reads while 2,000 addresses come and 300 go.
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => ns.addAddress('s0', `198.18.${20 + (i >> 8)}.${i & 255}/32`)));
+  await Promise.all(Array.from({ length: 300 }, (_, i) => ns.deleteAddress('s0', `198.18.${20 + (i >> 8)}.${i & 255}/32`)));
+  await ns.addAddress('s0', '198.18.99.2/32');
+  const state = new Set<string>();
+  let overflows = 0;
+  let synced = 0;
+  const done = (async () => {
+    for await (const e of w) {
+      if (e.kind === 'overflow') overflows++;
+      else if (e.kind === 'synced') synced++;
+      else if (e.kind === 'address') {
+        if (e.action === 'new') state.add(e.object.cidr);
+        else state.delete(e.object.cidr);
+      }
+    }
+  })();
+  t.ok(await eventually(() => state.has('198.18.99.2/32') && synced === overflows + 1, 10000), 'caught up');
+  w.close();
+  await done;
+  t.ok(overflows > 0, `the kernel's drops while nobody read came back as overflows (${overflows})`);
+  const truth = ipJson(ns.name!, '-4', 'addr', 'show', 'dev', 's0')[0].addr_info.map((a: any) => `${a.local}/${a.prefixlen}`).sort();
+  t.same([...state].sort(), truth, 'the map is the kernel\'s state');
+});
