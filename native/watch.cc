@@ -211,6 +211,7 @@ class Watch {
       return;
     }
     b->overflow = err == ENOBUFS;
+    if (paused_) return;
     if (int restart = uv_poll_start(&poll_, UV_READABLE, OnReadable)) b->failure = -restart;
   }
 

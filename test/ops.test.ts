@@ -9,8 +9,11 @@ import * as R from '../dist/ops/route.js';
 import { C } from '../dist/wire/constants.js';
 import { eachMessage } from '../dist/wire/netlink.js';
 
-/** A kernel that ACKs everything, knows every interface as index 5, and records each call. */
-function fakeKernel(): { io: Transport; sent: Buffer[]; looked: string[]; calls: () => number } {
+/**
+ * A kernel that ACKs everything (or answers `refuse[type]` with that errno), knows every
+ * interface as index 5, and records each call.
+ */
+function fakeKernel(refuse: Record<number, number> = {}): { io: Transport; sent: Buffer[]; looked: string[]; calls: () => number } {
   const sent: Buffer[] = [];
   const looked: string[] = [];
   let calls = 0;
@@ -24,6 +27,7 @@ function fakeKernel(): { io: Transport; sent: Buffer[]; looked: string[]; calls:
       r.writeUInt16LE(C.NLMSG_ERROR, 4);
       r.writeUInt16LE(C.NLM_F_CAPPED, 6);
       r.writeUInt32LE(m.seq, 8);
+      r.writeInt32LE(-(refuse[m.type] ?? 0), 16);
       replies.push(r);
     });
     return Buffer.concat(replies);
@@ -92,21 +96,28 @@ t.test('bad input is refused before any call reaches the kernel', async (t) => {
 t.test('options are read as own properties only', async (t) => {
   const k = fakeKernel();
   const h = fakeHandle('fake', k.io);
+  const refusing = fakeKernel({ [C.RTM_DELADDR]: 99 });
+  const r = fakeHandle('refusing', refusing.io);
   const proto = Object.prototype as Record<string, unknown>;
   proto.table = 255;
   proto.up = true;
   proto.replace = true;
+  proto.missingOk = true;
+  proto.master = 'br9';
+  let missing: unknown;
   try {
     await R.addRoute(h, { to: '192.0.2.0/24', dev: 'eth0' }, false);
     await L.createBridge(h, 'br0', {});
     await A.addAddress(h, 'eth0', '192.0.2.1/24', {});
+    await L.setLink(h, 'eth0', { mtu: 1400 });
+    missing = await A.deleteAddress(r, 'eth0', '192.0.2.9/24', {}).then(() => null, (e: unknown) => e);
   } finally {
-    delete proto.table;
-    delete proto.up;
-    delete proto.replace;
+    for (const k of ['table', 'up', 'replace', 'missingOk', 'master']) delete proto[k];
   }
-  const [route, bridge, address] = k.sent as [Buffer, Buffer, Buffer];
+  const [route, bridge, address, set] = k.sent as [Buffer, Buffer, Buffer, Buffer];
   t.equal(route[16 + 4], C.RT_TABLE_MAIN, 'the route went to main, not to table local');
   t.equal(bridge.readUInt32LE(16 + 8), 0, 'the bridge was not brought up');
   t.equal(address.readUInt16LE(6) & C.NLM_F_REPLACE, 0, 'the address was not a replace');
+  t.notOk(set.includes(Buffer.from([0x08, 0x00, 0x0a, 0x00])), 'setLink sent no IFLA_MASTER');
+  t.match(missing, { errno: 99 }, 'a delete the kernel refused stays refused: missingOk was not taken from the prototype');
 });
