@@ -12,6 +12,7 @@
  */
 import { constants as os } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { debuglog } from 'node:util';
 import { readU16, writeU32 } from './wire/attr.js';
 import { C } from './wire/constants.js';
 import { eachMessage, readAck, readDone, type KernelError, type RawMessage } from './wire/netlink.js';
@@ -40,6 +41,31 @@ const QUICK: ReadonlySet<number> = new Set([
   C.RTM_NEWRULE, C.RTM_DELRULE, C.RTM_GETLINK, C.RTM_GETADDR, C.RTM_GETROUTE, C.RTM_GETNEIGH,
   C.RTM_GETRULE, C.RTM_GETNSID,
 ]);
+
+/** `NODE_DEBUG=netns-link`: each request and reply, one line each; nothing is formatted when off. */
+const debug = debuglog('netns-link');
+let messageNames: Map<number, string> | undefined;
+
+/** A message type's name (`RTM_NEWADDR`), for the debug log. */
+function typeName(type: number): string {
+  messageNames ??= new Map(Object.entries(C).filter(([k]) => /^(RTM|NLMSG)_/u.test(k) && k !== 'NLMSG_HDRLEN').map(([k, v]) => [v, k]));
+  return messageNames.get(type) ?? `type ${type}`;
+}
+
+function logRequests(fd: number, batch: readonly Pending[]): void {
+  for (const p of batch) {
+    debug('fd %d -> %s seq %d flags 0x%s len %d', fd, typeName(readU16(p.msg, 4)), p.seq, readU16(p.msg, 6).toString(16), p.msg.length);
+  }
+}
+
+function logReply(fd: number, m: RawMessage): void {
+  if (m.type === C.NLMSG_ERROR) {
+    const ack = readAck(m);
+    debug('fd %d <- %s seq %d%s', fd, ack ? 'error' : 'ack', m.seq, ack ? ` errno ${ack.errno}${ack.message ? ` "${ack.message}"` : ''}` : '');
+  } else {
+    debug('fd %d <- %s seq %d len %d', fd, typeName(m.type), m.seq, m.end - m.start + 16);
+  }
+}
 
 /** How often an interrupted dump (`NLM_F_DUMP_INTR`) is run again before giving up. @internal */
 export const DUMP_RETRIES = 4;
@@ -170,6 +196,7 @@ export class Connection {
       p.seq = this.seq;
       writeU32(p.msg, p.seq, 8);
     }
+    if (debug.enabled) logRequests(this.fd, batch);
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
     this.inflight = true;
     const quick = batch.every((p) => !p.dump && QUICK.has(readU16(p.msg, 4)));
@@ -185,7 +212,9 @@ export class Connection {
   private settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
     this.inflight = false;
     const first = batch[0]!.seq;
+    const logging = debug.enabled;
     eachMessage(replies, (m) => {
+      if (logging) logReply(this.fd, m);
       const p = batch[(m.seq - first) >>> 0];
       if (p === undefined || p.seq !== m.seq || p.error !== undefined) return;
       if (m.type === C.NLMSG_ERROR) {

@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:os';
 import { Connection, type Transport } from './connection.js';
-import { contextError, fromNative, type ErrorContext, type NetlinkError } from './errors.js';
+import { contextError, fromNative, NetlinkError, type ErrorContext } from './errors.js';
 import { native, type NativeHandle } from './native.js';
 
 const { EBADF } = constants.errno;
@@ -152,18 +152,20 @@ export class NsHandle {
   }
 
   /** Runs an operation, refused once closed, and counted until it settles. */
-  run<T>(op: string, operation: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(this.closedError(op));
+  async run<T>(op: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw this.closedError(op);
     this.#busy++;
-    let p: Promise<T>;
     try {
-      p = operation();
+      return await operation();
     } catch (e) {
-      p = Promise.reject(e);
-    }
-    return p.finally(() => {
+      // A kernel's refusal is made where its answer was read, in no caller's stack. Taken again
+      // here, after the await, the stack gains the frames of the callers awaiting this call
+      // (V8's async stack traces), so the user's own line shows.
+      if (e instanceof NetlinkError) Error.captureStackTrace(e);
+      throw e;
+    } finally {
       if (--this.#busy === 0 && this.#closed && !this.#released) this.#release();
-    });
+    }
   }
 
   closedError(op: string): NetlinkError {

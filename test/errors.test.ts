@@ -26,8 +26,9 @@ const gonePid = async (): Promise<number> => {
 
 const cases: Case[] = [
   { name: 'a duplicate name', run: (a) => a.createBridge('br0'), expect: 'EEXIST', op: 'createBridge', message: /br0 already exists/ },
-  { name: 'a veth whose name exists', run: (a) => a.createVeth('br0', { peer: 'fresh' }), expect: 'EEXIST', op: 'createVeth' },
-  { name: 'a veth whose peer name exists in the peer namespace', run: (a, b) => a.createVeth('fresh', { peer: 'taken', peerNetns: b }), expect: 'EEXIST' },
+  { name: 'a veth whose name exists', run: (a) => a.createVeth('br0', { peer: 'fresh' }), expect: 'EEXIST', op: 'createVeth', message: /— an interface named br0 exists in netns \S+-err-1$/ },
+  { name: 'a veth whose peer name exists in the peer namespace', run: (a, b) => a.createVeth('fresh', { peer: 'taken', peerNetns: b }), expect: 'EEXIST', message: /— an interface named taken exists in netns \S+-err-2$/ },
+  { name: 'a master that is no bridge', run: (a) => a.createVeth('fresh', { peer: 'fresh1', master: 'mover' }), expect: 'EOPNOTSUPP', message: /a master must be a bridge or a bond/ },
   { name: 'a missing device', run: (a) => a.setUp('nosuch0'), expect: 'ENODEV', op: 'setUp', message: /no interface named nosuch0/ },
   { name: 'a missing bridge as master', run: (a) => a.createVeth('fresh', { peer: 'fresh1', master: 'nobr' }), expect: 'ENODEV', message: /no interface named nobr/ },
   { name: 'MTU above what the device takes', run: (a) => a.createVeth('fresh', { peer: 'fresh1', mtu: 65536 }), expect: 'EINVAL', message: /mtu 65536/ },

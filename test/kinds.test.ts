@@ -82,6 +82,8 @@ t.test('vxlan: created, read back, compared with ip -j -d link', async (t) => {
   t.match(l0.info, { kind: 'vxlan', id: 4242, remote: '198.51.100.7', local: '192.0.2.1', port: 4790, ttl: 32, learning: false });
   t.match(ip0.linkinfo.info_data, { id: 4242, remote: '198.51.100.7', local: '192.0.2.1', port: 4790, ttl: 32, learning: false });
   t.equal((l0.info as { link: number }).link, (await ns.link('u0')).index, 'dev u0');
+  t.equal((l0.info as { dev: string }).dev, 'u0', 'and its name, as ip -d link prints dev');
+  t.equal(((await ns.links()).find((l) => l.name === 'vx0')!.info as { dev: string }).dev, 'u0', 'in a dump too');
   t.match((await ns.link('vx1')).info, { id: 7, group: '239.1.1.1', remote: null, port: 4789 });
   t.equal(ipLink(ns.name!, 'vx1')[0].linkinfo.info_data.group, '239.1.1.1');
   t.match((await ns.link('vx6')).info, { remote: '2001:db8::7', local: '2001:db8::1' });

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import { contextError, nativeCall, type Ctx } from '../errors.js';
+import { contextError, nativeCall, type Ctx, type NetlinkError } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { native } from '../native.js';
 import type { Netns } from '../netns.js';
@@ -161,6 +161,12 @@ function linkCtx(h: NsHandle, op: string, ifname: string, extra: Record<string, 
   });
 }
 
+/** The error of `ctx` for `errno`, with `hint` as its sentence. */
+function withHint(ctx: Ctx, errno: number, hint: string, kernelMessage: string | null): NetlinkError {
+  const c = typeof ctx === 'function' ? ctx() : ctx;
+  return contextError({ ...c, hints: { ...c.hints, [errno]: hint } }, errno, kernelMessage);
+}
+
 function checkLinkRef(v: unknown, what: string): string | number {
   if (typeof v === 'number') return checkInt(v, 1, 0x7fffffff, `${what} index`);
   return checkIfname(v, what);
@@ -188,6 +194,7 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
   const ctx = linkCtx(h, 'createVeth', name, { peer, ...(peerNs ? { peerNetns: peerNs.label } : {}) }, ` (peer ${peer}${peerWhere})`, () => ({
     [EEXIST]: `an interface named ${name} exists in netns ${h.label}, or one named ${peer}${peerWhere || ` in netns ${h.label}`}`,
     ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a veth takes (68..65535)?` }),
+    ...(master === undefined ? {} : { [EOPNOTSUPP]: `${master} cannot take ports: a master must be a bridge or a bond` }),
   }));
 
   const conn = await h.connection('createVeth');
@@ -197,7 +204,16 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
       encodeNewLink({ name, up, mtu, address, master: masterIdx, kind: 'veth', data: (w) => putVethPeer(w, { name: peer, mtu, address: peerAddress, netnsFd }) }),
       ctx,
     );
-  await (peerNs ? peerNs.withFd(send) : send());
+  try {
+    await (peerNs ? peerNs.withFd(send) : send());
+  } catch (e) {
+    if ((e as { errno?: unknown }).errno !== EEXIST) throw e;
+    // The kernel says only that a name is taken: one lookup says which.
+    const peerConn = peerNs ? await peerNs.connection('createVeth') : conn;
+    const taken = conn.ifindex(name) > 0 ? `an interface named ${name} exists in netns ${h.label}` : peerConn.ifindex(peer) > 0 ? `an interface named ${peer} exists in netns ${(peerNs ?? h).label}` : null;
+    if (taken === null) throw e;
+    throw withHint(ctx, EEXIST, taken, (e as NetlinkError).kernelMessage);
+  }
 }
 
 /** `ip link add NAME [mtu M] [address A] [up] type bridge`. @internal */
@@ -280,10 +296,21 @@ export async function deleteLink(h: NsHandle, ifname: string): Promise<void> {
   await conn.request(encodeDelLink(ifname), linkCtx(h, 'deleteLink', ifname));
 }
 
+/** A vxlan's underlying device by name, where users think in names. */
+function nameLowerDevs(conn: Connection, found: Link[]): Link[] {
+  for (const l of found) {
+    if (l.info?.kind === 'vxlan' && 'link' in l.info && l.info.link !== null) {
+      const name = conn.ifname(l.info.link);
+      l.info.dev = typeof name === 'string' ? name : null;
+    }
+  }
+  return found;
+}
+
 /** `ip link show`: every link. @internal */
 export async function links(h: NsHandle): Promise<Link[]> {
   const conn = await h.connection('links');
-  return conn.dump(encodeDumpLinks(), { op: 'links', object: { netns: h.label }, subject: `in netns ${h.label}` }, parseLink);
+  return nameLowerDevs(conn, await conn.dump(encodeDumpLinks(), { op: 'links', object: { netns: h.label }, subject: `in netns ${h.label}` }, parseLink));
 }
 
 /** `ip link show dev IFNAME`. @internal */
@@ -292,7 +319,7 @@ export async function link(h: NsHandle, ifname: string): Promise<Link> {
   const conn = await h.connection('link');
   const [found] = await conn.request(encodeGetLink(ifname), linkCtx(h, 'link', ifname), parseLink);
   if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
-  return found;
+  return nameLowerDevs(conn, [found])[0]!;
 }
 
 const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen'] as const;

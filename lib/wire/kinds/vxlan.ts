@@ -44,6 +44,8 @@ export interface VxlanInfo {
   port: number;
   /** The underlying interface's index, or null. */
   link: number | null;
+  /** The underlying interface's name (as `ip -d link` prints `dev`), or null. */
+  dev: string | null;
   /** TTL of the outer packets (0: inherit). */
   ttl: number;
   /** Whether it learns remote MACs from traffic. */
@@ -104,7 +106,7 @@ export const vxlan: KindCodec<Checked, VxlanInfo> = {
     if (o.port !== undefined) w.putBe16(C.IFLA_VXLAN_PORT, o.port);
   },
   decode(buf, s, e) {
-    const info: VxlanInfo = { kind: 'vxlan', id: 0, remote: null, group: null, local: null, port: 0, link: null, ttl: 0, learning: true };
+    const info: VxlanInfo = { kind: 'vxlan', id: 0, remote: null, group: null, local: null, port: 0, link: null, dev: null, ttl: 0, learning: true };
     eachAttr(buf, s, e, (t, as, ae) => {
       switch (t) {
         case C.IFLA_VXLAN_ID:
