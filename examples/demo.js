@@ -8,35 +8,13 @@
 //
 // Usage: npm run demo [-- NAME]   (NAME defaults to stationA; it must not exist yet)
 'use strict';
-const { spawn } = require('node:child_process');
-const { readlinkSync } = require('node:fs');
 const { Netns } = require('..');
+const { ping, startContainer } = require('./stand-in.js');
 
 const name = process.argv[2] || 'stationA';
 const t0 = process.hrtime.bigint();
 const ms = () => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1).padStart(7);
 const say = (text) => console.log(`${ms()} ms  ${text}`);
-
-async function startContainer() {
-  const child = spawn('unshare', ['-n', 'sleep', '1000'], { stdio: 'ignore' });
-  const host = readlinkSync('/proc/self/ns/net');
-  // Until unshare has run, /proc/PID/ns/net is still ours: wait for it to differ.
-  for (let i = 0; i < 400; i++) {
-    try {
-      if (readlinkSync(`/proc/${child.pid}/ns/net`) !== host) return child;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the stand-in container never entered its own namespace');
-}
-
-async function ping(ns, address) {
-  const { stdout } = await ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '2', address]);
-  return stdout.split('\n').find((l) => l.includes('bytes from')) || stdout.trim();
-}
 
 async function main() {
   const made = [];
