@@ -32,7 +32,7 @@ t.test('README has its four complete examples', async (t) => {
 
 t.test('the veth example runs and pings', async (t) => {
   const { stdout, renamed } = await runExample(t, examples[0]!, ['stationA', 'stationB']);
-  t.match(stdout, /Link <\d+: veth0@if\d+ veth/);
+  t.match(stdout, /Link <\d+: veth0@if\d+ veth <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500/, "as README shows it, flags in ip's order");
   t.match(stdout, /Address <192\.0\.2\.2\/24 dev veth1 scope global/);
   t.match(stdout, /64 bytes from 192\.0\.2\.2/);
   t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
