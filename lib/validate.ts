@@ -28,6 +28,9 @@ function show(v: unknown): string {
   }
 }
 
+/** 1-15 characters of ASCII letters, digits and `._@+-`: always valid, but for `.` and `..`. */
+const COMMON_IFNAME = /^[\w.@+-]{1,15}$/u;
+
 /** A lone UTF-16 surrogate: it cannot be encoded, and would silently become U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
@@ -40,6 +43,8 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  */
 export function checkIfname(v: unknown, what = 'interface name'): string {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${show(v)}`);
+  // The names people give, checked without encoding them.
+  if (COMMON_IFNAME.test(v) && v !== '.' && v !== '..') return v;
   if (LONE_SURROGATE.test(v)) throw new TypeError(`${what} ${show(v)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
   const b = Buffer.from(v);
   if (b.length === 0 || b.length > IFNAME_MAX)
