@@ -93,6 +93,7 @@ t.test('an RTM_NEWLINK reply parses into a Link; unknown and truncated attribute
   const link = parseLink(reply(C.RTM_NEWLINK, msg))!;
   t.match(link, { index: 3, name: 'veth0', mtu: 1500, address: '02:00:5e:00:53:01', operstate: 'UP', master: 2, linkIndex: 4, kind: 'veth', up: true, lowerUp: true });
   t.same(link.flagNames, ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], 'in the order ip link prints them');
+  t.equal(String(link), '3: veth0@if4 veth <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP master 2 02:00:5e:00:53:01', 'String() is the line ip prints, not [object Object]');
   t.same(link.attribute(0x3fff), hex('2a000000'), 'the unknown attribute is kept');
   t.equal(parseLink({ ...reply(C.RTM_NEWLINK, msg), end: 12 }), undefined, 'shorter than ifinfomsg: skipped');
   // A longer struct from a newer kernel is fine: read as "at least N bytes".
