@@ -1,19 +1,35 @@
 #!/usr/bin/env node
 /**
  * The `netns-link` command: name, list and enter network namespaces from a shell, with no `ip`
- * process. Exit status 0 on success; 1 with a one-line reason on stderr on failure; 2 for a
- * usage error; `exec` exits with the command's own status, or 255 when the command could not be
- * started inside the namespace (as `ip netns exec`).
+ * process. Every command's arguments are read with `node:util` `parseArgs` (strict): options
+ * may come in any order, before or after the positional arguments, as `--opt value` or
+ * `--opt=value`; an unknown option is a usage error. `exec` reads nothing after NAME: that is
+ * the command and its arguments, as `ip netns exec` takes them.
+ *
+ * Exit status:
+ * - 0: success (and `--help`, `--version`);
+ * - 1: a failure, with a one-line reason on stderr (a NetlinkError's message);
+ * - 2: a usage error: unknown command or option, a missing or malformed argument (the library's
+ *   RangeError and TypeError for bad input, such as a pid out of range, count as one), and
+ *   `netns-link` with no command;
+ * - `exec`: the command's own status (128 + N when signal N ended it), or 255 when it could not
+ *   be started inside the namespace (as `ip netns exec`);
+ * - `monitor`: 0 when ended by SIGINT or SIGTERM.
  * @internal
  * @packageDocumentation
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Netns } from './netns.js';
 import type { WatchEvent, WatchKind, Watcher } from './watch.js';
 
+const STATUS = `exit status: 0 done; 1 failed (the reason on stderr); 2 usage error`;
+
 const USAGE: Record<string, string> = {
   '': `usage: netns-link <command> [options]
+       netns-link --version | --help | help COMMAND
 
 Network namespaces, as iproute2 names them (/run/netns), without ip or nsenter.
 
@@ -23,39 +39,130 @@ commands:
   attach NAME --container ID [--socket PATH]
                                         name a Docker container's namespace
   detach NAME                           remove the name; the namespace itself is untouched
-  exec NAME -- COMMAND [ARG...]         run a command inside (ip netns exec)
+  exec NAME [--] COMMAND [ARG...]       run a command inside (ip netns exec)
   monitor [NAME] [--json] [--kinds K,...]
                                         print changes as they happen (ip monitor)
+  help [COMMAND]                        this text, or one command's
+
+options:
+  -h, --help                            usage (of a command: netns-link COMMAND --help)
+  -V, --version                         the version of netns-link
+
+Options may come in any order, as --opt VALUE or --opt=VALUE.
+
+exit status:
+  0    success
+  1    failure; a one-line reason on stderr
+  2    usage error: unknown command or option, missing or malformed argument
+  exec: the command's own status; 255 when it could not be started inside
+  monitor: 0 when ended by SIGINT or SIGTERM
 
 Run 'netns-link COMMAND --help' for one command.`,
   list: `usage: netns-link list [--json]
 
 Lists the namespaces named under /run/netns: name, the id the current namespace gives it
-(as ip netns list-id; '-' if none), its inode (as lsns -t net) and the pids of processes in it.`,
+(as ip netns list-id; '-' if none), its inode (as lsns -t net) and the pids of processes in it.
+With --json, one JSON array of {"name","id","inode","pids"} objects.
+
+${STATUS}`,
   attach: `usage: netns-link attach NAME PID
        netns-link attach NAME --container ID [--socket PATH]
 
 Gives the network namespace of process PID (or of a running Docker container, asked of the
 engine at PATH, default /var/run/docker.sock) the name NAME: a bind mount at /run/netns/NAME,
-as 'ip netns attach' makes. 'ip netns exec NAME' and 'ip -n NAME' then work in it.`,
+as 'ip netns attach' makes. 'ip netns exec NAME' and 'ip -n NAME' then work in it.
+
+${STATUS}`,
   detach: `usage: netns-link detach NAME
 
-Removes the name /run/netns/NAME. The namespace lives on while a process is in it.`,
-  exec: `usage: netns-link exec NAME -- COMMAND [ARG...]
+Removes the name /run/netns/NAME. The namespace lives on while a process is in it.
+
+${STATUS}`,
+  exec: `usage: netns-link exec NAME [--] COMMAND [ARG...]
 
 Runs COMMAND inside the namespace NAME (with its own /sys and /etc/netns/NAME files, as
-'ip netns exec'), and exits with its status; 255, with the reason on stderr, when it could not
-be started inside (entering the namespace was refused, say), as 'ip netns exec' does.`,
+'ip netns exec'). Everything after NAME is the command and its arguments, options included
+('exec web ip -br link'); a '--' right after NAME is skipped.
+
+exit status: the command's own (128 + N when signal N ended it); 255, with the reason on
+stderr, when it could not be started inside (entering the namespace was refused, say), as
+'ip netns exec'; 1 when NAME cannot be opened; 2 usage error`,
   monitor: `usage: netns-link monitor [NAME] [--json] [--kinds link,address,route,neighbor,rule]
 
 Prints each change in the namespace NAME (default: the current one) as it happens, one line
 each, as 'ip monitor' does: '[LINK] 3: veth0@if2 veth <BROADCAST,MULTICAST,UP,LOWER_UP> ...',
 '[ADDR] Deleted 192.0.2.1/24 dev veth0 scope global'. With --json, one JSON object per line:
 {"kind":"link","action":"new","object":{...}}. When the kernel drops events it says
-'[OVERFLOW]', then prints what changed meanwhile. Ends on Ctrl-C (SIGINT) or SIGTERM, with 0.`,
+'[OVERFLOW]', then prints what changed meanwhile. Ends on Ctrl-C (SIGINT) or SIGTERM.
+
+exit status: 0 when ended by SIGINT or SIGTERM; 1 failed (the reason on stderr); 2 usage error`,
+  help: `usage: netns-link help [COMMAND]
+
+Prints the general usage, or COMMAND's (as 'netns-link COMMAND --help').`,
 };
 
-class UsageError extends Error {}
+/** A usage error in command `verb` ('' before any): exit status 2. */
+class UsageError extends Error {
+  constructor(
+    readonly verb: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** --help or -h was given to command `verb`: its usage, on stdout, and exit status 0. */
+class HelpWanted {
+  constructor(readonly verb: string) {}
+}
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** What the value is, for messages: `PATH`. */
+  arg?: string;
+}
+type Options = Record<string, OptionSpec>;
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * `args` read by `parseArgs` (strict, positionals allowed) with `spec` and `-h`/`--help`.
+ * Throws HelpWanted when help was asked for (even beside a mistake), a UsageError naming the
+ * option that is unknown, lacks its value or has one it does not take.
+ */
+function parse(verb: string, args: string[], spec: Options): Parsed {
+  const all: Options = { ...spec, help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [key, o] of Object.entries(all)) options[key] = o.short === undefined ? { type: o.type } : { type: o.type, short: o.short };
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as Parsed;
+  } catch (e) {
+    // Read again, leniently, to say which option is wrong (or find the --help beside it).
+    const loose = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+    if (loose.values.help === true) throw new HelpWanted(verb);
+    for (const token of loose.tokens) {
+      if (token.kind !== 'option') continue;
+      const o = all[token.name];
+      if (!o) throw new UsageError(verb, `unknown option ${token.rawName}`);
+      if (o.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) {
+        throw new UsageError(verb, `${token.rawName} needs ${o.arg ?? 'a value'}`);
+      }
+      if (o.type === 'boolean' && token.value !== undefined) throw new UsageError(verb, `${token.rawName} takes no value`);
+    }
+    throw new UsageError(verb, (e as Error).message);
+  }
+  if (parsed.values.help === true) throw new HelpWanted(verb);
+  return parsed;
+}
+
+function text(values: Parsed['values'], key: string): string | undefined {
+  const v = values[key];
+  return typeof v === 'string' ? v : undefined;
+}
 
 function pidsIn(inode: number): number[] {
   const want = `net:[${inode}]`;
@@ -72,9 +179,8 @@ function pidsIn(inode: number): number[] {
 }
 
 async function list(args: string[]): Promise<number> {
-  const json = args.includes('--json');
-  const extra = args.filter((a) => a !== '--json');
-  if (extra.length) throw new UsageError(`list: unexpected ${extra.join(' ')}`);
+  const { values, positionals } = parse('list', args, { json: { type: 'boolean' } });
+  if (positionals.length) throw new UsageError('list', `unexpected ${positionals.join(' ')}`);
   const host = Netns.current();
   const rows: { name: string; id: number | null; inode: number | null; pids: number[]; error?: string }[] = [];
   try {
@@ -93,7 +199,7 @@ async function list(args: string[]): Promise<number> {
   } finally {
     host.close();
   }
-  if (json) {
+  if (values.json === true) {
     process.stdout.write(`${JSON.stringify(rows)}\n`);
   } else {
     for (const r of rows) {
@@ -105,40 +211,55 @@ async function list(args: string[]): Promise<number> {
 }
 
 async function attach(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (!name) throw new UsageError('attach: NAME is missing');
+  const { values, positionals } = parse('attach', args, { container: { type: 'string', arg: 'an ID' }, socket: { type: 'string', arg: 'a PATH' } });
+  const [name, pid, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('attach', 'NAME is missing');
+  if (extra.length) throw new UsageError('attach', `unexpected ${extra.join(' ')}`);
+  const id = text(values, 'container');
+  const socket = text(values, 'socket');
   let ns: Netns;
-  if (rest[0] === '--container') {
-    const id = rest[1];
-    if (!id) throw new UsageError('attach: --container needs an ID');
-    let socket: string | undefined;
-    if (rest[2] === '--socket') {
-      socket = rest[3];
-      if (!socket) throw new UsageError('attach: --socket needs a PATH');
-    } else if (rest.length > 2) throw new UsageError(`attach: unexpected ${rest.slice(2).join(' ')}`);
-    const container = await Netns.fromContainer(id, socket ? { socket } : undefined);
+  if (id !== undefined) {
+    if (pid !== undefined) throw new UsageError('attach', `give a PID or --container ID, not both (${pid})`);
+    if (id === '') throw new UsageError('attach', '--container needs an ID');
+    if (socket === '') throw new UsageError('attach', '--socket needs a PATH');
+    const container = await Netns.fromContainer(id, socket === undefined ? undefined : { socket });
     try {
       ns = await Netns.attach(name, container);
     } finally {
       container.close();
     }
   } else {
-    if (rest.length !== 1 || !/^\d+$/u.test(rest[0]!)) throw new UsageError('attach: give a PID, or --container ID');
-    ns = await Netns.attach(name, Number(rest[0]));
+    if (socket !== undefined) throw new UsageError('attach', '--socket goes with --container ID');
+    if (pid === undefined) throw new UsageError('attach', 'give a PID, or --container ID');
+    if (!/^\d+$/u.test(pid)) throw new UsageError('attach', `PID ${JSON.stringify(pid)} is not a number: give a PID, or --container ID`);
+    ns = await Netns.attach(name, Number(pid));
   }
   ns.close();
   return 0;
 }
 
 async function detach(args: string[]): Promise<number> {
-  if (args.length !== 1) throw new UsageError('detach: give exactly one NAME');
-  await Netns.delete(args[0]!);
+  const { positionals } = parse('detach', args, {});
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('detach', 'NAME is missing');
+  if (extra.length) throw new UsageError('detach', `give exactly one NAME, not also ${extra.join(' ')}`);
+  await Netns.delete(name);
   return 0;
 }
 
 async function exec(args: string[]): Promise<number> {
-  const [name, dashes, command, ...rest] = args;
-  if (!name || dashes !== '--' || !command) throw new UsageError('exec: NAME -- COMMAND [ARG...]');
+  // exec's own options stop at NAME: all after it is the command's, never read as ours. A '--'
+  // before NAME lets NAME start with '-'; one right after NAME is skipped (as before).
+  let at = 0;
+  while (at < args.length && args[at]!.startsWith('-') && args[at] !== '-' && args[at] !== '--') at++;
+  if (args[at] === '--') at++;
+  const { positionals } = parse('exec', args.slice(0, at + 1), {});
+  const [name] = positionals;
+  if (name === undefined) throw new UsageError('exec', 'NAME is missing: exec NAME [--] COMMAND [ARG...]');
+  const after = args.slice(at + 1);
+  if (after[0] === '--') after.shift();
+  const [command, ...rest] = after;
+  if (command === undefined) throw new UsageError('exec', 'COMMAND is missing: exec NAME [--] COMMAND [ARG...]');
   const ns = await Netns.open(name);
   let child: ReturnType<Netns['spawn']>;
   try {
@@ -157,7 +278,7 @@ async function exec(args: string[]): Promise<number> {
     child.on('error', (e) => {
       if (done) return;
       done = true;
-      process.stderr.write(`netns-link: ${e.message}\n`);
+      process.stderr.write(`netns-link: ${oneLine(e.message)}\n`);
       resolve(255);
     });
     child.on('close', (code, signal) => {
@@ -179,29 +300,17 @@ function monitorLine(e: WatchEvent, json: boolean): string | null {
 }
 
 async function monitor(args: string[]): Promise<number> {
-  let json = false;
-  let kinds: WatchKind[] | undefined;
-  let name: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--kinds') {
-      const list = args[++i];
-      if (!list) throw new UsageError('monitor: --kinds needs a list, e.g. link,address');
-      kinds = list.split(',') as WatchKind[];
-    } else if (a.startsWith('-')) throw new UsageError(`monitor: unknown option ${a}`);
-    else if (name === undefined) name = a;
-    else throw new UsageError(`monitor: unexpected ${a}`);
-  }
+  const { values, positionals } = parse('monitor', args, { json: { type: 'boolean' }, kinds: { type: 'string', arg: 'a list, e.g. link,address' } });
+  const [name, ...extra] = positionals;
+  if (extra.length) throw new UsageError('monitor', `unexpected ${extra.join(' ')}`);
+  const list = text(values, 'kinds');
+  if (list === '') throw new UsageError('monitor', '--kinds needs a list, e.g. link,address');
+  const kinds = list === undefined ? undefined : (list.split(',') as WatchKind[]);
+  const json = values.json === true;
   const ns = name === undefined ? Netns.current() : await Netns.open(name);
   try {
-    let watcher: Watcher;
-    try {
-      watcher = await ns.watch(kinds ? { kinds } : undefined);
-    } catch (e) {
-      if (e instanceof TypeError) throw new UsageError(`monitor: ${e.message}`);
-      throw e;
-    }
+    // A bad kind is a TypeError: a usage error (2), as main() says.
+    const watcher: Watcher = await ns.watch(kinds ? { kinds } : undefined);
     const stop = (): void => watcher.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -220,36 +329,86 @@ async function monitor(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor };
-
-async function main(argv: string[]): Promise<number> {
-  const [verb, ...args] = argv;
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    process.stdout.write(`${USAGE['']}\n`);
-    return verb === undefined ? 2 : 0;
-  }
-  const run = COMMANDS[verb];
-  if (!run) throw new UsageError(`unknown command ${JSON.stringify(verb)}`);
-  // exec passes everything after -- to the command, --help included.
-  const own = verb === 'exec' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
-  if (own.includes('--help') || own.includes('-h')) {
-    process.stdout.write(`${USAGE[verb]}\n`);
-    return 0;
-  }
-  return run(args);
+function help(args: string[]): Promise<number> {
+  const { positionals } = parse('help', args, {});
+  const [verb, ...extra] = positionals;
+  if (extra.length) throw new UsageError('help', `unexpected ${extra.join(' ')}`);
+  if (verb !== undefined && !Object.hasOwn(COMMANDS, verb)) throw new UsageError('', `unknown command ${JSON.stringify(verb)}`);
+  throw new HelpWanted(verb ?? '');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`netns-link: ${e.message}\n${USAGE[process.argv[2] ?? ''] ? `Run 'netns-link ${process.argv[2]} --help'.` : "Run 'netns-link --help'."}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`netns-link: ${(e as Error).message}\n`);
-      process.exitCode = 1;
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor, help };
+
+/** The version in the package.json beside dist/. */
+function version(): string {
+  const path = join(__dirname, '..', 'package.json');
+  const v = (JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown }).version;
+  if (typeof v !== 'string') throw new Error(`no version in ${path}`);
+  return v;
+}
+
+/** A message on one line, as stderr gets it. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/gu, ' ').trim();
+}
+
+async function run(argv: string[]): Promise<number> {
+  // Options before the command: --version, --help.
+  let at = 0;
+  while (at < argv.length && argv[at]!.startsWith('-') && argv[at] !== '-') at++;
+  const verb = argv[at];
+  let top: Parsed;
+  try {
+    top = parse('', argv.slice(0, at), { version: { type: 'boolean', short: 'V' } });
+  } catch (e) {
+    // 'netns-link --help list' is 'netns-link list --help'.
+    if (e instanceof HelpWanted && verb !== undefined && Object.hasOwn(COMMANDS, verb)) throw new HelpWanted(verb);
+    throw e;
+  }
+  if (top.values.version === true) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (top.positionals.length) throw new UsageError('', `unexpected ${top.positionals.join(' ')}`);
+  if (verb === undefined) {
+    process.stderr.write(`${USAGE['']}\n`);
+    return 2;
+  }
+  const command = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+  if (!command) throw new UsageError('', `unknown command ${JSON.stringify(verb)}`);
+  try {
+    return await command(argv.slice(at + 1));
+  } catch (e) {
+    // The library's RangeError and TypeError are bad input given on the command line.
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(verb, e.message);
+    throw e;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    if (e instanceof HelpWanted) {
+      process.stdout.write(`${USAGE[e.verb] ?? USAGE['']}\n`);
+      return 0;
     }
-  },
-);
+    if (e instanceof UsageError) {
+      const { verb } = e;
+      process.stderr.write(`netns-link: ${verb ? `${verb}: ` : ''}${oneLine(e.message)}\nRun 'netns-link ${verb ? `${verb} ` : ''}--help'.\n`);
+      return 2;
+    }
+    process.stderr.write(`netns-link: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+    return 1;
+  }
+}
+
+// A reader that went away ('netns-link monitor | head -3') ends the command, quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
