@@ -6,6 +6,8 @@
 # The normal build is restored afterwards, pass or fail.
 set -u
 cd "$(dirname "$0")/.."
+# Warnings are errors in the repository's own builds (binding.gyp).
+export NETNS_LINK_WERROR=1
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 reports="$PWD/build/asan"
 
