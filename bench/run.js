@@ -10,6 +10,8 @@
 // Also: the cost of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500"), BENCH_REPS (default 3), BENCH_QUICK=1 (N=50, 1 rep).
+// Peers missing from Debian are said and left out; `npm run bench -- --install` installs them.
+// BENCH_PYTHON names the Python that runs pyroute2 (default /usr/bin/python3, Debian's).
 // A full run writes bench/results.json, then README's table and benchmark.svg (bench/readme.js).
 'use strict';
 const { execFileSync, spawnSync, execFile } = require('node:child_process');
@@ -20,7 +22,7 @@ const { promisify } = require('node:util');
 const root = join(__dirname, '..');
 const build = join(__dirname, 'build');
 const REF = join(build, 'ref');
-const PY = '/usr/bin/python3';
+const PY = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const PYBENCH = join(__dirname, 'pyroute2_bench.py');
 const quick = process.env.BENCH_QUICK === '1';
 const NS = (process.env.BENCH_N || (quick ? '50' : '100,500')).split(',').map(Number);
@@ -30,6 +32,15 @@ const W3_COUNT = quick ? 200 : 1000;
 const W4_COUNT = quick ? 2000 : 10000;
 const run = promisify(execFile);
 
+/** What each missing Debian package takes out of the run. */
+const PEERS = {
+  'python3-pyroute2': 'the pyroute2 rows',
+  'libmnl-dev': 'the C reference (and so the ratios)',
+  gcc: 'the C reference (and so the ratios)',
+  'iputils-ping': "W1's ping check",
+};
+
+/** The peers' packages that are missing; installed only when asked (`npm run bench -- --install`). */
 function prepare() {
   if (process.getuid() !== 0) throw new Error('npm run bench needs root (it builds namespaces inside its own sandbox)');
   const missing = [];
@@ -37,14 +48,30 @@ function prepare() {
   if (!existsSync('/usr/include/libmnl/libmnl.h')) missing.push('libmnl-dev');
   if (spawnSync('sh', ['-c', 'command -v gcc'], { stdio: 'ignore' }).status !== 0) missing.push('gcc');
   if (spawnSync('sh', ['-c', 'command -v ping'], { stdio: 'ignore' }).status !== 0) missing.push('iputils-ping');
-  if (missing.length) {
-    console.log(`installing from Debian: ${missing.join(' ')}`);
+  if (missing.length && process.argv.includes('--install')) {
+    console.log(`installing from Debian, as asked: ${missing.join(' ')}`);
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    missing.length = 0;
+  } else if (missing.length) {
+    const dropped = [...new Set(missing.map((p) => PEERS[p]))];
+    console.log(`not installed: ${missing.join(' ')} ('npm run bench -- --install' installs them from Debian).`);
+    console.log(`running without ${dropped.join(', ')}.`);
   }
   mkdirSync(build, { recursive: true });
-  execFileSync('gcc', ['-O2', '-o', REF, join(__dirname, 'ref.c'), '-lmnl', '-lpthread'], { stdio: 'inherit' });
+  if (!missing.includes('libmnl-dev') && !missing.includes('gcc')) {
+    execFileSync('gcc', ['-O2', '-o', REF, join(__dirname, 'ref.c'), '-lmnl', '-lpthread'], { stdio: 'inherit' });
+  }
   mkdirSync('/run/netns', { recursive: true });
+  return missing;
+}
+
+/** Inside the sandbox: whether a tool's row can run with what is installed. */
+const MISSING = (process.env.NETNS_LINK_BENCH_MISSING || '').split(',').filter(Boolean);
+function available(tool) {
+  if (tool.startsWith('pyroute2')) return !MISSING.includes('python3-pyroute2');
+  if (tool === 'C (libmnl)') return !MISSING.includes('libmnl-dev') && !MISSING.includes('gcc');
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,7 +115,7 @@ async function verifyW1(h, n) {
       if (!addrs.includes(v4(i)) || !addrs.includes(v6(i))) throw new Error(`W1: h${i} lacks its addresses: ${addrs.join(' ')}`);
       const routes = await ns.routes({ family: 4 });
       if (!routes.some((r) => r.to === 'default' && r.gateway === '198.18.0.1')) throw new Error(`W1: h${i} lacks its default route`);
-      if (i === 0) await ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '2', v4(n - 1)]);
+      if (i === 0 && !MISSING.includes('iputils-ping')) await ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '2', v4(n - 1)]);
     } finally {
       ns.close();
     }
@@ -180,7 +207,7 @@ async function w1(results) {
   await h.addAddress('br0', '198.18.0.1/15');
   await h.addAddress('br0', '2001:db8::1/64', { noDad: true });
   for (const n of NS) {
-    for (const [tool, make] of Object.entries(w1Tools)) {
+    for (const [tool, make] of Object.entries(w1Tools).filter(([tool]) => available(tool))) {
       const setups = [];
       const teardowns = [];
       for (let r = 0; r < REPS; r++) {
@@ -224,7 +251,7 @@ async function w2(results) {
       return [r.link_dump_us, r.addr_dump_us];
     },
   };
-  for (const [tool, measure] of Object.entries(tools)) {
+  for (const [tool, measure] of Object.entries(tools).filter(([tool]) => available(tool))) {
     const ls = [];
     const as = [];
     // Warm-up, not counted: every tool is measured in its steady state. The C and Python tools
@@ -280,7 +307,7 @@ async function w3(results) {
       return [r.add_us, r.del_us];
     },
   };
-  for (const [tool, measure] of Object.entries(tools)) {
+  for (const [tool, measure] of Object.entries(tools).filter(([tool]) => available(tool))) {
     const adds = [];
     const dels = [];
     // Warm-up, as in W2 (ip per op has nothing to warm).
@@ -343,7 +370,7 @@ async function w4(results) {
     'ip monitor': { cmd: 'ip', args: ['-n', 'w4', 'monitor', 'address'], ready: false, done: (l) => l.filter((x) => x.includes(' inet ')).length >= W4_COUNT, cpu: null },
     'pyroute2': { cmd: PY, args: [PYBENCH, 'w4', 'w4', String(W4_COUNT)], ready: true, done: (l) => l.some((x) => x.startsWith('{')), cpu: (l) => last(l).cpu_us },
   };
-  for (const [tool, t] of Object.entries(tools)) {
+  for (const [tool, t] of Object.entries(tools).filter(([tool]) => available(tool))) {
     const cpus = [];
     for (let r = 0; r < REPS; r++) {
       const reader = startReader(t.cmd, t.args, t.ready);
@@ -448,10 +475,10 @@ if (process.env.NETNS_LINK_BENCH_INSIDE === '1') {
     process.exitCode = 1;
   });
 } else {
-  prepare();
+  const missing = prepare();
   const r = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', '--', process.execPath, '--expose-gc', __filename], {
     stdio: 'inherit',
-    env: { ...process.env, NETNS_LINK_BENCH_INSIDE: '1' },
+    env: { ...process.env, NETNS_LINK_BENCH_INSIDE: '1', NETNS_LINK_BENCH_MISSING: missing.join(',') },
   });
   process.exitCode = r.status ?? 1;
 }
