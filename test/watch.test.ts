@@ -29,6 +29,23 @@ async function collect(w: Watcher, until: (seen: WatchEvent[]) => boolean, ms = 
   return seen;
 }
 
+/** A consumer that applies a watcher's address events to a set, counting the markers. */
+function follow(w: Watcher): { state: Set<string>; counts: { overflows: number; synced: number }; done: Promise<void> } {
+  const state = new Set<string>();
+  const counts = { overflows: 0, synced: 0 };
+  const done = (async () => {
+    for await (const e of w) {
+      if (e.kind === 'overflow') counts.overflows++;
+      else if (e.kind === 'synced') counts.synced++;
+      else if (e.kind === 'address') {
+        if (e.action === 'new') state.add(e.object.cidr);
+        else state.delete(e.object.cidr);
+      }
+    }
+  })();
+  return { state, counts, done };
+}
+
 const changes = (seen: WatchEvent[]): ChangeEvent[] => seen.filter((e): e is ChangeEvent => e.kind !== 'overflow' && e.kind !== 'synced');
 
 t.test('changes made by ip arrive as typed events, in order', async (t) => {
@@ -112,30 +129,18 @@ t.test('overflow: a tiny buffer and a flood; applied to a map, the events end as
   await Promise.all(Array.from({ length: 50 }, (_, i) => ns.addAddress('o0', `198.18.9.${i}/32`)));
   const w = await ns.watch({ kinds: ['address'], family: 4, existing: true, receiveBufferSize: 4096 });
   t.teardown(() => w.close());
-  const state = new Map<string, string>();
-  let overflows = 0;
-  let synced = 0;
-  const done = (async () => {
-    for await (const e of w) {
-      if (e.kind === 'overflow') overflows++;
-      else if (e.kind === 'synced') synced++;
-      else if (e.kind === 'address') {
-        if (e.action === 'new') state.set(e.object.cidr, e.object.ifname);
-        else state.delete(e.object.cidr);
-      }
-    }
-  })();
+  const { state, counts, done } = follow(w);
   // 2,000 adds and 500 deletes in a burst, from this process: far more than 4 KiB holds.
   await Promise.all(Array.from({ length: 2000 }, (_, i) => ns.addAddress('o0', `198.18.${10 + (i >> 8)}.${i & 255}/32`)));
   await Promise.all(Array.from({ length: 500 }, (_, i) => ns.deleteAddress('o0', `198.18.${10 + (i >> 8)}.${i & 255}/32`)));
   // A last change after the flood: once it is in the map and every overflow is repaired, the
   // watcher has caught up.
   await ns.addAddress('o0', '198.18.99.1/32');
-  t.ok(await eventually(() => state.has('198.18.99.1/32') && synced === overflows + 1, 10000), 'caught up');
+  t.ok(await eventually(() => state.has('198.18.99.1/32') && counts.synced === counts.overflows + 1, 10000), 'caught up');
   w.close();
   await done;
-  t.ok(overflows > 0, `the kernel dropped events, and the watcher said so (${overflows} overflows)`);
-  t.equal(synced, overflows + 1, 'each overflow repaired, then synced');
+  t.ok(counts.overflows > 0, `the kernel dropped events, and the watcher said so (${counts.overflows} overflows)`);
+  t.equal(counts.synced, counts.overflows + 1, 'each overflow repaired, then synced');
   const truth = ipJson(ns.name!, '-4', 'addr', 'show', 'dev', 'o0')[0].addr_info.map((a: any) => `${a.local}/${a.prefixlen}`).sort();
   const mine = [...state.keys()].sort();
   t.equal(mine.length, truth.length, `the map holds as many as ip -4 addr shows (${truth.length})`);
@@ -275,23 +280,11 @@ t.test('a consumer that falls behind still ends with the kernel\'s state: the wa
   await Promise.all(Array.from({ length: 2000 }, (_, i) => ns.addAddress('s0', `198.18.${20 + (i >> 8)}.${i & 255}/32`)));
   await Promise.all(Array.from({ length: 300 }, (_, i) => ns.deleteAddress('s0', `198.18.${20 + (i >> 8)}.${i & 255}/32`)));
   await ns.addAddress('s0', '198.18.99.2/32');
-  const state = new Set<string>();
-  let overflows = 0;
-  let synced = 0;
-  const done = (async () => {
-    for await (const e of w) {
-      if (e.kind === 'overflow') overflows++;
-      else if (e.kind === 'synced') synced++;
-      else if (e.kind === 'address') {
-        if (e.action === 'new') state.add(e.object.cidr);
-        else state.delete(e.object.cidr);
-      }
-    }
-  })();
-  t.ok(await eventually(() => state.has('198.18.99.2/32') && synced === overflows + 1, 10000), 'caught up');
+  const { state, counts, done } = follow(w);
+  t.ok(await eventually(() => state.has('198.18.99.2/32') && counts.synced === counts.overflows + 1, 10000), 'caught up');
   w.close();
   await done;
-  t.ok(overflows > 0, `the kernel's drops while nobody read came back as overflows (${overflows})`);
+  t.ok(counts.overflows > 0, `the kernel's drops while nobody read came back as overflows (${counts.overflows})`);
   const truth = ipJson(ns.name!, '-4', 'addr', 'show', 'dev', 's0')[0].addr_info.map((a: any) => `${a.local}/${a.prefixlen}`).sort();
   t.same([...state].sort(), truth, 'the map is the kernel\'s state');
 });
