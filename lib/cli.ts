@@ -23,6 +23,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Netns } from './netns.js';
+import { HELPER_FAILED } from './process.js';
 import type { WatchEvent, WatchKind, Watcher } from './watch.js';
 
 const STATUS = `exit status: 0 done; 1 failed (the reason on stderr); 2 usage error`;
@@ -279,7 +280,7 @@ async function exec(args: string[]): Promise<number> {
       if (done) return;
       done = true;
       process.stderr.write(`netns-link: ${oneLine(e.message)}\n`);
-      resolve(255);
+      resolve(HELPER_FAILED);
     });
     child.on('close', (code, signal) => {
       if (done) return;

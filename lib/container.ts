@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { constants } from 'node:os';
 import { contextError, type ErrorContext } from './errors.js';
-import { checkBoolean, checkOptions, PID_MAX, showValue } from './validate.js';
+import { checkBoolean, checkMs, checkOptions, PID_MAX, showValue } from './validate.js';
 
 /** Where the Docker engine listens by default. */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -33,7 +33,6 @@ export interface ContainerOptions {
 
 /** The largest reply from the engine that is read: 4 MiB (an inspect is a few KiB). */
 const MAX_REPLY = 4 << 20;
-const TIMER_MAX = 2 ** 31 - 1;
 
 const { ENOENT, ESRCH, EIO, ETIMEDOUT, EMSGSIZE, EPROTO, EPERM } = constants.errno;
 const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/u;
@@ -44,13 +43,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function described(v: unknown): string {
   return v === undefined ? 'missing' : showValue(v);
-}
-
-function checkTimeout(v: unknown): number {
-  if (v === undefined) return 5000;
-  if (typeof v !== 'number') throw new TypeError(`timeout must be a number of milliseconds, got ${showValue(v)}`);
-  if (!Number.isInteger(v) || v < 1 || v > TIMER_MAX) throw new RangeError(`timeout ${v} must be a whole number of milliseconds, 1 to ${TIMER_MAX}`);
-  return v;
 }
 
 function errnoOf(e: unknown): number {
@@ -108,7 +100,7 @@ export async function containerPid(idOrName: string, options: ContainerOptions |
   const o = checkOptions(options, 'fromContainer options', ['socket', 'timeout', 'allowOwnNamespace']);
   const socketPath = o.socket ?? DOCKER_SOCKET;
   if (typeof socketPath !== 'string' || socketPath.length === 0) throw new TypeError(`socket must be a path, got ${showValue(o.socket)}`);
-  const timeout = checkTimeout(o.timeout);
+  const timeout = o.timeout === undefined ? 5000 : checkMs(o.timeout, 'timeout', 1);
   const allowOwn = o.allowOwnNamespace === undefined ? false : checkBoolean(o.allowOwnNamespace, 'allowOwnNamespace');
   const ctx: ErrorContext = {
     op: 'fromContainer',

@@ -90,6 +90,9 @@ export class NetlinkError extends Error {
   }
 }
 
+/** What entering another network namespace needs (setns): said wherever it is refused. @internal */
+export const ENTER_HINT = 'entering a network namespace needs root (CAP_SYS_ADMIN, and CAP_NET_ADMIN in it)';
+
 function defaultHint(errno: number): string | null {
   switch (errno) {
     case constants.errno.EPERM:
@@ -115,6 +118,14 @@ export interface ErrorContext {
  * @internal
  */
 export type Ctx = ErrorContext | (() => ErrorContext);
+
+/** The same context with more (or other) sentences for particular errnos. @internal */
+export function withHints(ctx: Ctx, hints: Readonly<Partial<Record<number, string>>>): Ctx {
+  return () => {
+    const c = typeof ctx === 'function' ? ctx() : ctx;
+    return { ...c, hints: { ...c.hints, ...hints } };
+  };
+}
 
 /** @internal */
 export function contextError(

@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:os';
 import { Connection, type Transport } from './connection.js';
-import { contextError, fromNative, NetlinkError, type ErrorContext } from './errors.js';
+import { contextError, ENTER_HINT, fromNative, NetlinkError, type ErrorContext } from './errors.js';
 import { native, type NativeHandle } from './native.js';
 
 const { EBADF } = constants.errno;
@@ -219,8 +219,7 @@ export class NsHandle {
 
   /** Entering another namespace needs CAP_SYS_ADMIN as well as CAP_NET_ADMIN over it. */
   #enterContext(op: string): ErrorContext {
-    const hint = 'entering a network namespace needs root (CAP_SYS_ADMIN, and CAP_NET_ADMIN in it)';
-    return { op, object: { netns: this.label }, subject: `netns ${this.label}`, hints: { [constants.errno.EPERM]: hint } };
+    return { op, object: { netns: this.label }, subject: `netns ${this.label}`, hints: { [constants.errno.EPERM]: ENTER_HINT } };
   }
 
   /** The namespace fd, held open until {@link NsHandle.returnFd}. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { contextError, NetlinkError, type ErrorContext } from './errors.js';
-import { showValue } from './validate.js';
+import { checkMs, showValue } from './validate.js';
 
 const HELPER = 'netns-link-exec';
 let helper: string | undefined;
@@ -25,8 +25,6 @@ export const HELPER_FAILED = 255;
 const MAX_BUFFER = 64 << 20;
 /** Default of {@link NetnsExecOptions.killAfter}, in milliseconds. */
 const KILL_AFTER = 2000;
-/** The longest delay a Node timer takes (2^31 - 1 ms); longer ones fire at once. */
-const TIMER_MAX = 2 ** 31 - 1;
 /** After the last SIGKILL, how long a descendant outside the process group may hold stdout open. */
 const STDIO_GRACE = 100;
 
@@ -128,13 +126,6 @@ function checkPlainObject(v: unknown, what: string): Record<string, unknown> {
   const proto = v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
   if (proto !== Object.prototype && proto !== null) throw new TypeError(`${what} must be a plain object, got ${showValue(v)}`);
   return v as Record<string, unknown>;
-}
-
-/** A whole number of milliseconds within [min, TIMER_MAX]. */
-function checkMs(v: unknown, what: string, min: number): number {
-  if (typeof v !== 'number') throw new TypeError(`${what} must be a number of milliseconds, got ${showValue(v)}`);
-  if (!Number.isInteger(v) || v < min || v > TIMER_MAX) throw new RangeError(`${what} ${v} must be a whole number of milliseconds, ${min} to ${TIMER_MAX}`);
-  return v;
 }
 
 function checkSignal(v: unknown): NodeJS.Signals | number {

@@ -31,8 +31,8 @@ function show(v: unknown): string {
 /** 1-15 characters of ASCII letters, digits and `._@+-`: always valid, but for `.` and `..`. */
 const COMMON_IFNAME = /^[\w.@+-]{1,15}$/u;
 
-/** A lone UTF-16 surrogate: it cannot be encoded, and would silently become U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** A lone UTF-16 surrogate: it cannot be encoded, and would silently become U+FFFD. @internal */
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
  * An interface name as the kernel's `dev_valid_name` takes it: 1–15 bytes, not `.` or `..`,
@@ -91,6 +91,22 @@ export function checkMtu(v: unknown, what = 'mtu'): number {
 /** @internal */
 export function checkPid(v: unknown): number {
   return checkInt(v, 1, PID_MAX, 'pid');
+}
+
+/** The longest delay a Node timer takes (2^31 - 1 ms); longer ones fire at once. @internal */
+export const TIMER_MAX = 2 ** 31 - 1;
+
+/** A whole number of milliseconds within [min, TIMER_MAX]: a timeout, a grace period. @internal */
+export function checkMs(v: unknown, what: string, min: number): number {
+  if (typeof v !== 'number') throw new TypeError(`${what} must be a number of milliseconds, got ${show(v)}`);
+  if (!Number.isInteger(v) || v < min || v > TIMER_MAX) throw new RangeError(`${what} ${v} must be a whole number of milliseconds, ${min} to ${TIMER_MAX}`);
+  return v;
+}
+
+/** An AbortSignal. @internal */
+export function checkSignal(v: unknown): AbortSignal {
+  if (!(v instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${show(v)}`);
+  return v;
 }
 
 /** @internal */

@@ -15,7 +15,7 @@ import * as L from './ops/link.js';
 import * as N from './ops/neighbor.js';
 import * as R from './ops/route.js';
 import * as U from './ops/rule.js';
-import { checkArray, checkFamily, checkIfname, checkInt, checkOptions, opt, showValue } from './validate.js';
+import { checkArray, checkBoolean, checkFamily, checkIfname, checkInt, checkMs, checkOptions, checkSignal, opt, showValue } from './validate.js';
 import { parseAddress, type Address } from './wire/address.js';
 import { C } from './wire/constants.js';
 import { formatAddress, parsePrefix, type Family } from './wire/ip.js';
@@ -158,22 +158,18 @@ interface Checked {
   signal: AbortSignal | undefined;
 }
 
-/** @internal */
-export function checkWatchOptions(options: WatchOptions | undefined): Checked {
+/** The options, every one checked before anything is opened. */
+function checkWatchOptions(options: WatchOptions | undefined): Checked {
   const o = checkOptions(options, 'watch options', ['kinds', 'family', 'existing', 'receiveBufferSize', 'signal', 'maxQueued']);
   const kinds = opt(o.kinds, (v) => [...new Set(checkArray(v, 'kinds', checkKind))]) ?? ALL;
   if (kinds.length === 0) throw new TypeError('kinds must name at least one kind');
-  const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${showValue(signal)}`);
-  const existing = o.existing;
-  if (existing !== undefined && typeof existing !== 'boolean') throw new TypeError(`existing must be true or false, got ${showValue(existing)}`);
   return {
     kinds,
     family: opt(o.family, checkFamily),
-    existing: existing ?? false,
+    existing: opt(o.existing, (v) => checkBoolean(v, 'existing')) ?? false,
     rcvbuf: opt(o.receiveBufferSize, (v) => checkInt(v, 1024, 0x7fffffff, 'receiveBufferSize')) ?? DEFAULT_RCVBUF,
     maxQueued: opt(o.maxQueued, (v) => checkInt(v, 1, 0x7fffffff, 'maxQueued')) ?? DEFAULT_MAX_QUEUED,
-    signal,
+    signal: opt(o.signal, checkSignal),
   };
 }
 
@@ -396,17 +392,10 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
 
   /** Interface names for objects that carry only an index, as the listings give them. */
   #nameLinks(kind: WatchKind, o: Obj): void {
-    if (kind === 'address') {
-      const a = o as Address;
-      const colon = a.label === null ? -1 : a.label.indexOf(':');
-      a.ifname = a.label !== null ? (colon < 0 ? a.label : a.label.slice(0, colon)) : this.#linkName(a.index);
-    } else if (kind === 'route') {
-      const r = o as Route;
-      if (r.oif !== null) r.dev = this.#linkName(r.oif) || null;
-      for (const hop of r.nexthops) hop.dev = this.#linkName(hop.oif) || null;
-    } else if (kind === 'neighbor') {
-      (o as Neighbor).dev = this.#linkName((o as Neighbor).index);
-    }
+    const name = (index: number): string | null => this.#linkName(index) || null;
+    if (kind === 'address') A.nameAddress(o as Address, name);
+    else if (kind === 'route') R.nameDevs([o as Route], name);
+    else if (kind === 'neighbor') (o as Neighbor).dev = this.#linkName((o as Neighbor).index);
   }
 
   /** A link's name: from the watched links if known (also for one just deleted), else asked. */
@@ -495,9 +484,8 @@ export interface WaitOptions {
  */
 async function waitFor<T>(h: NsHandle, op: string, object: Record<string, unknown>, kinds: WatchKind[], options: WaitOptions | undefined, match: (e: ChangeEvent) => T | undefined): Promise<T> {
   const o = checkOptions(options, `${op} options`, ['timeout', 'signal']);
-  const timeout = opt(o.timeout, (v) => checkInt(v, 1, 0x7fffffff, 'timeout'));
-  const signal = o.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${showValue(signal)}`);
+  const timeout = opt(o.timeout, (v) => checkMs(v, 'timeout', 1));
+  const signal = opt(o.signal, checkSignal);
   const what = Object.values(object).join(' ');
   const ctx = (hint: string): ErrorContext => ({ op, object: { ...object, netns: h.label }, subject: `${what} in netns ${h.label}`, hints: { [constants.errno.ETIMEDOUT]: hint, [constants.errno.ECANCELED]: hint } });
   const w = await watch(h, { kinds, existing: true, ...(signal ? { signal } : {}) });

@@ -157,12 +157,21 @@ export async function addresses(h: NsHandle, filter: AddressFilter | undefined, 
   for (const a of found) {
     if (index !== 0 && a.index !== index) continue;
     if (family !== undefined && a.family !== family) continue;
-    // IPv4 labels are the interface's name (the kernel renames them with it), plus ':alias'.
-    const colon = a.label === null ? -1 : a.label.indexOf(':');
-    a.ifname = ifname ?? (a.label !== null ? (colon < 0 ? a.label : a.label.slice(0, colon)) : name?.(a.index) ?? '');
+    if (ifname !== undefined) a.ifname = ifname;
+    else nameAddress(a, name!);
     out.push(a);
   }
   return out;
+}
+
+/**
+ * Fills an address's interface name: from its IPv4 label (the interface's name, which the kernel
+ * renames with it, plus `:alias`), else by its index.
+ * @internal
+ */
+export function nameAddress(a: Address, name: (index: number) => string | null): void {
+  const colon = a.label === null ? -1 : a.label.indexOf(':');
+  a.ifname = a.label !== null ? (colon < 0 ? a.label : a.label.slice(0, colon)) : name(a.index) ?? '';
 }
 
 /** `ip addr flush dev IFNAME [-4|-6]`; resolves with how many were removed. @internal */

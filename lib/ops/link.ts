@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import { contextError, nativeCall, type Ctx, type NetlinkError } from '../errors.js';
+import { contextError, nativeCall, withHints, type Ctx, type NetlinkError } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { native } from '../native.js';
 import type { Netns } from '../netns.js';
@@ -161,12 +161,6 @@ function linkCtx(h: NsHandle, op: string, ifname: string, extra: Record<string, 
   });
 }
 
-/** The error of `ctx` for `errno`, with `hint` as its sentence. */
-function withHint(ctx: Ctx, errno: number, hint: string, kernelMessage: string | null): NetlinkError {
-  const c = typeof ctx === 'function' ? ctx() : ctx;
-  return contextError({ ...c, hints: { ...c.hints, [errno]: hint } }, errno, kernelMessage);
-}
-
 function checkLinkRef(v: unknown, what: string): string | number {
   if (typeof v === 'number') return checkInt(v, 1, 0x7fffffff, `${what} index`);
   return checkIfname(v, what);
@@ -212,7 +206,7 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
     const peerConn = peerNs ? await peerNs.connection('createVeth') : conn;
     const taken = conn.ifindex(name) > 0 ? `an interface named ${name} exists in netns ${h.label}` : peerConn.ifindex(peer) > 0 ? `an interface named ${peer} exists in netns ${(peerNs ?? h).label}` : null;
     if (taken === null) throw e;
-    throw withHint(ctx, EEXIST, taken, (e as NetlinkError).kernelMessage);
+    throw contextError(withHints(ctx, { [EEXIST]: taken }), EEXIST, (e as NetlinkError).kernelMessage);
   }
 }
 

@@ -10,24 +10,16 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import type { Ctx } from '../errors.js';
+import { withHints, type Ctx } from '../errors.js';
 import { encodeGetLink, parseLinkIndex } from '../wire/link-message.js';
 
 const { ENODEV } = constants.errno;
-
-/** The same context, with ENODEV naming `ifname` in `label`'s namespace. */
-function naming(ctx: Ctx, ifname: string, label: string): Ctx {
-  return () => {
-    const c = typeof ctx === 'function' ? ctx() : ctx;
-    return { ...c, hints: { ...c.hints, [ENODEV]: `no interface named ${ifname} in netns ${label}` } };
-  };
-}
 
 /** The index of the link named `ifname` on `conn`'s namespace (`label` names it in errors). @internal */
 export async function resolveIndex(conn: Connection, label: string, ifname: string, ctx: Ctx): Promise<number> {
   const index = conn.ifindex(ifname);
   if (index > 0) return index;
-  const [found] = await conn.request(encodeGetLink(ifname, true), naming(ctx, ifname, label), parseLinkIndex);
+  const [found] = await conn.request(encodeGetLink(ifname, true), withHints(ctx, { [ENODEV]: `no interface named ${ifname} in netns ${label}` }), parseLinkIndex);
   if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
   return found;
 }

@@ -199,7 +199,8 @@ export async function deleteRoute(h: NsHandle, spec: RouteSpec, options: DeleteR
   await unlessMissing(conn.request(await encode(conn, h, 'delete', c, ctx), ctx), ESRCH, missingOk);
 }
 
-function nameDevs(routes: Route[], name: (index: number) => string | null): Route[] {
+/** Fills the interface names of routes and their next hops, by index. @internal */
+export function nameDevs(routes: Route[], name: (index: number) => string | null): Route[] {
   for (const r of routes) {
     if (r.oif !== null) r.dev = name(r.oif);
     for (const x of r.nexthops) x.dev = name(x.oif);

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { nativeCall } from '../errors.js';
+import { ENTER_HINT, nativeCall } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { native } from '../native.js';
-import { showValue } from '../validate.js';
+import { LONE_SURROGATE, showValue } from '../validate.js';
 
 const { ENOENT, EINVAL, EACCES, EPERM } = constants.errno;
 
@@ -28,7 +28,7 @@ export function sysctlPath(key: unknown): string {
   if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))) {
     throw new TypeError(`sysctl key ${showValue(key)} has an empty, '.', '..' or NUL component`);
   }
-  if (/[\uD800-\uDFFF]/u.test(key)) throw new TypeError(`sysctl key ${showValue(key)} contains a lone UTF-16 surrogate`);
+  if (LONE_SURROGATE.test(key)) throw new TypeError(`sysctl key ${showValue(key)} contains a lone UTF-16 surrogate`);
   return parts.join('/');
 }
 
@@ -56,7 +56,7 @@ export function sysctl(h: NsHandle, key: string, value?: string | number): Promi
     hints: {
       [ENOENT]: `no sysctl ${key} in this namespace`,
       [EINVAL]: `the kernel refused ${showValue(value)} for ${key}`,
-      [EPERM]: 'entering a network namespace needs root (CAP_SYS_ADMIN)',
+      [EPERM]: ENTER_HINT,
       ...readOnly,
     },
   };

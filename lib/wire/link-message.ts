@@ -35,8 +35,8 @@ export interface LinkMessage {
   netnsFd?: number;
 }
 
-/** struct ifinfomsg. @internal */
-export function ifinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0): void {
+/** struct ifinfomsg. */
+function ifinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0): void {
   w.u8(C.AF_UNSPEC).u8(0).u16(0).i32(index).u32(flags).u32(change);
 }
 
