@@ -18,6 +18,9 @@ import { C } from './wire/constants.js';
 import { eachMessage, readAck, readDone, type KernelError, type RawMessage } from './wire/netlink.js';
 import { contextError, isNativeError, type Ctx } from './errors.js';
 
+/** A socket's netlink protocol: rtnetlink, or nfnetlink (nf_tables). @internal */
+export type Protocol = 'route' | 'netfilter';
+
 /** What a connection needs of the socket's owner: the addon's calls of these names. @internal */
 export interface Transport {
   /** Sends the requests (whole messages, back to back) and resolves with every reply to them. */
@@ -46,24 +49,36 @@ const QUICK: ReadonlySet<number> = new Set([
 const debug = debuglog('netns-link');
 let messageNames: Map<number, string> | undefined;
 
-/** A message type's name (`RTM_NEWADDR`), for the debug log. */
-function typeName(type: number): string {
+let nftNames: Map<number, string> | undefined;
+
+/** A message type's name (`RTM_NEWADDR`, `NFT_MSG_NEWRULE`), for the debug log. */
+function typeName(type: number, protocol: Protocol): string {
+  if (protocol === 'netfilter') {
+    if (type === C.NFNL_MSG_BATCH_BEGIN) return 'NFNL_MSG_BATCH_BEGIN';
+    if (type === C.NFNL_MSG_BATCH_END) return 'NFNL_MSG_BATCH_END';
+    if (type >> 8 === C.NFNL_SUBSYS_NFTABLES) {
+      nftNames ??= new Map(Object.entries(C).filter(([k]) => k.startsWith('NFT_MSG_')).map(([k, v]) => [v, k]));
+      return nftNames.get(type & 0xff) ?? `type ${type}`;
+    }
+  }
   messageNames ??= new Map(Object.entries(C).filter(([k]) => /^(RTM|NLMSG)_/u.test(k) && k !== 'NLMSG_HDRLEN').map(([k, v]) => [v, k]));
   return messageNames.get(type) ?? `type ${type}`;
 }
 
-function logRequests(fd: number, batch: readonly Pending[]): void {
+function logRequests(fd: number, batch: readonly Pending[], protocol: Protocol): void {
   for (const p of batch) {
-    debug('fd %d -> %s seq %d flags 0x%s len %d', fd, typeName(readU16(p.msg, 4)), p.seq, readU16(p.msg, 6).toString(16), p.msg.length);
+    eachMessage(p.msg, (m) => {
+      debug('fd %d -> %s seq %d flags 0x%s len %d', fd, typeName(m.type, protocol), m.seq, m.flags.toString(16), m.end - m.start + 16);
+    });
   }
 }
 
-function logReply(fd: number, m: RawMessage): void {
+function logReply(fd: number, m: RawMessage, protocol: Protocol): void {
   if (m.type === C.NLMSG_ERROR) {
     const ack = readAck(m);
     debug('fd %d <- %s seq %d%s', fd, ack ? 'error' : 'ack', m.seq, ack ? ` errno ${ack.errno}${ack.message ? ` "${ack.message}"` : ''}` : '');
   } else {
-    debug('fd %d <- %s seq %d len %d', fd, typeName(m.type), m.seq, m.end - m.start + 16);
+    debug('fd %d <- %s seq %d len %d', fd, typeName(m.type, protocol), m.seq, m.end - m.start + 16);
   }
 }
 
@@ -77,6 +92,12 @@ interface Pending {
   msg: Buffer;
   seq: number;
   dump: boolean;
+  /**
+   * An nf_tables batch: the offsets of its messages in `msg` (BEGIN first, END last). Each gets
+   * a sequence number; `answers` holds what came back for each, and the batch resolves with it.
+   */
+  parts: number[] | null;
+  answers: (KernelError | null | undefined)[];
   parse: Parse<unknown> | undefined;
   results: unknown[];
   interrupted: boolean;
@@ -126,6 +147,9 @@ export class Connection {
     private readonly transport: Transport,
     readonly fd: number,
     readonly portid: number,
+    readonly protocol: Protocol = 'route',
+    /** The socket's send buffer: the largest datagram (an nf_tables batch) it takes. */
+    readonly sndbuf = 0,
   ) {}
 
   /** The index of `name` in this socket's namespace, or a negative errno; no round trip. */
@@ -151,6 +175,22 @@ export class Connection {
     return this.enqueue(msg, ctx, true, parse) as Promise<T[]>;
   }
 
+  /**
+   * Sends an nf_tables batch: `messages` are BEGIN, the changes, END, sent in one datagram.
+   * Resolves with what the kernel said of each message, in order: an error, an ACK (null), or
+   * undefined for a message it did not answer (inside a batch, one without NLM_F_ACK that
+   * succeeded). Rejects only if the batch could not be exchanged at all.
+   */
+  batch(messages: readonly Buffer[], ctx: Ctx): Promise<(KernelError | null | undefined)[]> {
+    const parts: number[] = [];
+    let at = 0;
+    for (const m of messages) {
+      parts.push(at);
+      at += m.length;
+    }
+    return this.enqueue(Buffer.concat(messages), ctx, false, undefined, parts) as Promise<(KernelError | null | undefined)[]>;
+  }
+
   /** Closes the socket once every request already made has been answered. */
   close(): void {
     this.closing = true;
@@ -164,14 +204,14 @@ export class Connection {
     }
   }
 
-  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined): Promise<unknown[]> {
+  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined, parts: number[] | null = null): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       if (this.closing) {
         reject(contextError(ctx, os.errno.EBADF, null, 'closed'));
         return;
       }
       this.queue.push({
-        msg, seq: 0, dump, parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
+        msg, seq: 0, dump, parts, answers: [], parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
       if (!this.inflight) this.schedule();
     });
@@ -195,11 +235,19 @@ export class Connection {
       this.seq = (this.seq + 1) >>> 0;
       p.seq = this.seq;
       writeU32(p.msg, p.seq, 8);
+      if (p.parts) {
+        // Every message of an nf_tables batch gets its own number, in order.
+        for (let i = 1; i < p.parts.length; i++) {
+          this.seq = (this.seq + 1) >>> 0;
+          writeU32(p.msg, this.seq, p.parts[i]! + 8);
+        }
+        p.answers = new Array<undefined>(p.parts.length).fill(undefined);
+      }
     }
-    if (debug.enabled) logRequests(this.fd, batch);
+    if (debug.enabled) logRequests(this.fd, batch, this.protocol);
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
     this.inflight = true;
-    const quick = batch.every((p) => !p.dump && QUICK.has(readU16(p.msg, 4)));
+    const quick = batch.every((p) => !p.dump && !p.parts && QUICK.has(readU16(p.msg, 4)));
     (quick ? this.transport.transactQuick(this.fd, this.portid, payload) : this.transport.transact(this.fd, this.portid, payload)).then(
       (replies) => this.settle(batch, replies, null),
       (e: unknown) => {
@@ -213,10 +261,18 @@ export class Connection {
     this.inflight = false;
     const first = batch[0]!.seq;
     const logging = debug.enabled;
+    // Which request each sequence number belongs to (an nf_tables batch takes several).
+    const bySeq = batch.some((p) => p.parts) ? batch.flatMap((p) => (p.parts ? p.parts.map(() => p) : [p])) : batch;
     eachMessage(replies, (m) => {
-      if (logging) logReply(this.fd, m);
-      const p = batch[(m.seq - first) >>> 0];
-      if (p === undefined || p.seq !== m.seq || p.error !== undefined) return;
+      if (logging) logReply(this.fd, m, this.protocol);
+      const p = bySeq[(m.seq - first) >>> 0];
+      if (p === undefined) return;
+      if (p.parts) {
+        const i = (m.seq - p.seq) >>> 0;
+        if (m.type === C.NLMSG_ERROR && i < p.answers.length && p.answers[i] === undefined) p.answers[i] = readAck(m);
+        return;
+      }
+      if (p.seq !== m.seq || p.error !== undefined) return;
       if (m.type === C.NLMSG_ERROR) {
         p.error = readAck(m);
       } else if (m.type === C.NLMSG_DONE && p.dump) {
@@ -230,7 +286,10 @@ export class Connection {
       }
     });
     for (const p of batch) {
-      if (p.error === undefined) {
+      if (p.parts) {
+        if (failure) p.reject(contextError(p.ctx, failure.errno, null, failure.syscall));
+        else p.resolve(p.answers);
+      } else if (p.error === undefined) {
         const f = failure ?? { errno: os.errno.EIO, syscall: 'recvmsg' };
         p.reject(contextError(p.ctx, f.errno, null, f.syscall));
       } else if (p.error !== null) {

@@ -10,6 +10,7 @@ import { constants } from 'node:os';
 import { Connection, type Transport } from './connection.js';
 import { contextError, ENTER_HINT, fromNative, NetlinkError, type ErrorContext } from './errors.js';
 import { native, type NativeHandle } from './native.js';
+import { C } from './wire/constants.js';
 
 const { EBADF } = constants.errno;
 
@@ -53,15 +54,24 @@ function releaseConnection(key: string): void {
 
 interface Held {
   fd: NsFd;
-  key: string;
-  hasConnection: boolean;
+  /** The keys of the shared sockets this handle holds a share of. */
+  sockets: Set<string>;
+}
+
+function releaseAll(held: Held): void {
+  for (const key of held.sockets) releaseConnection(key);
+  held.sockets.clear();
 }
 
 // A safety net: a handle that is dropped without close() gives its descriptors back on GC.
 const registry = new FinalizationRegistry<Held>((held) => {
-  if (held.hasConnection) releaseConnection(held.key);
+  releaseAll(held);
   held.fd.release();
 });
+
+/** The netlink protocols a namespace gets a socket for: rtnetlink, and nfnetlink for NAT. @internal */
+export type Protocol = 'route' | 'netfilter';
+const PROTOCOL_NUMBER: Record<Protocol, number> = { route: C.NETLINK_ROUTE, netfilter: C.NETLINK_NETFILTER };
 
 /** Where a namespace was found, for its handle and for error messages. @internal */
 export interface Where {
@@ -86,6 +96,7 @@ export class NsHandle {
   readonly #key: string;
   readonly #held: Held;
   #conn: Connection | null = null;
+  #nft: Connection | null = null;
   /** close() was called: new work is refused. */
   #closed = false;
   /** The descriptors were given back: close() was called and nothing was in progress. */
@@ -108,12 +119,12 @@ export class NsHandle {
     this.label = where.label;
     this.#fd = new NsFd(h.fd, io);
     this.#key = `${h.dev}:${h.ino}`;
-    this.#held = { fd: this.#fd, key: this.#key, hasConnection: false };
+    this.#held = { fd: this.#fd, sockets: new Set() };
     if (h.sock !== undefined && h.portid !== undefined) {
       // The socket made along with a new namespace: nothing else can hold one for it yet.
       this.#conn = new Connection(io, h.sock, h.portid);
       connections.set(this.#key, { conn: this.#conn, opening: null, refs: 1 });
-      this.#held.hasConnection = true;
+      this.#held.sockets.add(this.#key);
     }
     registry.register(owner, this.#held, this);
   }
@@ -146,8 +157,9 @@ export class NsHandle {
   #release(): void {
     this.#released = true;
     registry.unregister(this);
-    if (this.#held.hasConnection) releaseConnection(this.#key);
+    releaseAll(this.#held);
     this.#conn = null;
+    this.#nft = null;
     this.#fd.release();
   }
 
@@ -173,47 +185,61 @@ export class NsHandle {
   }
 
   /**
-   * The namespace's socket: opened on first use by a thread that enters the namespace, then
-   * shared by every handle on it. `op` names the call that needed it, for its errors.
+   * The namespace's rtnetlink socket: opened on first use by a thread that enters the
+   * namespace, then shared by every handle on it. `op` names the call that needed it, for its
+   * errors.
    */
   connection(op = 'connect'): Connection | Promise<Connection> {
     if (this.#conn) return this.#conn;
     if (this.#released) return Promise.reject(this.closedError(op));
-    return this.#connect(op);
+    return this.#connect(op, 'route');
   }
 
-  async #connect(op: string): Promise<Connection> {
-    let shared = connections.get(this.#key);
-    if (!this.#held.hasConnection) {
+  /** The namespace's nfnetlink socket (nf_tables), opened and shared the same way. */
+  netfilter(op = 'connect'): Connection | Promise<Connection> {
+    if (this.#nft) return this.#nft;
+    if (this.#released) return Promise.reject(this.closedError(op));
+    return this.#connect(op, 'netfilter');
+  }
+
+  async #connect(op: string, protocol: Protocol): Promise<Connection> {
+    const key = protocol === 'route' ? this.#key : `${this.#key}:${protocol}`;
+    let shared = connections.get(key);
+    if (!this.#held.sockets.has(key)) {
       if (!shared) {
         shared = { conn: null, opening: null, refs: 0 };
-        connections.set(this.#key, shared);
+        connections.set(key, shared);
       }
       shared.refs++;
-      this.#held.hasConnection = true;
+      this.#held.sockets.add(key);
     }
     if (!shared) throw this.closedError(op);
-    if (shared.conn) return (this.#conn = shared.conn);
-    let opening = shared.opening;
-    if (!opening) {
-      const s = shared;
-      this.#fd.borrow();
-      opening = native
-        .socketOpen(this.#fd.fd)
-        .then((r) => {
-          const conn = new Connection(this.io, r.fd, r.portid);
-          s.conn = conn;
-          return conn;
-        })
-        .catch((e: unknown) => {
-          s.opening = null;
-          throw fromNative(e, this.#enterContext(op));
-        })
-        .finally(() => this.#fd.release());
-      s.opening = opening;
+    let conn = shared.conn;
+    if (!conn) {
+      let opening = shared.opening;
+      if (!opening) {
+        const s = shared;
+        this.#fd.borrow();
+        opening = native
+          .socketOpen(this.#fd.fd, PROTOCOL_NUMBER[protocol])
+          .then((r) => {
+            const c = new Connection(this.io, r.fd, r.portid, protocol, r.sndbuf);
+            s.conn = c;
+            return c;
+          })
+          .catch((e: unknown) => {
+            s.opening = null;
+            throw fromNative(e, this.#enterContext(op));
+          })
+          .finally(() => this.#fd.release());
+        s.opening = opening;
+      }
+      conn = await opening;
     }
-    const conn = await opening;
-    if (!this.#released) this.#conn = conn;
+    if (!this.#released) {
+      if (protocol === 'route') this.#conn = conn;
+      else this.#nft = conn;
+    }
     return conn;
   }
 

@@ -37,6 +37,7 @@ export type { AddAddressOptions, DeleteAddressOptions, AddressFilter } from './o
 export type { RouteSpec, NextHopSpec, RouteFilter, DeleteRouteOptions, GetRouteOptions } from './ops/route.js';
 export type { NeighborSpec, NeighborKey, NeighborFilter, DeleteNeighborOptions } from './ops/neighbor.js';
 export type { RuleSpec, DeleteRuleOptions, RuleFilter } from './ops/rule.js';
+export type { MasqueradeSpec, ForwardSpec, DeleteNatOptions, NatRule, MasqueradeRule, ForwardRule, NatProtocol } from './ops/nat.js';
 export { Watcher, type WatchOptions, type WatchKind, type WatchEvent, type ChangeEvent, type Change, type Marker, type WaitOptions } from './watch.js';
 export { ExecError, type ExecResult, type NetnsExecOptions, type NetnsSpawnOptions } from './process.js';
 export { DOCKER_SOCKET, type ContainerOptions } from './container.js';

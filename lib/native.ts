@@ -3,7 +3,7 @@
  * @internal
  * @packageDocumentation
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** An open namespace file: its descriptor and identity. @internal */
 export interface NativeHandle {
@@ -57,7 +57,8 @@ export interface Binding {
   nsAttach(dir: string, path: string, source: string): Promise<NativeHandle>;
   /** With `dev` and `ino`, the name goes only while it names that namespace (else `ESTALE`). */
   nsDelete(path: string, dev?: number, ino?: number): Promise<void>;
-  socketOpen(nsfd: number): Promise<{ fd: number; portid: number }>;
+  /** A netlink socket inside the namespace: NETLINK_ROUTE, or the `protocol` given (NETLINK_NETFILTER). */
+  socketOpen(nsfd: number, protocol?: number): Promise<{ fd: number; portid: number; sndbuf: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
   transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
@@ -80,5 +81,10 @@ export interface Binding {
 // node-gyp-build finds build/Release or the prebuild shipped under prebuilds/.
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-/** @internal */
-export const native = load(join(__dirname, '..')) as Binding;
+/**
+ * The addon. Developer builds only: `NETNS_LINK_ADDON=/path/to/netns_link.node` loads that file
+ * instead, e.g. the sanitized build-asan/netns_link.node that `npm run test:asan` points it at,
+ * without replacing build/Release. Not meant for production.
+ * @internal
+ */
+export const native = (process.env.NETNS_LINK_ADDON ? require(resolve(process.env.NETNS_LINK_ADDON)) : load(join(__dirname, '..'))) as Binding;

@@ -10,6 +10,7 @@ import { NsHandle } from './handle.js';
 import * as A from './ops/address.js';
 import * as L from './ops/link.js';
 import * as N from './ops/neighbor.js';
+import * as NAT from './ops/nat.js';
 import * as NS from './ops/netns.js';
 import * as R from './ops/route.js';
 import * as U from './ops/rule.js';
@@ -548,6 +549,74 @@ export class Netns {
    */
   rules(filter?: U.RuleFilter): Promise<Rule[]> {
     return this.#h.run('rules', () => U.rules(this.#h, filter));
+  }
+
+  /**
+   * Lets traffic from `from` leave with this namespace's own address (source NAT), through
+   * `out` only if given: what a namespace behind a host needs to reach the Internet. IPv4 or
+   * IPv6, by the prefix. The rule lives in this library's own table, `inet netns_link`: no
+   * other table is touched. `EEXIST` if the same rule exists. Calls made together are one
+   * nf_tables transaction. Forwarding must be on (`sysctl net.ipv4.ip_forward=1`) for traffic
+   * of other namespaces to pass.
+   *
+   * `iptables -t nat -A POSTROUTING -s FROM [-o OUT] -j MASQUERADE`, or
+   * `nft add rule inet netns_link postrouting ip saddr FROM [oifname OUT] masquerade`
+   * @group NAT
+   */
+  masquerade(spec: NAT.MasqueradeSpec): Promise<void> {
+    return this.#h.run('masquerade', () => NAT.masquerade(this.#h, spec));
+  }
+
+  /**
+   * Forwards connections to `port` (on this namespace's own addresses, or on `destination`)
+   * to `to`:`toPort` (destination NAT), as Docker's `-p` and CNI's `portmap` do. Applies to
+   * connections arriving from outside and, unless `in` is given, to those made inside this
+   * namespace itself. `EEXIST` if the same forward exists.
+   *
+   * `iptables -t nat -A PREROUTING [-i IN] [-d DEST] -p tcp --dport PORT -j DNAT --to-destination TO:TOPORT`
+   * (and the same in `OUTPUT`), or `nft add rule inet netns_link prerouting … dnat ip to TO:TOPORT`
+   * @group NAT
+   */
+  forwardPort(spec: NAT.ForwardSpec): Promise<void> {
+    return this.#h.run('forwardPort', () => NAT.forwardPort(this.#h, spec));
+  }
+
+  /**
+   * Deletes the masquerade `spec` made (the same fields); `ENOENT` if there is none, unless
+   * `missingOk`. `iptables -t nat -D POSTROUTING -s FROM [-o OUT] -j MASQUERADE`
+   * @group NAT
+   */
+  deleteMasquerade(spec: NAT.MasqueradeSpec, options?: NAT.DeleteNatOptions): Promise<void> {
+    return this.#h.run('deleteMasquerade', () => NAT.deleteMasquerade(this.#h, spec, options));
+  }
+
+  /**
+   * Deletes the port forward `spec` made (the same fields); `ENOENT` if there is none, unless
+   * `missingOk`. `iptables -t nat -D PREROUTING … -j DNAT --to-destination TO:TOPORT`
+   * @group NAT
+   */
+  deleteForward(spec: NAT.ForwardSpec, options?: NAT.DeleteNatOptions): Promise<void> {
+    return this.#h.run('deleteForward', () => NAT.deleteForward(this.#h, spec, options));
+  }
+
+  /**
+   * The masquerades and port forwards this library made in this namespace, read from the
+   * kernel, each with the fields of the call that made it: `{ type: 'masquerade', from, out? }`,
+   * `{ type: 'forward', protocol, port, to, toPort?, in?, destination? }`. Rules somebody added
+   * to the table by hand are not listed. `nft list table inet netns_link`
+   * @group NAT
+   */
+  natRules(): Promise<NAT.NatRule[]> {
+    return this.#h.run('natRules', () => NAT.natRules(this.#h));
+  }
+
+  /**
+   * Deletes every NAT rule this library made here, with its table; tables of other tools
+   * (iptables-nft, Docker, firewalld, your own) stay as they are. `nft delete table inet netns_link`
+   * @group NAT
+   */
+  flushNat(): Promise<void> {
+    return this.#h.run('flushNat', () => NAT.flushNat(this.#h));
   }
 
   /**

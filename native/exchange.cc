@@ -5,12 +5,19 @@
 // every message of a datagram in turn), a dump goes alone (a socket runs one dump at a time).
 // Chunks are capped so that the replies of one chunk always fit the receive buffer; an
 // overflow would drop ACKs and leave requests unanswered.
+//
+// On a NETLINK_NETFILTER socket, an nf_tables transaction (NFNL_MSG_BATCH_BEGIN, its messages,
+// NFNL_MSG_BATCH_END) must reach the kernel in one datagram, and only what carries NLM_F_ACK or
+// fails is answered. The kernel handles the whole batch inside sendmsg, so by the time sendmsg
+// returns every answer is queued: the replies are read without blocking until the ones expected
+// are in or the queue is empty (a batch refused as a whole is answered only on its BEGIN).
 
 #include "exchange.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -41,9 +48,10 @@ void Exchange::Run() {
 // The chunk that starts at request i ends before the index returned.
 size_t Exchange::ChunkEnd(size_t i) const {
   size_t j = i + 1;
+  if (requests_[i].batch_end) return requests_[i].batch_end;
   if (requests_[i].dump) return j;
   size_t bytes = requests_[i].length;
-  while (j < requests_.size() && !requests_[j].dump && j - i < kMaxChunkMessages &&
+  while (j < requests_.size() && !requests_[j].dump && !requests_[j].batch_end && j - i < kMaxChunkMessages &&
          bytes + requests_[j].length <= kMaxChunkBytes) {
     bytes += requests_[j].length;
     ++j;
@@ -59,21 +67,52 @@ uint8_t* Exchange::TakeReplies(size_t* length) {
   return data;
 }
 
+bool Exchange::Netfilter() {
+  if (netfilter_ < 0) {
+    int protocol = 0;
+    socklen_t len = sizeof protocol;
+    netfilter_ = getsockopt(fd_, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && protocol == NETLINK_NETFILTER;
+  }
+  return netfilter_ == 1;
+}
+
+size_t Exchange::Outstanding(size_t first, size_t last) const {
+  size_t n = 0;
+  for (size_t k = first; k < last; ++k) n += requests_[k].expect && !requests_[k].done;
+  return n;
+}
+
 // Every request must be answered: a change carries NLM_F_ACK, a dump ends with NLMSG_DONE.
-// A request that would get no answer is refused rather than waited for forever.
+// A request that would get no answer is refused rather than waited for forever; inside an
+// nf_tables batch a message without NLM_F_ACK is allowed (a failure is still answered, and the
+// batch's replies are read without waiting).
 bool Exchange::Split() {
   size_t offset = 0;
+  size_t begin = 0;
+  bool in_batch = false;
   while (offset < length_) {
     if (length_ - offset < sizeof(nlmsghdr)) return false;
     nlmsghdr header;
     memcpy(&header, data_ + offset, sizeof header);
     if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > length_ - offset) return false;
     bool dump = (header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-    if (!dump && !(header.nlmsg_flags & NLM_F_ACK)) return false;
-    requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false});
+    bool ack = (header.nlmsg_flags & NLM_F_ACK) != 0;
+    if (!in_batch && !dump && !ack) {
+      // Only a batch may hold messages without an answer; it must end in this buffer.
+      if (header.nlmsg_type != NFNL_MSG_BATCH_BEGIN || !Netfilter()) return false;
+      in_batch = true;
+      begin = requests_.size();
+    } else if (in_batch && (dump || header.nlmsg_type == NFNL_MSG_BATCH_BEGIN)) {
+      return false;
+    }
+    requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false, dump || ack, 0});
+    if (in_batch && header.nlmsg_type == NFNL_MSG_BATCH_END) {
+      requests_[begin].batch_end = requests_.size();
+      in_batch = false;
+    }
     offset += NLMSG_ALIGN(header.nlmsg_len);
   }
-  return !requests_.empty();
+  return !in_batch && !requests_.empty();
 }
 
 bool Exchange::Send(size_t first, size_t last) {
@@ -122,9 +161,13 @@ bool Exchange::Receive(size_t first, size_t last) {
   // exchange would be mmap'd, faulted in and unmapped every time. Only what answers this batch
   // is copied out, into a buffer sized to it.
   static thread_local uint8_t scratch[kRecvSpace];
-  size_t outstanding = last - first;
+  size_t outstanding = Outstanding(first, last);
+  // A batch was handled inside sendmsg: its answers are queued already, or never come. With no
+  // acknowledgement asked for, everything queued is read.
+  bool batch = requests_[first].batch_end != 0;
+  bool drain = batch && outstanding == 0;
   hint_ = 0;
-  while (outstanding > 0) {
+  while (outstanding > 0 || drain) {
     sockaddr_nl from{};
     iovec iov{scratch, sizeof scratch};
     msghdr mh{};
@@ -132,10 +175,11 @@ bool Exchange::Receive(size_t first, size_t last) {
     mh.msg_namelen = sizeof from;
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    ssize_t n = recvmsg(fd_, &mh, 0);
+    ssize_t n = recvmsg(fd_, &mh, batch ? MSG_DONTWAIT : 0);
     CountRecv();
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (batch && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       Fail(errno, "recvmsg");
       return false;
     }
@@ -175,7 +219,7 @@ bool Exchange::Absorb(const uint8_t* datagram, size_t n, size_t first, size_t la
       bool final = header.nlmsg_type == NLMSG_ERROR || (req->dump && header.nlmsg_type == NLMSG_DONE);
       if (final && !req->done) {
         req->done = true;
-        --*outstanding;
+        if (req->expect) --*outstanding;
       }
       memcpy(out_ + used_, read, take);
       memset(out_ + used_ + take, 0, step - take);

@@ -40,9 +40,18 @@ class Exchange {
     uint32_t seq;
     bool dump;
     bool done;
+    // Whether an answer is certain: a change with NLM_F_ACK, or a dump. Inside an nf_tables
+    // batch the other messages are answered only if they fail.
+    bool expect;
+    // An nf_tables batch (NFNL_MSG_BATCH_BEGIN): its messages, through BATCH_END, are one chunk.
+    size_t batch_end;
   };
 
   bool Split();
+  // Whether the socket is NETLINK_NETFILTER (asked once, when a batch appears).
+  bool Netfilter();
+  // The requests of first..last-1 that still expect an answer.
+  size_t Outstanding(size_t first, size_t last) const;
   size_t ChunkEnd(size_t i) const;
   bool Send(size_t first, size_t last);
   bool Reserve(size_t more);
@@ -65,6 +74,8 @@ class Exchange {
   size_t cap_ = 0;
   int err_ = 0;
   const char* syscall_ = nullptr;
+  // -1 until asked; then whether fd_ is a NETLINK_NETFILTER socket.
+  int netfilter_ = -1;
 };
 
 }  // namespace nl

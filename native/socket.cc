@@ -61,32 +61,44 @@ class TransactWorker : public PromiseWorker {
 
 class SocketOpenWorker : public PromiseWorker {
  public:
-  SocketOpenWorker(Napi::Env env, int nsfd) : PromiseWorker(env), nsfd_(nsfd) {}
+  SocketOpenWorker(Napi::Env env, int nsfd, int protocol) : PromiseWorker(env), nsfd_(nsfd), protocol_(protocol) {}
 
  protected:
   void Execute() override {
     const char* failed = nullptr;
     int err = RunInNetns(
-        nsfd_, [this](const char** f) { return OpenRouteSocket(&fd_, &portid_, f); }, &failed);
-    if (err) Fail(err, failed);
+        nsfd_, [this](const char** f) { return OpenNetlinkSocket(protocol_, &fd_, &portid_, f); }, &failed);
+    if (err) {
+      Fail(err, failed);
+      return;
+    }
+    socklen_t len = sizeof sndbuf_;
+    getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf_, &len);
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object result = Napi::Object::New(env);
     result.Set("fd", fd_);
     result.Set("portid", portid_);
+    result.Set("sndbuf", sndbuf_);
     return result;
   }
 
  private:
   int nsfd_;
+  int protocol_;
   int fd_ = -1;
   uint32_t portid_ = 0;
+  int sndbuf_ = 0;
 };
 
 }  // namespace
 
 int OpenRouteSocket(int* fd_out, uint32_t* portid, const char** failed) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  return OpenNetlinkSocket(NETLINK_ROUTE, fd_out, portid, failed);
+}
+
+int OpenNetlinkSocket(int protocol, int* fd_out, uint32_t* portid, const char** failed) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
     *failed = "socket";
     return errno;
@@ -99,6 +111,9 @@ int OpenRouteSocket(int* fd_out, uint32_t* portid, const char** failed) {
   int size = kRecvBuffer;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  // An nf_tables transaction goes down in one datagram, which must fit the send buffer.
+  if (protocol == NETLINK_NETFILTER && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;
   socklen_t len = sizeof local;
@@ -147,14 +162,16 @@ Napi::Value Ifname(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
 }
 
-// socketOpen(nsfd): a socket created inside the namespace behind nsfd.
+// socketOpen(nsfd[, protocol]): a netlink socket created inside the namespace behind nsfd;
+// NETLINK_ROUTE unless NETLINK_NETFILTER is asked for. Resolves { fd, portid, sndbuf }.
 Napi::Value SocketOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) {
-    Napi::TypeError::New(env, "socketOpen(nsfd)").ThrowAsJavaScriptException();
+  int protocol = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : NETLINK_ROUTE;
+  if (!info[0].IsNumber() || (protocol != NETLINK_ROUTE && protocol != NETLINK_NETFILTER)) {
+    Napi::TypeError::New(env, "socketOpen(nsfd, protocol?)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return (new SocketOpenWorker(env, info[0].As<Napi::Number>().Int32Value()))->Start();
+  return (new SocketOpenWorker(env, info[0].As<Napi::Number>().Int32Value(), protocol))->Start();
 }
 
 // transact(fd, portid, requests): the replies to a batch of requests, concatenated.

@@ -12,6 +12,8 @@ Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange);
 // Opens an rtnetlink socket in the calling thread's namespace, with extended ACKs, capped ACKs
 // and strict checking on. Returns 0 or an errno; *failed names the failing syscall.
 int OpenRouteSocket(int* fd, uint32_t* portid, const char** failed);
+// The same for any netlink protocol (NETLINK_NETFILTER also gets a send buffer for batches).
+int OpenNetlinkSocket(int protocol, int* fd, uint32_t* portid, const char** failed);
 
 Napi::Value SocketOpen(const Napi::CallbackInfo& info);
 Napi::Value Transact(const Napi::CallbackInfo& info);

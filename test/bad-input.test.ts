@@ -1,11 +1,21 @@
 // Bad input across the API, in one table: each is refused with a TypeError or RangeError that
 // names the value, before any system call (the addon's counters of sends and threads do not
 // move) and with nothing changed (a snapshot of the namespaces and of /run/netns).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
 import { ipJson, namedNetns, PREFIX } from './helpers';
+
+const hasNft = (() => {
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 type Case = [string, () => Promise<unknown> | unknown, typeof TypeError | typeof RangeError, RegExp];
 
@@ -95,6 +105,21 @@ t.test('bad input is refused by name, before any system call, with nothing chang
     ['a neighbour state named after a prototype property', () => ns.addNeighbor({ address: '192.0.2.5', lladdr: '02:00:5e:00:53:05', dev: 'eth0', state: 'toString' as never }), TypeError, /"toString"/],
     ['a rule action named after a prototype property', () => ns.addRule({ from: '192.0.2.0/24', table: 5, action: 'valueOf' as never }), TypeError, /"valueOf"/],
     ['a rule without a table', () => ns.addRule({ from: '192.0.2.0/24' }), TypeError, /needs a table/],
+    // NAT: refused before the nfnetlink socket is even opened.
+    ['masquerade from a bad CIDR', () => ns.masquerade({ from: '192.0.2.300/24' }), TypeError, /from "192\.0\.2\.300" is not an IPv4 or IPv6 address/],
+    ['masquerade from /33', () => ns.masquerade({ from: '192.0.2.0/33' }), RangeError, /prefix length 33 is out of range 0\.\.32/],
+    ['masquerade without from', () => ns.masquerade({} as never), TypeError, /needs from/],
+    ['masquerade out of 16 bytes', () => ns.masquerade({ from: '192.0.2.0/24', out: '0123456789abcdef' }), RangeError, /out "0123456789abcdef" must be 1 to 15 bytes/],
+    ['masquerade with an unknown option', () => ns.masquerade({ from: '192.0.2.0/24', oif: 'eth0' } as never), TypeError, /oif/],
+    ['forwardPort port 0', () => ns.forwardPort({ protocol: 'tcp', port: 0, to: '192.0.2.10' }), RangeError, /port 0/],
+    ['forwardPort port 70000', () => ns.forwardPort({ protocol: 'tcp', port: 70000, to: '192.0.2.10' }), RangeError, /port 70000/],
+    ['forwardPort toPort 65536', () => ns.forwardPort({ protocol: 'udp', port: 53, to: '192.0.2.10', toPort: 65536 }), RangeError, /toPort 65536/],
+    ['forwardPort an unknown protocol', () => ns.forwardPort({ protocol: 'sctp' as never, port: 80, to: '192.0.2.10' }), TypeError, /"sctp"/],
+    ['forwardPort a protocol named after a prototype property', () => ns.forwardPort({ protocol: 'toString' as never, port: 80, to: '192.0.2.10' }), TypeError, /"toString"/],
+    ['forwardPort to a prefix', () => ns.forwardPort({ protocol: 'tcp', port: 80, to: '192.0.2.0/24' }), TypeError, /to "192\.0\.2\.0\/24"/],
+    ['forwardPort in of 16 bytes', () => ns.forwardPort({ protocol: 'tcp', port: 80, to: '192.0.2.10', in: '0123456789abcdef' }), RangeError, /in "0123456789abcdef"/],
+    ['forwardPort destination of the other family', () => ns.forwardPort({ protocol: 'tcp', port: 80, to: '192.0.2.10', destination: '2001:db8::1' }), TypeError, /destination 2001:db8::1 is IPv6, but to 192\.0\.2\.10 is IPv4/],
+    ['deleteForward with a bad missingOk', () => ns.deleteForward({ protocol: 'tcp', port: 80, to: '192.0.2.10' }, { missingOk: 'yes' as never }), TypeError, /missingOk/],
     // Sysctls: only net.*, never out of /proc/sys/net, one line of value.
     ['a sysctl outside net', () => ns.sysctl('kernel.hostname'), TypeError, /must start with "net\."/],
     ['a sysctl with ..', () => ns.sysctl('net..ipv4'), TypeError, /"net\.\.ipv4"/],
@@ -124,6 +149,8 @@ t.test('bad input is refused by name, before any system call, with nothing chang
       ipJson(ns.name!, 'rule').length,
       ipJson(ns.name!, 'neigh').length,
       ipJson(other.name!, 'link').map((l: any) => l.ifname),
+      // No NAT table was made (nft, where it is here, as the oracle).
+      hasNft ? execFileSync('ip', ['netns', 'exec', ns.name!, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }) : 'no nft',
       // Other test files make and remove names in parallel: look at this process's names, and
       // at every path a refused call here could have made.
       readdirSync('/run/netns').filter((n) => n.startsWith(`${PREFIX}${process.pid}-`)).sort(),

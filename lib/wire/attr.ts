@@ -40,6 +40,16 @@ export function readU64(b: Buffer, o: number): number {
   return hi * 0x1_0000_0000 + lo;
 }
 
+/** A big-endian u32 (nf_tables' integers). @internal */
+export function readBe32(b: Buffer, o: number): number {
+  return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+}
+
+/** A big-endian u64 as a number: exact below 2^53 (an nf_tables handle). @internal */
+export function readBe64(b: Buffer, o: number): number {
+  return readBe32(b, o) * 0x1_0000_0000 + readBe32(b, o + 4);
+}
+
 /** A NUL-terminated (or bounded) string attribute's text. @internal */
 export function readString(b: Buffer, start: number, end: number): string {
   let stop = start;
@@ -138,6 +148,27 @@ export class MessageWriter {
   putU32(type: number, v: number): this {
     this.attrHeader(type, 4);
     return this.u32(v);
+  }
+  /** A 16-bit value in network byte order, unframed (nfnetlink's `res_id`). */
+  be16(v: number): this {
+    this.room(2);
+    this.len = this.buf.writeUInt16BE(v, this.len);
+    return this;
+  }
+  /** A 32-bit value in network byte order (nf_tables' integers are all big-endian). */
+  putBe32(type: number, v: number): this {
+    this.attrHeader(type, 4);
+    this.room(4);
+    this.len = this.buf.writeUInt32BE(v >>> 0, this.len);
+    return this;
+  }
+  /** A 64-bit value in network byte order (an nf_tables handle); exact below 2^53. */
+  putBe64(type: number, v: number): this {
+    this.attrHeader(type, 8);
+    this.room(8);
+    this.len = this.buf.writeUInt32BE(Math.floor(v / 0x1_0000_0000), this.len);
+    this.len = this.buf.writeUInt32BE(v >>> 0, this.len);
+    return this;
   }
   putI32(type: number, v: number): this {
     this.attrHeader(type, 4);
