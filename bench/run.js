@@ -30,6 +30,7 @@ const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
 const W2_PAIRS = quick ? 200 : 1000;
 const W3_COUNT = quick ? 200 : 1000;
 const W4_COUNT = quick ? 2000 : 10000;
+const W5_COUNT = quick ? 100 : 1000;
 const run = promisify(execFile);
 
 /** What each missing Debian package takes out of the run. */
@@ -38,6 +39,8 @@ const PEERS = {
   'libmnl-dev': 'the C reference (and so the ratios)',
   gcc: 'the C reference (and so the ratios)',
   'iputils-ping': "W1's ping check",
+  nftables: 'the nft rows of W5 (and its check)',
+  iptables: 'the iptables-nft row of W5',
 };
 
 /** The peers' packages that are missing; installed only when asked (`npm run bench -- --install`). */
@@ -48,6 +51,8 @@ function prepare() {
   if (!existsSync('/usr/include/libmnl/libmnl.h')) missing.push('libmnl-dev');
   if (spawnSync('sh', ['-c', 'command -v gcc'], { stdio: 'ignore' }).status !== 0) missing.push('gcc');
   if (spawnSync('sh', ['-c', 'command -v ping'], { stdio: 'ignore' }).status !== 0) missing.push('iputils-ping');
+  if (spawnSync('sh', ['-c', 'command -v nft'], { stdio: 'ignore' }).status !== 0) missing.push('nftables');
+  if (spawnSync('sh', ['-c', 'command -v iptables-nft'], { stdio: 'ignore' }).status !== 0) missing.push('iptables');
   if (missing.length && process.argv.includes('--install')) {
     console.log(`installing from Debian, as asked: ${missing.join(' ')}`);
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
@@ -71,6 +76,8 @@ const MISSING = (process.env.NETNS_LINK_BENCH_MISSING || '').split(',').filter(B
 function available(tool) {
   if (tool.startsWith('pyroute2')) return !MISSING.includes('python3-pyroute2');
   if (tool === 'C (libmnl)') return !MISSING.includes('libmnl-dev') && !MISSING.includes('gcc');
+  if (tool.startsWith('nft')) return !MISSING.includes('nftables');
+  if (tool.startsWith('iptables')) return !MISSING.includes('iptables');
   return true;
 }
 
@@ -393,6 +400,102 @@ function rssKiB() {
   return Number(/VmRSS:\s+(\d+)/u.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 }
 
+// W5: 1,000 port forwards (each a DNAT in prerouting and in output, to the namespace's own
+// addresses), added at once, then deleted; in the sandbox's own namespace. Every tool makes the
+// same 2,000 rules, and each round is checked by counting the DNAT rules nft lists.
+async function w5(results) {
+  const ns = Netns.current();
+  const specs = Array.from({ length: W5_COUNT }, (_, i) => ({ protocol: 'tcp', port: 10000 + i, to: `198.18.${i >> 8}.${i & 255}`, toPort: 80 }));
+  const T = 'inet netns_link';
+  const rule = (chain, s) => `add rule ${T} ${chain} meta nfproto ipv4 fib daddr type local meta l4proto tcp tcp dport ${s.port} dnat ip to ${s.to}:${s.toPort}`;
+  const chains = [
+    `add table ${T}`,
+    `add chain ${T} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
+    `add chain ${T} output { type nat hook output priority -100; policy accept; }`,
+  ];
+  const nft = (args, input) => run('nft', args, input === undefined ? {} : { input });
+  const nftScript = (lines) =>
+    new Promise((resolve, reject) => {
+      const child = require('node:child_process').execFile('nft', ['-f', '-'], (e) => (e ? reject(e) : resolve()));
+      child.stdin.end(`${lines.join('\n')}\n`);
+    });
+  /** The handles of our DNAT rules, from one listing (what deleting by handle needs). */
+  const handles = async () => {
+    const { stdout } = await run('nft', ['-j', '-a', 'list', 'table', 'inet', 'netns_link']);
+    return JSON.parse(stdout).nftables.filter((o) => o.rule).map((o) => `delete rule ${T} ${o.rule.chain} handle ${o.rule.handle}`);
+  };
+  const count = async () => {
+    const { stdout } = await run('nft', ['-j', 'list', 'ruleset']);
+    // iptables-nft's rules carry its DNAT as an xtables target.
+    return JSON.parse(stdout).nftables.filter((o) => o.rule && o.rule.expr.some((e) => e.dnat || e.xt?.name === 'DNAT')).length;
+  };
+  const ipt = (op, chain, s) => ['-t', 'nat', op, chain, '-p', 'tcp', '--dport', String(s.port), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'DNAT', '--to-destination', `${s.to}:${s.toPort}`];
+  const each = async (cmds) => {
+    for (const [cmd, args] of cmds) await run(cmd, args);
+  };
+  const tools = {
+    'netns-link Promise.all': async () => {
+      let t0 = process.hrtime.bigint();
+      await Promise.all(specs.map((s) => ns.forwardPort(s)));
+      const add = us(t0);
+      const made = await count();
+      t0 = process.hrtime.bigint();
+      await Promise.all(specs.map((s) => ns.deleteForward(s)));
+      return [add, us(t0), made];
+    },
+    'nft -f (one script)': async () => {
+      let t0 = process.hrtime.bigint();
+      await nftScript([...chains, ...specs.flatMap((s) => [rule('prerouting', s), rule('output', s)])]);
+      const add = us(t0);
+      const made = await count();
+      t0 = process.hrtime.bigint();
+      await nftScript(await handles());
+      return [add, us(t0), made];
+    },
+    'nft per rule': async () => {
+      let t0 = process.hrtime.bigint();
+      await nftScript(chains);
+      for (const s of specs) for (const chain of ['prerouting', 'output']) await nft(rule(chain, s).split(' '));
+      const add = us(t0);
+      const made = await count();
+      t0 = process.hrtime.bigint();
+      for (const d of await handles()) await nft(d.split(' '));
+      return [add, us(t0), made];
+    },
+    'iptables-nft per rule': async () => {
+      let t0 = process.hrtime.bigint();
+      await each(specs.flatMap((s) => [['iptables-nft', ipt('-A', 'PREROUTING', s)], ['iptables-nft', ipt('-A', 'OUTPUT', s)]]));
+      const add = us(t0);
+      const made = await count();
+      t0 = process.hrtime.bigint();
+      await each(specs.flatMap((s) => [['iptables-nft', ipt('-D', 'PREROUTING', s)], ['iptables-nft', ipt('-D', 'OUTPUT', s)]]));
+      return [add, us(t0), made];
+    },
+  };
+  if (MISSING.includes('nftables')) {
+    console.log('  W5 skipped: nft is its check (apt-get install nftables)');
+    return;
+  }
+  for (const [tool, measure] of Object.entries(tools).filter(([tool]) => available(tool))) {
+    const adds = [];
+    const dels = [];
+    for (let w = 0; w < (tool.startsWith('netns-link') ? 2 : 0); w++) await measure();
+    for (let r = 0; r < REPS; r++) {
+      const [a, d, made] = await measure();
+      if (made !== 2 * W5_COUNT) throw new Error(`W5 ${tool}: ${made} DNAT rules made, not ${2 * W5_COUNT}`);
+      const left = await count();
+      if (left !== 0) throw new Error(`W5 ${tool}: ${left} DNAT rules left after the delete`);
+      adds.push(a);
+      dels.push(d);
+    }
+    const ref = 'nft -f (one script)';
+    results.push({ workload: `W5 add ${W5_COUNT} port forwards`, tool, us: median(adds), perOp: median(adds) / W5_COUNT, unit: 'µs per forward', ref });
+    results.push({ workload: `W5 delete ${W5_COUNT} port forwards`, tool, us: median(dels), perOp: median(dels) / W5_COUNT, unit: 'µs per forward', ref });
+    console.log(`  W5 ${tool}: add ${(median(adds) / W5_COUNT).toFixed(1)} µs/forward, delete ${(median(dels) / W5_COUNT).toFixed(1)} µs/forward`);
+  }
+  await run('nft', ['flush', 'ruleset']);
+}
+
 async function memory() {
   const count = quick ? 200 : 1000;
   const settle = async () => {
@@ -439,10 +542,11 @@ function table(results) {
   const workloads = [...new Set(results.map((r) => r.workload))];
   for (const w of workloads) {
     const rs = results.filter((r) => r.workload === w);
-    const ref = rs.find((r) => r.tool === 'C (libmnl)');
+    // The C reference where there is one; else the strongest peer the workload names (W5: one nft script).
+    const ref = rs.find((r) => r.tool === (rs[0]?.ref ?? 'C (libmnl)'));
     for (const r of rs) rows.push({ ...r, ratio: ref ? r.us / ref.us : null });
   }
-  const out = ['| workload | tool | total | per op | × C |', '|---|---|---:|---:|---:|'];
+  const out = ['| workload | tool | total | per op | × reference |', '|---|---|---:|---:|---:|'];
   for (const r of rows) {
     const total = r.us >= 1e4 ? `${(r.us / 1e3).toFixed(0)} ms` : `${(r.us / 1e3).toFixed(1)} ms`;
     out.push(`| ${r.workload} | ${r.tool} | ${total} | ${r.perOp.toFixed(1)} ${r.unit} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} |`);
@@ -455,18 +559,18 @@ async function inside() {
   const results = [];
   const machine = `${execFileSync('uname', ['-r']).toString().trim()}, ${require('node:os').cpus().length} cores (${require('node:os').cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`;
   console.log(`netns-link benchmark: ${machine}; N=${NS.join(',')}, ${REPS} repetitions, medians`);
-  await w1(results);
-  await w2(results);
-  await w3(results);
-  await w4(results);
-  const mem = await memory();
+  // BENCH_ONLY=w5 (a comma list) runs some workloads only; the README is then left alone.
+  const only = (process.env.BENCH_ONLY || '').split(',').filter(Boolean);
+  for (const [name, w] of Object.entries({ w1, w2, w3, w4, w5 })) if (only.length === 0 || only.includes(name)) await w(results);
+  const mem = only.length === 0 || only.includes('memory') ? await memory() : null;
   const { rows, markdown } = table(results);
   const date = new Date().toISOString().slice(0, 10);
   const doc = { date, machine, reps: REPS, quick, results: rows, memory: mem };
-  writeFileSync(join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
-  if (!quick) require('./readme.js').render();
+  const partial = only.length > 0;
+  writeFileSync(join(__dirname, quick || partial ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  if (!quick && !partial) require('./readme.js').render();
   console.log(`\n${markdown}\n`);
-  console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each; after close, ${mem.fdsAfterClose} more than before; RSS growth over three further open/close cycles once settled: ${mem.rssGrowthOverThreeMoreCyclesKiB} KiB (V8 heap and external memory: ${mem.heapGrowthOverThreeMoreCyclesKiB} KiB)`);
+  if (mem) console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each; after close, ${mem.fdsAfterClose} more than before; RSS growth over three further open/close cycles once settled: ${mem.rssGrowthOverThreeMoreCyclesKiB} KiB (V8 heap and external memory: ${mem.heapGrowthOverThreeMoreCyclesKiB} KiB)`);
 }
 
 if (process.env.NETNS_LINK_BENCH_INSIDE === '1') {

@@ -26,8 +26,8 @@ async function runExample(t: Teardown, block: string, names: string[]): Promise<
   return { stdout, renamed };
 }
 
-t.test('README has its four complete examples', async (t) => {
-  t.equal(examples.length, 4);
+t.test('README has its five complete examples', async (t) => {
+  t.equal(examples.length, 5);
 });
 
 t.test('the veth example runs and pings', async (t) => {
@@ -46,15 +46,24 @@ t.test('the router example forwards IPv4 and IPv6', async (t) => {
   t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
 });
 
+t.test('the NAT example masquerades the home network and publishes its port', async (t) => {
+  const { stdout, renamed } = await runExample(t, examples[2]!, ['home', 'gateway', 'isp']);
+  t.match(stdout, /64 bytes from 198\.51\.100\.2/, 'home reaches isp through the masquerade');
+  t.match(stdout, /^isp -> gateway:80 -> hello from home$/m, 'isp reaches the server in home on the gateway\'s port 80');
+  t.match(stdout, /type: 'masquerade', from: '192\.0\.2\.0\/24', out: 'wan'/);
+  t.match(stdout, /type: 'forward',\s+protocol: 'tcp',\s+port: 80,\s+to: '192\.0\.2\.10',\s+toPort: 8080/);
+  t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
+});
+
 t.test('the container example wires a stand-in container to a bridge, and leaves nothing', async (t) => {
-  const { stdout, renamed } = await runExample(t, examples[2]!, ['switch']);
+  const { stdout, renamed } = await runExample(t, examples[3]!, ['switch']);
   t.match(stdout, /^eth1@if\d+\s+UP\s+203\.0\.113\.10\/24/m, 'eth1 in the container, up, addressed');
   t.match(stdout, /64 bytes from 203\.0\.113\.1/, 'it reaches the bridge');
   t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'the switch removed');
 });
 
 t.test('the watching example keeps a map of links and waits for carrier', async (t) => {
-  const { stdout, renamed } = await runExample(t, examples[3]!, ['watchA', 'watchB']);
+  const { stdout, renamed } = await runExample(t, examples[4]!, ['watchA', 'watchB']);
   t.match(stdout, /^in sync: lo$/m);
   t.match(stdout, /^carrier: UP$/m);
   t.match(stdout, /^links seen: lo veth0$/m);

@@ -12,7 +12,7 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import { contextError, withHints, type ErrorContext } from '../errors.js';
+import { contextError, withHints, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkIfname, checkInt, checkName, checkOptions, opt } from '../validate.js';
 import { C } from '../wire/constants.js';
@@ -138,7 +138,7 @@ interface Call {
   /** For an add: the rules to make, by chain. */
   make?: { chain: NatChain; exprs: ReturnType<typeof masqueradeExprs> }[];
   missingOk?: boolean;
-  ctx: ErrorContext;
+  ctx: Ctx;
   resolve(v: unknown): void;
   reject(e: Error): void;
 }
@@ -211,7 +211,7 @@ class NatQueue {
   }
 
   /** The generation, then the table's rules: a batch sent with that generation sees no change in between. */
-  private async read(ctx: ErrorContext): Promise<Existing> {
+  private async read(ctx: Ctx): Promise<Existing> {
     const [gens, rules] = await Promise.all([
       this.conn.request(encodeGetGen(), ctx, parseGen),
       this.conn.dump(encodeDumpRules(NAT_TABLE), ctx, parseRule),
@@ -275,7 +275,7 @@ class NatQueue {
    * Sends the plans' messages in batches of at most BATCH_BYTES, each call's messages whole.
    * Says how many plans were committed, and how the batch after them fared.
    */
-  private async send(work: readonly Plan[], gen: number, ctx: ErrorContext): Promise<{ committed: number; failed: Plan[]; outcome: 'ok' | 'restart' | Refusal }> {
+  private async send(work: readonly Plan[], gen: number, ctx: Ctx): Promise<{ committed: number; failed: Plan[]; outcome: 'ok' | 'restart' | Refusal }> {
     const limit = Math.min(BATCH_BYTES, this.conn.sndbuf > 0 ? this.conn.sndbuf / 2 : BATCH_BYTES);
     const size = (p: Plan): number => p.messages.reduce((n, m) => n + m.length, 0);
     const setup = work.some((p) => p.call.kind === 'add') ? tableAndChains() : [];
@@ -389,18 +389,18 @@ async function queueOf(h: NsHandle, op: string): Promise<NatQueue> {
   return q;
 }
 
-function context(op: string, h: NsHandle, rule: NatRule | null, object: Record<string, unknown>): ErrorContext {
-  const what = rule ? describe(rule) : `table inet ${NAT_TABLE}`;
-  return {
+/** The context of a call's errors, built only if one fails (a thousand calls in a tick are common). */
+function context(op: string, h: NsHandle, rule: NatRule | null, object: Record<string, unknown>): () => ErrorContext {
+  return () => ({
     op,
     object: { ...object, netns: h.label },
-    subject: `${what} in netns ${h.label}`,
+    subject: `${rule ? describe(rule) : `table inet ${NAT_TABLE}`} in netns ${h.label}`,
     hints: {
       ...HINTS,
       [EEXIST]: 'the same rule exists already',
       [ENOENT]: rule ? 'no such rule' : `no table inet ${NAT_TABLE}`,
     },
-  };
+  });
 }
 
 // --- The operations -----------------------------------------------------------------------
