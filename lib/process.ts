@@ -9,7 +9,7 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { contextError, NetlinkError, type ErrorContext } from './errors.js';
@@ -30,9 +30,21 @@ const STDIO_GRACE = 100;
 
 const { ENOENT, ENOTDIR, EIO, EPERM } = constants.errno;
 
-/** The helper executable: from a local build, or the prebuild shipped in the package. @internal */
+/**
+ * The helper executable: from a local build, or the prebuild shipped in the package. Developer
+ * builds only: `NETNS_LINK_HELPER=/path/to/netns-link-exec` uses that file instead, e.g. the
+ * sanitized build-asan/netns-link-exec that `npm run test:asan` points it at, without replacing
+ * build/Release. Not meant for production.
+ * @internal
+ */
 export function helperPath(): string {
   if (helper) return helper;
+  const override = process.env.NETNS_LINK_HELPER;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`netns-link: NETNS_LINK_HELPER names no file: ${override}`);
+    helper = resolvePath(override);
+    return helper;
+  }
   const root = join(__dirname, '..');
   const candidates = [join(root, 'build', 'Release', HELPER), join(root, 'prebuilds', `${process.platform}-${process.arch}`, HELPER)];
   const found = candidates.find((p) => existsSync(p));

@@ -5,53 +5,45 @@
 //   node scripts/fuzz-native.js run [SECONDS] libFuzzer for SECONDS (default 60; npm run fuzz: 120)
 //   node scripts/fuzz-native.js seeds         rewrites the hand-made seed inputs
 //
+// The binaries are CMakeLists.txt's targets exchange-replay and exchange-fuzz, built by
+// scripts/native-build.js in build-fuzz/ (never build/Release).
+//
 // Saved inputs live in test/fuzz-corpus/exchange: the seeds, inputs that reached new code (merged
 // in after each run), and every crash libFuzzer finds (it writes them there as crash-*); from
 // then on `npm test` replays them all.
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { cpSync, mkdirSync, readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { build } = require('./native-build.js');
 
 const root = join(__dirname, '..');
 const corpus = join(root, 'test', 'fuzz-corpus', 'exchange');
-const out = join(root, 'build', 'fuzz');
-const sources = ['native/fuzz/exchange_fuzz.cc', 'native/exchange.cc', 'native/thread.cc', 'native/fault.cc'].map((s) => join(root, s));
-const common = ['-std=c++17', '-g', '-O1', '-fno-omit-frame-pointer', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror'];
-const sanitizers = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
 
-function compile(compiler, flags, extra, output) {
-  mkdirSync(out, { recursive: true });
-  execFileSync(compiler, [...common, ...flags, ...sources, ...extra, '-o', output, '-lpthread'], { stdio: 'inherit' });
-}
-
-/** Whether `compiler` can link `program` with `flags` (g++ without libasan cannot). */
-function links(compiler, flags, program = 'int main(){return 0;}') {
-  const r = spawnSync(compiler, [...flags, '-x', 'c++', '-', '-o', '/dev/null'], { input: program });
-  return r.status === 0;
+/** The targets of CMakeLists.txt, built by scripts/native-build.js: exits on a failed build. */
+function built(kind) {
+  try {
+    return build(kind);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(e.code === 'NO_TOOLCHAIN' ? 2 : 1);
+  }
 }
 
 function replay() {
-  const cxx = process.env.CXX || 'g++';
-  const flags = links(cxx, sanitizers) ? sanitizers : [];
-  const bin = join(out, 'exchange-replay');
-  compile(cxx, flags, [join(root, 'native/fuzz/replay.cc')], bin);
-  console.log(`fuzz-native: ${cxx}${flags.length ? ' with AddressSanitizer and UBSan' : ' (no sanitizer runtime: plain build)'}`);
-  const r = spawnSync(bin, [corpus], { stdio: 'inherit', env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } });
+  // build-fuzz/replay/: $CXX (default g++), with ASan and UBSan where it links them.
+  const { dir, sanitized } = built('replay');
+  console.log(`fuzz-native: ${process.env.CXX || 'g++'}${sanitized ? ' with AddressSanitizer and UBSan' : ' (no sanitizer runtime: plain build)'}`);
+  const r = spawnSync(join(dir, 'exchange-replay'), [corpus], { stdio: 'inherit', env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' } });
   process.exit(r.status ?? 1);
 }
 
 function run(seconds) {
-  const cxx = process.env.FUZZ_CXX || 'clang++';
-  const target = 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long){return 0;}';
-  if (!links(cxx, ['-fsanitize=fuzzer,address,undefined'], target)) {
-    console.error(`fuzz-native: ${cxx} cannot build a libFuzzer target (apt-get install clang)`);
-    process.exit(2);
-  }
-  const bin = join(out, 'exchange-fuzz');
-  compile(cxx, ['-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all'], [], bin);
-  // libFuzzer grows a working corpus in build/; the saved one is only read, and crashes go to it.
-  const work = join(out, 'corpus');
+  // build-fuzz/libfuzzer/: $FUZZ_CXX (default clang++) with -fsanitize=fuzzer,address,undefined.
+  const { dir } = built('fuzz');
+  const bin = join(dir, 'exchange-fuzz');
+  // libFuzzer grows a working corpus in build-fuzz/; the saved one is only read, and crashes go to it.
+  const work = join(root, 'build-fuzz', 'corpus');
   mkdirSync(work, { recursive: true });
   cpSync(corpus, work, { recursive: true });
   const before = new Set(readdirSync(corpus));

@@ -19,6 +19,9 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const big = { maxBuffer: 64 << 20 };
 // Two compiles of the addon (arm64, then x64) and an emulated node: more than the default 180 s.
 t.setTimeout(600_000);
+// The installed package must load its own prebuilt addon and helper, also under npm run test:asan.
+delete process.env.NETNS_LINK_ADDON;
+delete process.env.NETNS_LINK_HELPER;
 
 /** Whether `cmd` runs at all (`cmd --version`, or `args`). */
 async function have(cmd: string, args = ['--version']): Promise<boolean> {
@@ -210,7 +213,7 @@ t.test('the packed tarball', async (t) => {
   t.test('binding.gyp: -Werror in the repository, not in a user build', async (t) => {
     t.match(pkg.scripts.install, /^NETNS_LINK_WERROR=1 node-gyp-build$/u, 'npm install in the repository builds with -Werror');
     t.match(pkg.scripts.build, /^NETNS_LINK_WERROR=1 node-gyp rebuild/u, 'npm run build too');
-    t.match(readFileSync(join(root, 'scripts', 'test-asan.sh'), 'utf8'), /^export NETNS_LINK_WERROR=1$/mu, 'npm run test:asan too');
+    t.match(readFileSync(join(root, 'CMakeLists.txt'), 'utf8'), /^option\(NETNS_LINK_WERROR "[^"]*" ON\)$/mu, 'the CMake developer builds too (test:asan, the fuzz targets, native:dev)');
     // The pack above made the prebuilds out of tree, in the copy's build/prebuilds/linux-ARCH/.
     t.notOk(existsSync(join(src, 'build', 'Release')), 'the pack left build/Release (the development build) alone');
     for (const arch of crossArm64 ? ['x64', 'arm64'] : ['x64']) {
