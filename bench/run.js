@@ -84,7 +84,7 @@ function available(tool) {
 // ---------------------------------------------------------------------------------------------
 // Inside the sandbox
 
-const { Netns } = require(root);
+const { Netns, Topology } = require(root);
 const hub = () => Netns.current();
 const v4 = (i) => `198.18.${(i + 2) >> 8}.${(i + 2) & 255}`;
 const v6 = (i) => `2001:db8::${(i + 2).toString(16)}`;
@@ -161,6 +161,34 @@ const w1Tools = {
       },
     };
   },
+  // W1 written as a topology document: the hub (this namespace) attached by pid, its bridge
+  // declared as it is, and each host's namespace, veth, addresses and route. Timed: apply from
+  // the document's object (parsed and checked) to the kernel matching it, with the reads it plans from.
+  async 'netns-link Topology.apply'(n) {
+    const hosts = Array.from({ length: n }, (_, i) => `h${i}`);
+    const doc = {
+      name: 'w1',
+      namespaces: { hub: { pid: process.pid, bridges: { br0: { addresses: ['198.18.0.1/15', '2001:db8::1/64'] } } }, ...Object.fromEntries(hosts.map((h) => [h, {}])) },
+      links: hosts.map((h, i) => ({ a: { netns: 'hub', name: `v${i}`, master: 'br0' }, b: { netns: h, name: 'eth0', addresses: [`${v4(i)}/15`, `${v6(i)}/64`] } })),
+      routes: Object.fromEntries(hosts.map((h) => [h, [{ to: 'default', via: '198.18.0.1' }]])),
+    };
+    const t0 = process.hrtime.bigint();
+    const topo = Topology.from(doc);
+    await topo.apply();
+    const setup = us(t0);
+    // Planning the applied topology: every namespace read and compared, nothing to do.
+    const t1 = process.hrtime.bigint();
+    const plan = await topo.plan();
+    planned.push({ n, us: us(t1), changes: plan.changes.length });
+    return {
+      setup,
+      teardown: async () => {
+        const t2 = process.hrtime.bigint();
+        await topo.destroy();
+        return us(t2);
+      },
+    };
+  },
   async 'ip -batch'(n) {
     const hubFile = join(build, 'w1-hub.batch');
     const lines = [];
@@ -207,6 +235,9 @@ const w1Tools = {
   },
 };
 
+/** Plans of an applied W1 topology (nothing to do): their time, per N. */
+const planned = [];
+
 async function w1(results) {
   const h = hub();
   await h.setUp('lo');
@@ -229,6 +260,13 @@ async function w1(results) {
       results.push({ workload: `W1 setup, N=${n}`, tool, us: median(setups), perOp: median(setups) / (n * W1_OPS), unit: 'µs per operation' });
       results.push({ workload: `W1 teardown, N=${n}`, tool, us: median(teardowns), perOp: median(teardowns) / n, unit: 'µs per host' });
       console.log(`  W1 N=${n} ${tool}: setup ${(median(setups) / 1e3).toFixed(1)} ms, teardown ${(median(teardowns) / 1e3).toFixed(1)} ms`);
+    }
+    const plans = planned.filter((p) => p.n === n);
+    if (plans.length) {
+      if (plans.some((p) => p.changes !== 0)) throw new Error(`W1 topology N=${n}: plan after apply found ${plans.map((p) => p.changes).join(', ')} changes, not 0`);
+      const t = median(plans.map((p) => p.us));
+      results.push({ workload: `W6 plan of an applied W1 topology, N=${n} (nothing to do)`, tool: 'netns-link Topology.plan', us: t, perOp: t / n, unit: 'µs per host' });
+      console.log(`  W6 N=${n} plan of the applied topology: ${(t / 1e3).toFixed(1)} ms`);
     }
   }
   h.close();
@@ -582,7 +620,8 @@ if (process.env.NETNS_LINK_BENCH_INSIDE === '1') {
   const missing = prepare();
   const r = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', '--', process.execPath, '--expose-gc', __filename], {
     stdio: 'inherit',
-    env: { ...process.env, NETNS_LINK_BENCH_INSIDE: '1', NETNS_LINK_BENCH_MISSING: missing.join(',') },
+    // Topology records of the bench stay in its build directory, not the host's /run.
+    env: { ...process.env, NETNS_LINK_BENCH_INSIDE: '1', NETNS_LINK_BENCH_MISSING: missing.join(','), NETNS_LINK_TOPOLOGY_DIR: join(build, 'topologies') },
   });
   process.exitCode = r.status ?? 1;
 }

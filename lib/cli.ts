@@ -24,6 +24,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Netns } from './netns.js';
 import { HELPER_FAILED } from './process.js';
+import { RENDER_FORMATS, type RenderFormat } from './topology/render.js';
+import { describeChange, Topology, TopologyError } from './topology/topology.js';
 import type { WatchEvent, WatchKind, Watcher } from './watch.js';
 
 const STATUS = `exit status: 0 done; 1 failed (the reason on stderr); 2 usage error`;
@@ -43,6 +45,11 @@ commands:
   exec NAME [--] COMMAND [ARG...]       run a command inside (ip netns exec)
   monitor [NAME] [--json] [--kinds K,...]
                                         print changes as they happen (ip monitor)
+  plan FILE                             what apply would change (a topology, YAML or JSON)
+  apply FILE [--dry-run]                make the kernel match the topology, all or nothing
+  destroy FILE                          remove what the topology made
+  show FILE [--format text|json|dot|mermaid]
+                                        the topology's namespaces, bridges and links
   help [COMMAND]                        this text, or one command's
 
 options:
@@ -97,6 +104,34 @@ each, as 'ip monitor' does: '[LINK] 3: veth0@if2 veth <BROADCAST,MULTICAST,UP,LO
 '[OVERFLOW]', then prints what changed meanwhile. Ends on Ctrl-C (SIGINT) or SIGTERM.
 
 exit status: 0 when ended by SIGINT or SIGTERM; 1 failed (the reason on stderr); 2 usage error`,
+  plan: `usage: netns-link plan FILE
+
+Reads the kernel's state of every namespace the topology FILE (YAML or JSON) names and prints
+the changes apply would make, one ip command per line ('nothing to do' when none). Changes
+nothing.
+
+${STATUS}`,
+  apply: `usage: netns-link apply FILE [--dry-run]
+
+Makes the kernel match the topology FILE: namespaces, bridges, veth pairs, addresses, routes,
+sysctls. A second apply changes nothing. If a change fails, everything this apply did is undone
+and the failing change is named. On a terminal, progress as changes done / total; in a pipe,
+one line per change. --dry-run: print the changes, make none.
+
+${STATUS}`,
+  destroy: `usage: netns-link destroy FILE
+
+Removes exactly what the topology FILE made (by its record under /run/netns-link): never an
+attached namespace (only its name), never a link it did not make (a namespace holding one is
+kept, and said).
+
+${STATUS}`,
+  show: `usage: netns-link show FILE [--format text|json|dot|mermaid]
+
+Draws the topology FILE: its namespaces, the interfaces in each, bridges and their ports, veth
+pairs. dot is Graphviz ('| dot -Tsvg'), mermaid renders in Markdown.
+
+${STATUS}`,
   help: `usage: netns-link help [COMMAND]
 
 Prints the general usage, or COMMAND's (as 'netns-link COMMAND --help').`,
@@ -330,6 +365,67 @@ async function monitor(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The topology FILE of a command; a bad document is a failure (1) listing every problem. */
+function topologyOf(verb: string, positionals: string[]): Topology {
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError(verb, 'FILE is missing');
+  if (extra.length) throw new UsageError(verb, `give one FILE, not also ${extra.join(' ')}`);
+  const source = readFileSync(file, 'utf8');
+  try {
+    return Topology.parse(source);
+  } catch (e) {
+    if (e instanceof TopologyError) throw new DocumentError(file, e);
+    throw e;
+  }
+}
+
+/** A topology document that was refused: exit status 1, each problem on its own line. */
+class DocumentError extends Error {
+  constructor(
+    readonly file: string,
+    readonly error: TopologyError,
+  ) {
+    super(`${file}: ${error.message}`);
+  }
+}
+
+async function plan(args: string[]): Promise<number> {
+  const { positionals } = parse('plan', args, {});
+  process.stdout.write(`${String(await topologyOf('plan', positionals).plan())}\n`);
+  return 0;
+}
+
+async function apply(args: string[]): Promise<number> {
+  const { values, positionals } = parse('apply', args, { 'dry-run': { type: 'boolean' } });
+  const t = topologyOf('apply', positionals);
+  const tty = process.stderr.isTTY === true;
+  const result = await t.apply({
+    dryRun: values['dry-run'] === true,
+    onProgress: ({ done, total, change }) => {
+      if (tty) process.stderr.write(`\r\x1b[K${done}/${total} ${describeChange(change)}`);
+      else process.stdout.write(`${describeChange(change)}\n`);
+    },
+  });
+  if (tty && result.changes.length && !result.dryRun) process.stderr.write('\r\x1b[K');
+  if (result.dryRun) for (const c of result.changes) process.stdout.write(`${describeChange(c)}\n`);
+  process.stdout.write(`${String(result)}\n`);
+  return 0;
+}
+
+async function destroy(args: string[]): Promise<number> {
+  const { positionals } = parse('destroy', args, {});
+  process.stdout.write(`${String(await topologyOf('destroy', positionals).destroy())}\n`);
+  return 0;
+}
+
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parse('show', args, { format: { type: 'string', arg: 'FORMAT' } });
+  const format = text(values, 'format') ?? 'text';
+  if (!(RENDER_FORMATS as readonly string[]).includes(format)) throw new UsageError('show', `--format must be one of ${RENDER_FORMATS.join(', ')}, not ${JSON.stringify(format)}`);
+  process.stdout.write(`${topologyOf('show', positionals).render(format as RenderFormat)}\n`);
+  return 0;
+}
+
 function help(args: string[]): Promise<number> {
   const { positionals } = parse('help', args, {});
   const [verb, ...extra] = positionals;
@@ -338,7 +434,7 @@ function help(args: string[]): Promise<number> {
   throw new HelpWanted(verb ?? '');
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor, help };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor, plan, apply, destroy, show, help };
 
 /** The version in the package.json beside dist/. */
 function version(): string {
@@ -380,6 +476,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     return await command(argv.slice(at + 1));
   } catch (e) {
+    if (e instanceof DocumentError) throw e;
     // The library's RangeError and TypeError are bad input given on the command line.
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(verb, e.message);
     throw e;
@@ -393,6 +490,10 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof HelpWanted) {
       process.stdout.write(`${USAGE[e.verb] ?? USAGE['']}\n`);
       return 0;
+    }
+    if (e instanceof DocumentError) {
+      process.stderr.write(`netns-link: ${e.file}: bad topology document:\n${e.error.problems.map((p) => `  ${p}\n`).join('')}`);
+      return 1;
     }
     if (e instanceof UsageError) {
       const { verb } = e;

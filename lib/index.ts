@@ -42,3 +42,19 @@ export { Watcher, type WatchOptions, type WatchKind, type WatchEvent, type Chang
 export { ExecError, type ExecResult, type NetnsExecOptions, type NetnsSpawnOptions } from './process.js';
 export { DOCKER_SOCKET, type ContainerOptions } from './container.js';
 export { NetlinkError, errnoName, type NetlinkErrorInit } from './errors.js';
+export {
+  Topology,
+  TopologyPlan,
+  ApplyResult,
+  DestroyResult,
+  TopologyApplyError,
+  TopologyError,
+  describeChange,
+  type ApplyOptions,
+  type TopologyProgress,
+  type TopologyChange,
+  type TopologyDocument,
+  type RenderFormat,
+} from './topology/topology.js';
+export type { TopologyNamespace, TopologyBridge, TopologyEnd, TopologyRoute, TopologyLink } from './topology/document.js';
+export type { ChangeBase, ChangeRoute, ChangeLinkSettings } from './topology/plan.js';

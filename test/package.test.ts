@@ -94,7 +94,7 @@ t.test('the packed tarball', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // Packed from a copy: `npm pack` rebuilds dist/ (and prebuilds/), which other test files use.
   const src = join(dir, 'src');
-  for (const f of ['package.json', 'binding.gyp', 'tsconfig.json', 'README.md', 'LICENSE', 'lib', 'native', 'scripts']) cpSync(join(root, f), join(src, f), { recursive: true });
+  for (const f of ['package.json', 'binding.gyp', 'tsconfig.json', 'README.md', 'LICENSE', 'lib', 'native', 'scripts', 'schema']) cpSync(join(root, f), join(src, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
   // -Werror must come from the pack itself (scripts/pack.js), not from the caller's environment.
   const packEnv = { ...process.env };
@@ -120,6 +120,7 @@ t.test('the packed tarball', async (t) => {
     }
     t.same(files.filter((f) => f.startsWith('prebuilds/')).filter((f) => !/^prebuilds\/linux-(x64|arm64)\/(netns-link\.glibc\.node|netns-link-exec)$/u.test(f)), [], 'nothing else under prebuilds/');
     t.ok(files.includes('dist/cli.js'), 'the netns-link command');
+    t.ok(files.includes('schema/topology.schema.json'), 'the JSON Schema of topology documents');
     for (const f of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'binding.gyp', 'README.md', 'native/addon.cc', 'native/exec.c']) t.ok(files.includes(f), f);
     t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('build/')), 'no tests, no local build');
     t.notOk(files.some((f) => f.startsWith('native/fuzz/')), 'no native/fuzz/');

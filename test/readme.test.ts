@@ -69,3 +69,23 @@ t.test('the watching example keeps a map of links and waits for carrier', async 
   t.match(stdout, /^links seen: lo veth0$/m);
   t.notOk(renamed.some((n) => existsSync(`/run/netns/${n}`)), 'its namespaces removed');
 });
+
+t.test('the topology example: shown, planned, applied, pinged across, applied again with nothing to do, destroyed', async (t) => {
+  const yaml = /```yaml\n([\s\S]*?)```/u.exec(readme)![1]!;
+  const { Topology } = await import('../dist/index.js');
+  let text = yaml;
+  const renamed = ['node1', 'router1', 'node2', 'lab'].map((n) => [n, uniqueName(n)] as const);
+  for (const [from, to] of renamed) text = text.replace(new RegExp(`\\b${from}\\b`, 'gu'), to);
+  const lab = Topology.parse(text);
+  t.teardown(() => lab.destroy());
+  const mermaid = /```mermaid\n([\s\S]*?)```/u.exec(readme)![1]!;
+  t.equal(Topology.parse(yaml).render('mermaid'), mermaid.trimEnd(), 'the README shows what show --format mermaid draws');
+  t.ok((await lab.plan()).changes.length >= 20);
+  await lab.apply();
+  const ns = (n: string) => renamed.find(([from]) => from === n)![1];
+  const ping = await promisify(execFile)('ip', ['netns', 'exec', ns('node1'), 'ping', '-c1', '-W2', '203.0.113.10']);
+  t.match(ping.stdout, /1 received/, 'node1 reaches node2 through router1\'s bridge');
+  t.equal(String(await lab.apply()), `${ns('lab')}: nothing to do`);
+  await lab.destroy();
+  t.notOk(renamed.slice(0, 3).some(([, n]) => existsSync(`/run/netns/${n}`)), 'destroyed');
+});

@@ -1,0 +1,90 @@
+/**
+ * What a topology made, recorded under `/run/netns-link/topologies/NAME.json`: `/run` is a
+ * tmpfs, like the namespaces themselves, so a record never outlives what it describes (a
+ * reboot clears both). A lock file beside it keeps two applies of one topology apart.
+ * @packageDocumentation
+ */
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RouteModel } from './document.js';
+
+/** Where records live. @internal */
+export const RECORD_DIR = process.env.NETNS_LINK_TOPOLOGY_DIR ?? '/run/netns-link/topologies';
+
+/** What one topology owns. @internal */
+export interface TopologyRecord {
+  name: string;
+  /** Made (deleted by destroy) or attached (only the name is removed). */
+  namespaces: { name: string; made: boolean }[];
+  /** Bridges and both ends of each veth pair. */
+  links: { ns: string; name: string; peer: { ns: string; name: string } | null }[];
+  addresses: { ns: string; ifname: string; cidr: string }[];
+  routes: { ns: string; route: Omit<RouteModel, 'ns'> }[];
+  /** Sysctls set, with the value each had before the topology first set it. */
+  sysctl: { ns: string; key: string; before: string | null }[];
+}
+
+function recordPath(name: string): string {
+  return join(RECORD_DIR, `${name}.json`);
+}
+
+/** The record, or null if the topology made nothing (or it was destroyed). @internal */
+export async function readRecord(name: string): Promise<TopologyRecord | null> {
+  try {
+    return JSON.parse(await readFile(recordPath(name), 'utf8')) as TopologyRecord;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Writes the record whole or not at all (a rename over the old one). @internal */
+export async function writeRecord(r: TopologyRecord): Promise<void> {
+  await mkdir(RECORD_DIR, { recursive: true, mode: 0o700 });
+  const tmp = `${recordPath(r.name)}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(r, null, 1)}\n`, { mode: 0o600 });
+  await rename(tmp, recordPath(r.name));
+}
+
+/** @internal */
+export async function removeRecord(name: string): Promise<void> {
+  await rm(recordPath(name), { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the topology's lock (a file made with O_EXCL holding the owner's pid), waiting while
+ * another live process holds it; a lock whose owner died is taken over. Resolves with the
+ * function that gives it back.
+ * @internal
+ */
+export async function lock(name: string, timeoutMs = 60_000): Promise<() => Promise<void>> {
+  await mkdir(RECORD_DIR, { recursive: true, mode: 0o700 });
+  const path = join(RECORD_DIR, `${name}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const f = await open(path, 'wx', 0o600);
+      await f.write(`${process.pid}\n`);
+      await f.close();
+      return () => rm(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (owner > 0 && !alive(owner)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`topology ${name} is locked by pid ${owner} (${path}) for more than ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
