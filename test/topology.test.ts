@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { Netns, Topology, TopologyApplyError, TopologyError, describeChange, type TopologyDocument } from '../dist/index.js';
-import { eventually, ipJson, ping, standInContainer, uniqueName, type Teardown } from './helpers';
+import { eventually, fakeEngine, ipJson, ping, standInContainer, uniqueName, type Teardown } from './helpers';
 
 const cli = join(__dirname, '..', 'dist', 'cli.js');
 const runFile = promisify(execFile);
@@ -210,7 +210,7 @@ t.test('rollback: a change that fails undoes everything the apply did, to the by
   (big.links![0] as { a: { mtu: number; addresses: string[] } }).a.mtu = 1400;
   (big.links![0] as { a: { addresses: string[] } }).a.addresses = ['192.0.2.1/24', '192.0.2.100/24'];
   const extra: [string, string][] = [];
-  for (let i = 0; i < 16; i++) extra.push([`${hosts[4]}:v${i}`, `${hosts[1]}:p${i}`]);
+  for (let i = 0; i < 18; i++) extra.push([`${hosts[4]}:v${i}`, `${hosts[1]}:p${i}`]);
   big.links!.push(...extra.map(([a, b], i) => ({ a: { netns: a.split(':')[0]!, name: a.split(':')[1]!, addresses: [`198.18.${i}.2/24`, `2001:db8:${i + 10}::2/64`] }, b: { netns: b.split(':')[0]!, name: b.split(':')[1]!, master: 'br0' } })));
   big.routes![hosts[4]!] = extra.map((_, i) => ({ to: `198.19.${i}.0/24`, via: `198.18.${i}.1` }));
   // The kernel refuses a gateway no subnet reaches: ENETUNREACH.
@@ -218,7 +218,7 @@ t.test('rollback: a change that fails undoes everything the apply did, to the by
   big.routes![hosts[0]!] = [];
   topo = Topology.from(big);
   const planned = (await topo.plan()).changes.length;
-  t.ok(planned >= 90, `a large apply (${planned} changes)`);
+  t.ok(planned >= 100, `a large apply (${planned} changes)`);
   const e = await topo.apply().then(() => null, (x: unknown) => x);
   t.type(e, TopologyApplyError);
   const err = e as TopologyApplyError;
@@ -239,6 +239,27 @@ t.test('rollback: a change that fails undoes everything the apply did, to the by
   t.equal((e2 as TopologyApplyError).restored, true);
   t.same(snapshot(), before, 'after a failure at the 40th change, too');
   topo = Topology.from(base);
+});
+
+t.test('a container found through the Docker Engine API, attached under its name, never deleted', async (t) => {
+  const c = await standInContainer(t);
+  const socket = await fakeEngine(t, { web: { Pid: c.pid, Running: true, Status: 'running' } });
+  const n = names('host', 'web');
+  const topo = Topology.from({
+    name: uniqueName('ctr'),
+    namespaces: { [n.host!]: {}, [n.web!]: { container: 'web', socket } },
+    links: [{ a: { netns: n.host!, name: 'veth0', addresses: ['192.0.2.1/24'] }, b: { netns: n.web!, name: 'eth1', addresses: ['192.0.2.2/24'] } }],
+  });
+  cleanup(t, () => topo, n);
+  t.match(String(await topo.plan()), new RegExp(`ip netns attach ${n.web} \\$\\(docker inspect -f '\\{\\{\\.State\\.Pid\\}\\}' web\\)`, 'u'));
+  await topo.apply();
+  t.ok(await ping(n.host!, '192.0.2.2'), 'the host reaches the container on eth1');
+  t.equal((await topo.apply()).changes.length, 0);
+  await topo.destroy();
+  t.notOk(exists(n.web!), 'the name removed');
+  const still = await Netns.fromPid(c.pid);
+  t.same((await still.links()).map((l) => l.name), ['lo'], 'the container lives on without our link');
+  still.close();
 });
 
 t.test('destroy removes only what the topology made: an attached namespace, a link added by hand', async (t) => {
@@ -276,6 +297,7 @@ t.test('bad documents: each refused with its path, nothing changed', async (t) =
     ['an unknown top-level key', { ...ok, link: [] }, /^link: unknown key/m],
     ['an unknown namespace key', { name: 'x', namespaces: { [ns]: { sysctls: {} } } }, new RegExp(`namespaces\\.${ns}\\.sysctls: unknown key`)],
     ['pid and container', { name: 'x', namespaces: { [ns]: { pid: 1, container: 'c' } } }, /give pid or container, not both/],
+    ['a socket without a container', { name: 'x', namespaces: { [ns]: { socket: '/run/docker.sock' } } }, /socket: is the engine of a container: give container too/],
     ['pid 0', { name: 'x', namespaces: { [ns]: { pid: 0 } } }, new RegExp(`namespaces\\.${ns}\\.pid: 0 must be a whole number`)],
     ['a sysctl outside net.*', { name: 'x', namespaces: { [ns]: { sysctl: { 'kernel.hostname': 'x' } } } }, /only net\.\* keys/],
     ['a bridge with a 16-byte name', { name: 'x', namespaces: { [ns]: { bridges: { '0123456789abcdef': {} } } } }, /bridges\.0123456789abcdef: .*must be 1 to 15 bytes/],

@@ -62,6 +62,8 @@ export interface TopologyNamespace {
   pid?: number;
   /** An existing namespace: a container's, found through the Docker Engine API. */
   container?: string;
+  /** The Docker engine's socket for `container`; default `/var/run/docker.sock`. */
+  socket?: string;
   /** `net.*` sysctls to set inside it. */
   sysctl?: Record<string, string | number>;
   /** Bridges inside it. */
@@ -101,7 +103,7 @@ export class TopologyError extends TypeError {
 /** @internal */
 export interface NsModel {
   name: string;
-  source: { kind: 'create' } | { kind: 'pid'; pid: number } | { kind: 'container'; id: string };
+  source: { kind: 'create' } | { kind: 'pid'; pid: number } | { kind: 'container'; id: string; socket: string | null };
   sysctl: Map<string, string>;
 }
 
@@ -218,7 +220,7 @@ class Checker {
   }
 }
 
-const NS_KEYS = ['pid', 'container', 'sysctl', 'bridges', 'routes'] as const;
+const NS_KEYS = ['pid', 'container', 'socket', 'sysctl', 'bridges', 'routes'] as const;
 const END_KEYS = ['netns', 'name', 'addresses', 'mtu', 'master', 'up'] as const;
 const BRIDGE_KEYS = ['addresses', 'mtu', 'up'] as const;
 const ROUTE_KEYS = ['to', 'via', 'dev', 'metric', 'table'] as const;
@@ -250,9 +252,11 @@ export function check(doc: unknown): Model {
       const pid = c.int(d.pid, `${path}.pid`, 1, 4194304);
       if (pid !== undefined) source = { kind: 'pid', pid };
     } else if (d.container !== undefined) {
+      const socket = d.socket === undefined ? null : typeof d.socket === 'string' && d.socket.startsWith('/') ? d.socket : (c.fail(`${path}.socket`, `${showValue(d.socket)} must be the absolute path of the engine's socket`), null);
       if (typeof d.container !== 'string' || d.container === '') c.fail(`${path}.container`, `${showValue(d.container)} must be a container's id or name`);
-      else source = { kind: 'container', id: d.container };
+      else source = { kind: 'container', id: d.container, socket };
     }
+    if (d.socket !== undefined && d.container === undefined) c.fail(`${path}.socket`, 'is the engine of a container: give container too');
     const sysctl = new Map<string, string>();
     if (d.sysctl !== undefined) {
       const s = c.object(d.sysctl, `${path}.sysctl`, Object.keys(d.sysctl ?? {}));

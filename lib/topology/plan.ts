@@ -72,6 +72,8 @@ export type TopologyChange =
       pid: number | null;
       /** The container whose namespace is attached, or null. */
       container: string | null;
+      /** The engine's socket for the container, or null for the default. */
+      socket: string | null;
     })
   | (ChangeBase & {
       /** Set a sysctl inside the namespace. */
@@ -292,7 +294,8 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
   const st = (ns: string): NsState => states.get(ns)!;
   for (const ns of model.namespaces.values()) {
     if (st(ns.name).named) continue;
-    out.push(ns.source.kind === 'create' ? { op: 'create-netns', ns: ns.name } : { op: 'attach-netns', ns: ns.name, pid: ns.source.kind === 'pid' ? ns.source.pid : null, container: ns.source.kind === 'container' ? ns.source.id : null });
+        const src = ns.source;
+    out.push(src.kind === 'create' ? { op: 'create-netns', ns: ns.name } : { op: 'attach-netns', ns: ns.name, pid: src.kind === 'pid' ? src.pid : null, container: src.kind === 'container' ? src.id : null, socket: src.kind === 'container' ? src.socket : null });
   }
   for (const ns of model.namespaces.values()) {
     for (const [key, value] of ns.sysctl) {

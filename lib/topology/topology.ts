@@ -199,7 +199,7 @@ export class Topology {
         if (!ns || ns.source.kind === 'create') return [name, await readState(named, named !== null, ns?.sysctl.keys() ?? [], need)] as const;
         // An existing namespace: read from its process, whether its name exists yet or not; a
         // name that exists must still be that process's namespace.
-        const target = ns.source.kind === 'pid' ? await Netns.fromPid(ns.source.pid) : await Netns.fromContainer(ns.source.id);
+        const target = ns.source.kind === 'pid' ? await Netns.fromPid(ns.source.pid) : await Netns.fromContainer(ns.source.id, ns.source.socket ? { socket: ns.source.socket } : {});
         if (named) {
           const same = target.equals(named);
           named.close();
@@ -320,7 +320,7 @@ export class Topology {
         return { what: `ip netns del ${c.ns}`, run: () => h.delete() };
       }
       case 'attach-netns': {
-        const target = c.pid !== null ? c.pid : await Netns.fromContainer(c.container!);
+        const target = c.pid !== null ? c.pid : await Netns.fromContainer(c.container!, c.socket ? { socket: c.socket } : {});
         try {
           handles.set(c.ns, await Netns.attach(c.ns, target));
         } finally {
