@@ -62,6 +62,8 @@ function run(seconds) {
 // Hand-made seeds: a batch, then datagrams as the kernel would send them.
 function seeds() {
   const PORT = 4242;
+  // A port id with its top bit set stands for a NETLINK_NETFILTER socket (exchange_fuzz.cc).
+  const NFT_PORT = (0x80000000 | PORT) >>> 0;
   const msg = (type, flags, seq, pid, body = Buffer.alloc(0)) => {
     const h = Buffer.alloc(16);
     h.writeUInt32LE(16 + body.length, 0);
@@ -73,16 +75,17 @@ function seeds() {
     return Buffer.concat([h, body, pad]);
   };
   const REQUEST = 1, MULTI = 2, ACK = 4, DUMP = 0x300, ERROR = 2, DONE = 3, NEWLINK = 16, GETLINK = 18;
-  const ack = (seq, errno = 0) => {
+  const BATCH_BEGIN = 16, BATCH_END = 17, NEWRULE = (10 << 8) | 6;
+  const ack = (seq, errno = 0, port = PORT) => {
     const b = Buffer.alloc(20);
     b.writeInt32LE(-errno, 0);
     b.writeUInt32LE(16, 4);
     b.writeUInt32LE(seq, 12);
-    return msg(ERROR, 0, seq, PORT, b);
+    return msg(ERROR, 0, seq, port, b);
   };
-  const input = (requests, datagrams) => {
+  const input = (requests, datagrams, port = PORT) => {
     const head = Buffer.alloc(6);
-    head.writeUInt32LE(PORT, 0);
+    head.writeUInt32LE(port, 0);
     const batch = Buffer.concat(requests);
     head.writeUInt16LE(batch.length, 4);
     const parts = datagrams.map((d) => {
@@ -105,6 +108,14 @@ function seeds() {
     ]),
     'seed-mixed': input([change(8), msg(GETLINK, REQUEST | DUMP, 9, 0, Buffer.alloc(16)), change(10)], [ack(8), link(9, 21).subarray(0, 37), msg(DONE, MULTI, 9, PORT, Buffer.alloc(4)), ack(10)]),
     'seed-no-ack': input([msg(NEWLINK, REQUEST, 11, 0, Buffer.alloc(16))], [ack(11)]),
+    // An nf_tables batch: BEGIN and END unanswered, a rule without ACK refused, the last with ACK.
+    'seed-nft-batch': input(
+      [msg(BATCH_BEGIN, REQUEST, 12, 0, Buffer.alloc(4)), msg(NEWRULE, REQUEST, 13, 0, Buffer.alloc(24)), msg(NEWRULE, REQUEST | ACK, 14, 0, Buffer.alloc(24)), msg(BATCH_END, REQUEST, 15, 0, Buffer.alloc(4))],
+      [ack(13, 2, NFT_PORT), ack(14, 0, NFT_PORT)],
+      NFT_PORT,
+    ),
+    // A batch that does not end in the buffer is refused.
+    'seed-nft-unended': input([msg(BATCH_BEGIN, REQUEST, 16, 0, Buffer.alloc(4)), msg(NEWRULE, REQUEST | ACK, 17, 0, Buffer.alloc(24))], [ack(17, 0, NFT_PORT)], NFT_PORT),
   };
   mkdirSync(corpus, { recursive: true });
   for (const [name, bytes] of Object.entries(all)) writeFileSync(join(corpus, name), bytes);

@@ -14,7 +14,7 @@ import { NetlinkError, Netns, type NatRule } from '../dist/index.js';
 import { C } from '../dist/wire/constants.js';
 import { parsePrefix } from '../dist/wire/ip.js';
 import { masqueradeExprs, NAT_CHAINS, NAT_TABLE, networkOf } from '../dist/wire/nat.js';
-import { batchMarker, encodeNewChain, encodeNewRule, encodeNewTable } from '../dist/wire/nft.js';
+import { batchMarker, encodeGetGen, encodeNewChain, encodeNewRule, encodeNewTable, parseGen } from '../dist/wire/nft.js';
 import { namedNetns, openFds, ping, type Teardown } from './helpers';
 
 const hasNft = (() => {
@@ -254,6 +254,14 @@ t.test('one transaction: a batch the kernel refuses leaves no table, chain or ru
   t.match(answers[messages.length - 2], { errno: 2 }, 'the last rule refused (ENOENT: no such expression)');
   t.same(answers.slice(0, -2), new Array(messages.length - 2).fill(undefined), 'the rest unanswered: not refused, yet not applied');
   t.same(ruleset(ns!), [], 'nothing of the batch is left: no table, no chain, no rule');
+
+  // A batch sent with the generation read before somebody else's change is refused whole.
+  const [gen] = await conn.request(encodeGetGen(), { op: 'test', object: {}, subject: '' }, parseGen);
+  nft(ns!, 'add', 'table', 'inet', 'other');
+  const stale = await conn.batch([batchMarker(C.NFNL_MSG_BATCH_BEGIN, gen!), encodeNewTable(NAT_TABLE), batchMarker(C.NFNL_MSG_BATCH_END)], { op: 'test', object: {}, subject: '' });
+  t.match(stale.find((a) => a), { errno: C.ERESTART }, 'ERESTART: the ruleset changed since that generation');
+  t.notOk(ruleset(ns!).some((o) => o.table?.name === NAT_TABLE), 'and nothing of it applied');
+  nft(ns!, 'delete', 'table', 'inet', 'other');
 
   // The same through the API: a chain of that name made by someone else, of another type,
   // refuses the whole call, and the forward made together with it is not applied either.
