@@ -32,6 +32,9 @@ const cases = [
   { call: { masquerade: { from: '0.0.0.0/0', out: 'up0' } }, nft: `add rule ${T} postrouting meta nfproto ipv4 oifname "up0" masquerade` },
   { call: { masquerade: { from: '2001:db8:1::/64' } }, nft: `add rule ${T} postrouting ip6 saddr 2001:db8:1::/64 masquerade` },
   { call: { masquerade: { from: '2001:db8::/29', out: 'up0' } }, nft: `add rule ${T} postrouting ip6 saddr 2001:db8::/29 oifname "up0" masquerade` },
+  // As the CNI bridge plugin's ipMasq: the network itself and multicast keep their source.
+  { call: { masquerade: { from: '198.18.5.2/32', notTo: ['198.18.5.0/24', '224.0.0.0/4'] } }, nft: `add rule ${T} postrouting ip saddr 198.18.5.2 ip daddr != 198.18.5.0/24 ip daddr != 224.0.0.0/4 masquerade` },
+  { call: { masquerade: { from: '2001:db8::2/128', notTo: ['2001:db8::/64', 'ff00::/8'], out: 'eth0' } }, nft: `add rule ${T} postrouting ip6 saddr 2001:db8::2 ip6 daddr != 2001:db8::/64 ip6 daddr != ff00::/8 oifname "eth0" masquerade` },
   {
     call: { forwardPort: { protocol: 'tcp', port: 80, to: '192.0.2.10', toPort: 8080, in: 'up0', destination: '198.51.100.1' } },
     nft: `add rule ${T} prerouting iifname "up0" meta nfproto ipv4 ip daddr 198.51.100.1 meta l4proto tcp tcp dport 80 dnat ip to 192.0.2.10:8080`,

@@ -56,6 +56,8 @@ function fromNftJson(rule: any): NatRule | string {
       } else if (l.fib) {
         if (m.right !== 'local') return `unexpected fib ${JSON.stringify(m)}`;
       } else return `unexpected match ${JSON.stringify(m)}`;
+    } else if (m && m.op === '!=' && m.left.payload?.field === 'daddr') {
+      ((r.notTo ??= []) as string[]).push(m.right.prefix ? `${m.right.prefix.addr}/${m.right.prefix.len}` : `${m.right}/${m.left.payload.protocol === 'ip' ? 32 : 128}`);
     } else if (e.masquerade === null || e.masquerade) {
       type = 'masquerade';
     } else if (e.dnat) {
@@ -157,6 +159,21 @@ t.test('masquerade: private reaches upstream only with it, seen as the router; I
   t.same(await router.natRules(), [{ type: 'masquerade', from: '2001:db8:1::/64', out: 'wan' }]);
   await t.rejects(router.deleteMasquerade({ from: '192.0.2.0/24', out: 'wan' }), { code: 'ENOENT', op: 'deleteMasquerade' });
   await router.deleteMasquerade({ from: '192.0.2.0/24', out: 'wan' }, { missingOk: true });
+});
+
+t.test('masquerade notTo: traffic to a destination left alone keeps its source', { skip: NEED_NFT }, async (t) => {
+  const { priv, router, up } = await lab(t);
+  await listener(t, up, '::', 9000);
+  // As CNI's ipMasq: the network itself and multicast keep their source; here upstream's too.
+  await router.masquerade({ from: '192.0.2.0/24', notTo: ['198.51.100.0/24', '224.0.0.0/4'] });
+  t.equal(await connect(priv, '198.51.100.2', 9000), 'ETIMEDOUT', 'upstream is left alone: it sees 192.0.2.10 and has no way back');
+  t.same(await router.natRules(), [{ type: 'masquerade', from: '192.0.2.0/24', notTo: ['198.51.100.0/24', '224.0.0.0/4'] }]);
+  t.same(ourTable(router)!.rules.map((r) => r.chain), ['postrouting']);
+  await t.rejects(router.masquerade({ from: '192.0.2.0/24', notTo: ['224.0.0.0/4', '198.51.100.0/24'] }), { code: 'EEXIST' }, 'the same destinations in another order: the same rule');
+  await router.deleteMasquerade({ from: '192.0.2.0/24', notTo: ['224.0.0.0/4', '198.51.100.0/24'] });
+  await router.masquerade({ from: '192.0.2.0/24', notTo: ['203.0.113.0/24'] });
+  await priv.addAddress('eth0', '192.0.2.12/24');
+  t.equal(await connect(priv, '198.51.100.2', 9000), '::ffff:198.51.100.1', 'another destination left alone: upstream is masqueraded again');
 });
 
 t.test('forwardPort: upstream reaches a listener in private at the router\'s port 80, until deleteForward', { skip: NEED_NFT }, async (t) => {

@@ -14,7 +14,7 @@ import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
 import { contextError, withHints, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
-import { checkBoolean, checkIfname, checkInt, checkName, checkOptions, opt } from '../validate.js';
+import { checkArray, checkBoolean, checkIfname, checkInt, checkName, checkOptions, opt } from '../validate.js';
 import { C } from '../wire/constants.js';
 import { formatAddress, parseIp, parsePrefix } from '../wire/ip.js';
 import {
@@ -33,6 +33,11 @@ export interface MasqueradeSpec {
   from: string;
   /** Only traffic leaving through this interface (`oifname`). */
   out?: string;
+  /**
+   * Destinations whose traffic keeps its source (`ip daddr != P`): the network itself, say, and
+   * multicast, as the CNI bridge plugin's `ipMasq` leaves them: `['10.88.0.0/16', '224.0.0.0/4']`.
+   */
+  notTo?: string[];
 }
 
 /** What {@link Netns.forwardPort} takes: a DNAT, as Docker's `-p` and CNI's `portmap` make. */
@@ -72,14 +77,31 @@ const HINTS = {
 
 // --- Input --------------------------------------------------------------------------------
 
+/** At most this many destinations left alone in one masquerade. */
+const NOT_TO_MAX = 16;
+
 function checkMasquerade(spec: MasqueradeSpec): { wire: MasqueradeWire; rule: MasqueradeRule } {
-  const o = checkOptions(spec, 'masquerade', ['from', 'out']);
+  const o = checkOptions(spec, 'masquerade', ['from', 'out', 'notTo']);
   if (o.from === undefined) throw new TypeError('masquerade needs from: the source prefix, like 192.0.2.0/24');
   const from = networkOf(parsePrefix(o.from, 'from'));
   const out = opt(o.out, (v) => checkIfname(v, 'out'));
+  const notTo = opt(o.notTo, (v) =>
+    checkArray(v, 'notTo', (item, i) => {
+      const p = networkOf(parsePrefix(item, `notTo[${i}]`));
+      if (p.family !== from.family) throw new TypeError(`notTo[${i}] ${p.text} is IPv${p.family}, but from ${from.text} is IPv${from.family}`);
+      if (p.prefixLength === 0) throw new RangeError(`notTo[${i}] ${p.text} would leave every destination alone: masquerade nothing instead`);
+      return p;
+    }),
+  );
+  if (notTo && (notTo.length === 0 || notTo.length > NOT_TO_MAX)) throw new RangeError(`notTo must list 1 to ${NOT_TO_MAX} prefixes, not ${notTo.length}`);
+  const wire: MasqueradeWire = { from };
   const rule: MasqueradeRule = { type: 'masquerade', from: from.text };
-  if (out !== undefined) rule.out = out;
-  return { wire: out === undefined ? { from } : { from, out }, rule };
+  if (out !== undefined) wire.out = rule.out = out;
+  if (notTo) {
+    wire.notTo = notTo;
+    rule.notTo = notTo.map((p) => p.text);
+  }
+  return { wire, rule };
 }
 
 function checkForward(spec: ForwardSpec): { wire: ForwardWire; rule: ForwardRule } {
@@ -124,7 +146,7 @@ function checkDeleteOptions(options: DeleteNatOptions | undefined, op: string): 
 }
 
 function describe(r: NatRule): string {
-  if (r.type === 'masquerade') return `from ${r.from}${r.out !== undefined ? ` out ${r.out}` : ''}`;
+  if (r.type === 'masquerade') return `from ${r.from}${r.notTo ? ` not to ${r.notTo.join(', ')}` : ''}${r.out !== undefined ? ` out ${r.out}` : ''}`;
   const host = (a: string): string => (a.includes(':') ? `[${a}]` : a);
   const dest = r.destination !== undefined ? `${host(r.destination)}:` : '';
   return `${r.protocol} ${dest}${r.port}${r.in !== undefined ? ` in ${r.in}` : ''} to ${host(r.to)}${r.toPort !== undefined ? `:${r.toPort}` : ''}`;

@@ -31,6 +31,8 @@ export type NatProtocol = 'tcp' | 'udp';
 export interface MasqueradeWire {
   from: IpPrefix;
   out?: string;
+  /** Destinations left alone (`ip daddr != P`), host bits cleared. */
+  notTo?: IpPrefix[];
 }
 
 /** What {@link Netns.forwardPort} takes, checked. @internal */
@@ -51,6 +53,8 @@ export interface MasqueradeRule {
   from: string;
   /** The outgoing interface matched, if any. */
   out?: string;
+  /** Destinations whose traffic keeps its source (the network itself, multicast), if any. */
+  notTo?: string[];
 }
 
 /** A port forward, as read back: the fields of the call that made it. */
@@ -76,6 +80,7 @@ export type NatRule = MasqueradeRule | ForwardRule;
 
 const REG = C.NFT_REG_1;
 const EQ = C.NFT_CMP_EQ;
+const NEQ = C.NFT_CMP_NEQ;
 const NH = C.NFT_PAYLOAD_NETWORK_HEADER;
 const TH = C.NFT_PAYLOAD_TRANSPORT_HEADER;
 const RTN_LOCAL = 2;
@@ -112,7 +117,7 @@ function match(key: number, data: Buffer): Expr[] {
  * `ip saddr PREFIX` as nft writes it: a whole-byte prefix loads only its bytes; any other
  * loads the whole address and masks it; /0 matches everything of the family.
  */
-function prefixMatch(p: IpPrefix, at: number): Expr[] {
+function prefixMatch(p: IpPrefix, at: number, op: number = EQ): Expr[] {
   if (p.prefixLength === 0) return [];
   const partial = p.prefixLength % 8 !== 0;
   const len = partial ? p.bytes.length : p.prefixLength / 8;
@@ -122,7 +127,7 @@ function prefixMatch(p: IpPrefix, at: number): Expr[] {
     for (let bit = 0; bit < p.prefixLength; bit++) mask[bit >> 3]! |= 0x80 >> (bit & 7);
     out.push({ name: 'bitwise', sreg: REG, dreg: REG, len, mask, xor: Buffer.alloc(len) });
   }
-  out.push({ name: 'cmp', sreg: REG, op: EQ, data: Buffer.from(p.bytes.subarray(0, len)) });
+  out.push({ name: 'cmp', sreg: REG, op, data: Buffer.from(p.bytes.subarray(0, len)) });
   return out;
 }
 
@@ -133,12 +138,13 @@ export function networkOf(p: IpPrefix): IpPrefix {
   return { ...p, bytes, text: `${formatAddress(bytes, 0, bytes.length)}/${p.prefixLength}` };
 }
 
-/** `ip saddr FROM [oifname OUT] masquerade`. @internal */
+/** `ip saddr FROM [ip daddr != NOT ...] [oifname OUT] masquerade`. @internal */
 export function masqueradeExprs(spec: MasqueradeWire): Expr[] {
   const f = spec.from.family;
   return [
     ...match(C.NFT_META_NFPROTO, u8(nfproto(f))),
     ...prefixMatch(spec.from, ADDR_AT[f].saddr),
+    ...(spec.notTo ?? []).flatMap((p) => prefixMatch(p, ADDR_AT[f].daddr, NEQ)),
     ...(spec.out !== undefined ? match(C.NFT_META_OIFNAME, ifnameBytes(spec.out)) : []),
     { name: 'masq' },
   ];
@@ -191,6 +197,7 @@ interface Seen {
   oif?: string;
   saddr?: string;
   daddr?: string;
+  notTo?: string[];
   local?: boolean;
   l4?: number;
   dport?: number;
@@ -256,9 +263,14 @@ function recognise(exprs: readonly Expr[]): Seen | null {
         mask = c.mask;
         c = next();
       }
-      if (!c || c.name !== 'cmp' || c.sreg !== REG || c.op !== EQ) return null;
+      if (!c || c.name !== 'cmp' || c.sreg !== REG || (c.op !== EQ && c.op !== NEQ)) return null;
       const at = ADDR_AT[s.family];
-      if (e.offset === at.saddr && s.saddr === undefined) {
+      if (c.op === NEQ) {
+        // `ip daddr != PREFIX`: a destination the masquerade leaves alone.
+        const p = e.offset === at.daddr && s.saddr !== undefined && s.oif === undefined ? prefixText(s.family, e.len, c.data, mask) : undefined;
+        if (p === undefined) return null;
+        (s.notTo ??= []).push(p);
+      } else if (e.offset === at.saddr && s.saddr === undefined) {
         s.saddr = prefixText(s.family, e.len, c.data, mask);
         if (s.saddr === undefined) return null;
       } else if (e.offset === at.daddr && s.daddr === undefined && !mask && e.len === (s.family === 4 ? 4 : 16)) {
@@ -312,8 +324,10 @@ export function parseNatRule(rule: NftRule): NatRule | null {
     if (s.iif !== undefined || s.daddr !== undefined || s.local || s.l4 !== undefined || s.to !== undefined) return null;
     const r: MasqueradeRule = { type: 'masquerade', from: s.saddr ?? full };
     if (s.oif !== undefined) r.out = s.oif;
+    if (s.notTo) r.notTo = s.notTo;
     return r;
   }
+  if (s.notTo) return null;
   if (s.verdict === 'dnat' && (rule.chain === 'prerouting' || rule.chain === 'output')) {
     const protocol = s.l4 === undefined ? undefined : PROTO_NAME.get(s.l4);
     if (!protocol || s.dport === undefined || s.to === undefined || s.saddr !== undefined || s.oif !== undefined) return null;
@@ -331,6 +345,6 @@ export function parseNatRule(rule: NftRule): NatRule | null {
 /** One text per rule, the same for the call and for the rule read back: what identifies it. @internal */
 export function natKey(r: NatRule): string {
   return r.type === 'masquerade'
-    ? `masquerade ${r.from} ${r.out ?? ''}`
+    ? `masquerade ${r.from} ${r.out ?? ''} ${[...(r.notTo ?? [])].sort().join(',')}`
     : `forward ${r.protocol} ${r.port} ${r.to} ${r.toPort ?? ''} ${r.in ?? ''} ${r.destination ?? ''}`;
 }
