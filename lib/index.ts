@@ -58,3 +58,6 @@ export {
 } from './topology/topology.js';
 export type { TopologyNamespace, TopologyBridge, TopologyEnd, TopologyRoute, TopologyLink } from './topology/document.js';
 export type { ChangeBase, ChangeRoute, ChangeLinkSettings } from './topology/plan.js';
+export type { FlushRoutesFilter } from './ops/route.js';
+export type { DeleteAltNameOptions } from './ops/link.js';
+export type { AddressProtocol } from './wire/address.js';

@@ -247,7 +247,7 @@ export class Netns {
    * Creates a veth pair in one request: this end here, the peer directly inside `peerNetns`
    * (it never passes through this namespace), optionally a port of a bridge and up at once.
    *
-   * `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [address B] [netns NS]`
+   * `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [master BR] [up] type veth peer name PEER [address B] [txqlen N] [group G] [netns NS]`
    * @group Links
    */
   createVeth(name: string, options: L.VethOptions): Promise<void> {
@@ -255,7 +255,7 @@ export class Netns {
   }
 
   /**
-   * Creates a bridge. `ip link add NAME [mtu M] [address A] [up] type bridge`
+   * Creates a bridge. `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [up] type bridge`
    * @group Links
    */
   createBridge(name: string, options?: L.BridgeOptions): Promise<void> {
@@ -290,8 +290,11 @@ export class Netns {
   }
 
   /**
-   * Changes a link in one request: rename, MTU, MAC, bridge port (`master: null` detaches),
-   * up or down. `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`
+   * Changes a link in one request: rename, MTU, MAC, transmit queue length, alias (`''`
+   * removes it), group, bridge port (`master: null` detaches), the flags promisc, allmulticast,
+   * multicast and arp, up or down. `ip link set dev IFNAME [name N] [mtu M] [address A] [txqlen N]
+   * [alias TEXT] [group G] [master BR | nomaster] [promisc on|off] [allmulticast on|off]
+   * [multicast on|off] [arp on|off] [up | down]`
    * @group Links
    */
   setLink(ifname: string, changes: L.LinkChanges): Promise<void> {
@@ -315,7 +318,8 @@ export class Netns {
   }
 
   /**
-   * One link by name; rejects with `ENODEV` if there is none. `ip -d -s link show dev IFNAME`
+   * One link by name, or by one of its alternative names (up to 127 bytes); rejects with
+   * `ENODEV` if there is none. `ip -d -s link show dev IFNAME`
    * @group Links
    */
   link(ifname: string): Promise<Link> {
@@ -323,10 +327,30 @@ export class Netns {
   }
 
   /**
+   * Gives a link an alternative name (up to 127 bytes), by which {@link Netns.link} finds it
+   * too; {@link Link.altNames} lists them. `EEXIST` if any interface here already has that name
+   * or altname. `ip link property add dev IFNAME altname ALT`
+   * @group Links
+   */
+  addAltName(ifname: string, altName: string): Promise<void> {
+    return this.#h.run('addAltName', () => L.addAltName(this.#h, ifname, altName));
+  }
+
+  /**
+   * Removes an alternative name; `ENOENT` if no link has it, unless `missingOk`, and `EINVAL`
+   * if it is the link's own name or another link's. `ip link property del dev IFNAME altname ALT`
+   * @group Links
+   */
+  deleteAltName(ifname: string, altName: string, options?: L.DeleteAltNameOptions): Promise<void> {
+    return this.#h.run('deleteAltName', () => L.deleteAltName(this.#h, ifname, altName, options));
+  }
+
+  /**
    * Creates a link of any kind in one request, optionally directly inside another namespace
    * (`netns`) while its parent stays here. `ip link add [link PARENT] NAME [netns NS] [mtu M]
-   * [address A] [master M] [up] type KIND [KIND OPTIONS]`. A kind this kernel lacks fails with
-   * `EOPNOTSUPP` and leaves nothing behind; {@link Netns.supports} tells beforehand.
+   * [address A] [txqlen N] [group G] [master M] [up] type KIND [KIND OPTIONS]`. A kind this
+   * kernel lacks fails with `EOPNOTSUPP` and leaves nothing behind; {@link Netns.supports}
+   * tells beforehand.
    * @group Links
    */
   createLink(spec: L.LinkSpec): Promise<void> {
@@ -369,7 +393,7 @@ export class Netns {
    * `ip link add NAME type vxlan id VNI [remote A | group G] [local L] [dstport P] [dev D] [ttl T] [nolearning]`
    * @group Links
    */
-  createVxlan(name: string, options: Omit<L.LinkSpecBase, 'name'> & K.VxlanOptions): Promise<void> {
+  createVxlan(name: string, options: Omit<L.LinkSpecBase, 'name' | 'group'> & K.VxlanOptions): Promise<void> {
     return this.#kind('createVxlan', 'vxlan', name, options);
   }
 
@@ -423,8 +447,9 @@ export class Netns {
 
   /**
    * Adds an IPv4 or IPv6 address with its prefix length to a link.
-   * `ip addr add CIDR dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [nodad] [noprefixroute]`
-   * (`ip addr replace` with `replace: true`).
+   * `ip addr add CIDR dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [proto N] [nodad] [noprefixroute]`
+   * (`ip addr replace` with `replace: true`); a point-to-point address with its peer,
+   * `ip addr add ADDRESS peer PEER/N dev IFNAME`, is `addAddress(ifname, ADDRESS, { peer: 'PEER/N' })`.
    *
    * Rejects with `EEXIST` if the link already has it (unless `replace`), `ENODEV` if there is no such link.
    * @group Addresses
@@ -435,7 +460,7 @@ export class Netns {
 
   /**
    * Removes an address from a link; `EADDRNOTAVAIL` if it has none such, unless `missingOk`.
-   * `ip addr del CIDR dev IFNAME`
+   * `ip addr del CIDR dev IFNAME`, or `ip addr del ADDRESS peer PEER/N dev IFNAME` with `peer`
    * @group Addresses
    */
   deleteAddress(ifname: string, cidr: string, options?: A.DeleteAddressOptions): Promise<void> {
@@ -459,15 +484,16 @@ export class Netns {
   }
 
   /**
-   * Adds a route: `ip route add TO [via GW] [dev IFNAME] [metric M] [table T] [src S] [scope S]
-   * [proto P] [mtu M] [onlink] [nexthop via GW dev IFNAME weight W ...]`.
+   * Adds a route: `ip route add TO [tos T] [via [inet6] GW] [dev IFNAME] [metric M] [table T]
+   * [src S] [scope S] [proto P] [mtu [lock] M] [realm R] [onlink] [nexthop via GW dev IFNAME weight W ...]`.
    *
-   * A gateway of the other family than the destination is refused before the kernel sees it.
+   * A gateway of the other family than the destination is refused before the kernel sees it,
+   * unless named as such for an IPv4 route (`via: 'inet6 fe80::1'`, RTA_VIA).
    * The kernel refuses an unreachable gateway (`ENETUNREACH`) and a duplicate (`EEXIST`).
    * @group Routes
    */
   addRoute(spec: R.RouteSpec): Promise<void> {
-    return this.#h.run('addRoute', () => R.addRoute(this.#h, spec, false));
+    return this.#h.run('addRoute', () => R.addRoute(this.#h, spec, 'add'));
   }
 
   /**
@@ -476,7 +502,26 @@ export class Netns {
    * @group Routes
    */
   replaceRoute(spec: R.RouteSpec): Promise<void> {
-    return this.#h.run('replaceRoute', () => R.addRoute(this.#h, spec, true));
+    return this.#h.run('replaceRoute', () => R.addRoute(this.#h, spec, 'replace'));
+  }
+
+  /**
+   * Changes the route with the same destination, table, TOS and metric, and never adds one:
+   * `ENOENT` if there is none. `ip route change ...`
+   * @group Routes
+   */
+  changeRoute(spec: R.RouteSpec): Promise<void> {
+    return this.#h.run('changeRoute', () => R.addRoute(this.#h, spec, 'change'));
+  }
+
+  /**
+   * Adds a route after those with the same destination, table, TOS and metric instead of
+   * failing with `EEXIST`: for IPv4 a second route that waits behind the first, for IPv6
+   * another next hop of it. `ip route append ...`
+   * @group Routes
+   */
+  appendRoute(spec: R.RouteSpec): Promise<void> {
+    return this.#h.run('appendRoute', () => R.addRoute(this.#h, spec, 'append'));
   }
 
   /**
@@ -496,7 +541,20 @@ export class Netns {
   }
 
   /**
-   * The route the kernel would use to reach `destination`. `ip route get ADDRESS [from S] [iif I] [oif O] [mark M]`
+   * Removes the routes of a table (default `main`; `'all'`: every table but `local`) that match
+   * the filter, in one batch; resolves with how many. The kernel's local table is flushed only
+   * when asked for by name. `ip [-4|-6] route flush [table T] [dev IFNAME] [proto P]`
+   * @group Routes
+   */
+  flushRoutes(filter?: R.FlushRoutesFilter): Promise<number> {
+    return this.#h.run('flushRoutes', () => R.flushRoutes(this.#h, filter));
+  }
+
+  /**
+   * The route the kernel would use to reach `destination`, with the table it was found in
+   * (policy rules can send a lookup to another table than `main`); with `fibMatch`, the route
+   * as configured rather than the resolved host route.
+   * `ip route get [fibmatch] ADDRESS [from S] [iif I] [oif O] [mark M]`
    * @group Routes
    */
   getRoute(destination: string, options?: R.GetRouteOptions): Promise<Route> {

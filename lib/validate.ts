@@ -8,6 +8,10 @@ import { SCOPES, TABLES } from './wire/names.js';
 
 /** `IFNAMSIZ - 1`: the longest interface name. @internal */
 export const IFNAME_MAX = 15;
+/** `ALTIFNAMSIZ - 1`: the longest alternative interface name. @internal */
+export const ALTNAME_MAX = 127;
+/** `IFALIASZ - 1`: the longest interface alias. @internal */
+export const ALIAS_MAX = 255;
 /** `NAME_MAX`: the longest namespace name. @internal */
 export const NETNS_NAME_MAX = 255;
 /** Bounds this library accepts for an MTU; the device may narrow them (the kernel says so). @internal */
@@ -56,6 +60,36 @@ export function checkIfname(v: unknown, what = 'interface name'): string {
       throw new TypeError(`${what} ${show(v)} must not contain '/', ':', white space or NUL (the kernel counts byte 0xA0, as in U+00A0, as white space)`);
     }
   }
+  return v;
+}
+
+/**
+ * An alternative interface name (`ip link property add dev X altname NAME`): what
+ * {@link checkIfname} takes, but up to 127 bytes, and `%` allowed (the kernel reads no pattern
+ * in an altname).
+ * @internal
+ */
+export function checkAltName(v: unknown, what = 'altname'): string {
+  if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${show(v)}`);
+  if (LONE_SURROGATE.test(v)) throw new TypeError(`${what} ${show(v)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
+  const b = Buffer.from(v);
+  if (b.length === 0 || b.length > ALTNAME_MAX) throw new RangeError(`${what} ${show(v)} must be 1 to ${ALTNAME_MAX} bytes long, not ${b.length}`);
+  if (v === '.' || v === '..') throw new TypeError(`${what} ${show(v)} is not allowed`);
+  for (const byte of b) {
+    if (byte === 0x2f || byte === 0x3a || byte === 0 || byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0) {
+      throw new TypeError(`${what} ${show(v)} must not contain '/', ':', white space or NUL (the kernel counts byte 0xA0, as in U+00A0, as white space)`);
+    }
+  }
+  return v;
+}
+
+/** An interface alias (`ip link set ... alias TEXT`): up to 255 bytes, no NUL; empty clears it. @internal */
+export function checkAlias(v: unknown): string {
+  if (typeof v !== 'string') throw new TypeError(`alias must be a string, got ${show(v)}`);
+  if (v.includes('\0')) throw new TypeError(`alias ${show(v)} must not contain NUL`);
+  if (LONE_SURROGATE.test(v)) throw new TypeError(`alias ${show(v)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
+  const n = Buffer.byteLength(v);
+  if (n > ALIAS_MAX) throw new RangeError(`alias must be at most ${ALIAS_MAX} bytes, not ${n}`);
   return v;
 }
 

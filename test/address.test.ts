@@ -1,9 +1,9 @@
-// Addresses, IPv4 and IPv6: added with their options, read back as `ip -j addr` shows them,
-// thousands in one dump, flushed.
+// Addresses, IPv4 and IPv6: added with their options (a point-to-point peer, the protocol),
+// read back as `ip -j addr` shows them, thousands in one dump, flushed.
 import t from 'tap';
 import type { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { ipJson, namedNetns } from './helpers';
+import { eventually, ipJson, namedNetns } from './helpers';
 
 t.test('2,000 IPv6 addresses on one link come back from one addresses() call', async (t) => {
   const [a] = (await namedNetns(t, 'many')) as [Netns];
@@ -53,4 +53,34 @@ t.test('addresses read back as ip -j addr shows them', async (t) => {
   await t.resolves(a.deleteAddress('eth0', '203.0.113.1/24', { missingOk: true }));
   await a.deleteAddress('eth0', '192.0.2.10/24');
   t.notOk(ipJson(a.name!, 'addr', 'show', 'dev', 'eth0')[0].addr_info.some((x: any) => x.local === '192.0.2.10'));
+});
+
+t.test('a point-to-point address with its peer, and its protocol, read back as ip -j addr shows them', async (t) => {
+  const [a] = (await namedNetns(t, 'peer')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1', up: true });
+  await a.setUp('eth1');
+  await a.addAddress('eth0', '10.0.0.1', { peer: '10.0.0.2/32', protocol: 42 });
+  await a.addAddress('eth0', '2001:db8::1', { peer: '2001:db8::2/128', noDad: true, protocol: 99 });
+  // With carrier, the kernel gives the link its IPv6 link-local address.
+  t.ok(await eventually(async () => (await a.addresses({ ifname: 'eth0' })).some((x) => x.scope === 'link')), 'a link-local address');
+  const [ip] = ipJson(a.name!, 'addr', 'show', 'dev', 'eth0');
+  const ours = await a.addresses({ ifname: 'eth0' });
+  for (const local of ['10.0.0.1', '2001:db8::1']) {
+    const theirs = ip.addr_info.find((x: any) => x.local === local);
+    const mine = ours.find((x) => x.address === local)!;
+    t.same([mine.address, mine.peer, mine.prefixLength], [theirs.local, theirs.address, theirs.prefixlen], `${local}: local, peer and the peer's prefix as ip shows`);
+  }
+  t.equal(String(ours.find((x) => x.address === '10.0.0.1')), '10.0.0.1 peer 10.0.0.2/32 dev eth0 scope global permanent');
+  t.match(ipJson(a.name!, 'route', 'show', '10.0.0.2'), [{ dev: 'eth0', protocol: 'kernel', prefsrc: '10.0.0.1' }], 'the kernel routes the peer');
+  // iproute2 6.1 neither sets nor prints IFA_PROTO: the kernel's own value on the link-local
+  // address it made (kernel_ll) is the check that the attribute is read right.
+  t.same(ours.map((x) => [x.address, x.protocol]).sort(), [['10.0.0.1', 42], ['2001:db8::1', 99], [ours.find((x) => x.scope === 'link')!.address, 'kernel_ll']].sort());
+
+  await t.rejects(a.addAddress('eth0', '10.0.0.1', { peer: '10.0.0.2/32' }), { code: 'EEXIST', op: 'addAddress', message: /10\.0\.0\.1 peer 10\.0\.0\.2\/32 on eth0.*already has/ });
+  await t.rejects(a.deleteAddress('eth0', '10.0.0.1/32'), { code: 'EADDRNOTAVAIL' }, 'IPv4 matches it by its peer');
+  await a.deleteAddress('eth0', '10.0.0.1', { peer: '10.0.0.2/32' });
+  t.notOk(ipJson(a.name!, 'addr', 'show', 'dev', 'eth0')[0].addr_info.some((x: any) => x.local === '10.0.0.1'), 'deleted with its peer');
+  await a.addAddress('eth0', '10.0.0.1', { peer: '10.0.0.2/32' });
+  t.equal(await a.flushAddresses('eth0'), 3, 'flush removes peer addresses too');
+  t.same(ipJson(a.name!, 'addr', 'show', 'dev', 'eth0')[0].addr_info, []);
 });

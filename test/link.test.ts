@@ -1,5 +1,6 @@
-// Links: veth pairs, bridges, moves between namespaces, changes, deletes, and the typed Link,
-// each checked against `ip -j -d -s link` in the test's own namespaces.
+// Links: veth pairs, bridges, moves between namespaces, changes (txqlen, alias, group, flags),
+// alternative names, deletes, and the typed Link, each checked against `ip -j -d -s link` in the
+// test's own namespaces.
 import { execFileSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import t from 'tap';
@@ -160,4 +161,75 @@ t.test('deleteLink removes both ends of a veth', async (t) => {
   t.same(ipLink(a!.name!).map((l: any) => l.ifname), ['lo']);
   t.same(ipLink(b!.name!).map((l: any) => l.ifname), ['lo']);
   await t.rejects(a!.deleteLink('d0'), { code: 'ENODEV', op: 'deleteLink' });
+});
+
+t.test('txqlen and group on create: both ends of a veth, each its own; a bridge; any kind', async (t) => {
+  const [a, b] = await namedNetns(t, 'txq', 2);
+  await a!.createVeth('q0', { peer: 'q1', peerNetns: b!, txqlen: 500, peerTxqlen: 300, group: 7, peerGroup: 9 });
+  await a!.createBridge('br0', { txqlen: 200, group: 4 });
+  await a!.createLink({ kind: 'bridge', name: 'br1', txqlen: 100, group: 2 });
+  await a!.createVeth('r0', { peer: 'r1' });
+  for (const [ns, name, txqlen, group] of [[a!, 'q0', 500, 7], [b!, 'q1', 300, 9], [a!, 'br0', 200, 4], [a!, 'br1', 100, 2]] as const) {
+    const [ip] = ipLink(ns.name!, name);
+    t.same([ip.txqlen, ip.group], [txqlen, String(group)], `${name}: ip link shows txqlen ${txqlen} group ${group}`);
+    t.match(await ns.link(name), { txqlen, group }, `${name}: read back`);
+  }
+  const [plain] = ipLink(a!.name!, 'r1');
+  t.match(await a!.link('r1'), { txqlen: plain.txqlen, group: 0 }, "a peer given none has the kernel's");
+  t.equal(plain.group, 'default');
+});
+
+t.test('setLink: txqlen, alias, group and the flags promisc, allmulticast, multicast, arp', async (t) => {
+  const [a] = await namedNetns(t, 'flags');
+  await a!.createVeth('f0', { peer: 'f1', up: true });
+  await a!.setLink('f0', { txqlen: 42, alias: 'uplink to the core', group: 3, promisc: true, allmulticast: true, multicast: false, arp: false });
+  let [ip] = ipLink(a!.name!, 'f0');
+  t.match(ip, { txqlen: 42, ifalias: 'uplink to the core', group: '3', promiscuity: 1, allmulti: 1 });
+  t.ok(['PROMISC', 'ALLMULTI', 'NOARP', 'UP'].every((f) => ip.flags.includes(f)), `flags ${ip.flags}`);
+  t.notOk(ip.flags.includes('MULTICAST'), 'multicast off');
+  let l = await a!.link('f0');
+  t.match(l, { txqlen: 42, alias: 'uplink to the core', group: 3, promisc: true, allmulticast: true, multicast: false, arp: false, up: true });
+  // M-DOWN is ip's word for a peer that is down: no IFF_* bit.
+  t.same([...l.flagNames].sort(), ip.flags.filter((f: string) => f !== 'M-DOWN').sort(), 'the same flags as ip link');
+
+  await a!.setLink('f0', { alias: '', promisc: false, allmulticast: false, multicast: true, arp: true, group: 0 });
+  [ip] = ipLink(a!.name!, 'f0');
+  t.equal(ip.ifalias, undefined, "alias '' removes it");
+  t.match(ip, { promiscuity: 0, allmulti: 0, group: 'default' });
+  t.ok(ip.flags.includes('MULTICAST') && !ip.flags.includes('NOARP') && !ip.flags.includes('PROMISC'), `flags ${ip.flags}`);
+  l = await a!.link('f0');
+  t.match(l, { alias: null, group: 0, promisc: false, allmulticast: false, multicast: true, arp: true, up: true }, 'up untouched');
+  const alias = 'é'.repeat(127);
+  await a!.setLink('f0', { alias });
+  t.equal(ipLink(a!.name!, 'f0')[0].ifalias, alias, 'a 254-byte UTF-8 alias');
+  t.equal((await a!.link('f0')).alias, alias);
+  await t.rejects(a!.setLink('nosuch', { alias: 'x' }), { code: 'ENODEV', op: 'setLink', message: /no interface named nosuch/ });
+});
+
+t.test('alternative names: added, listed, looked up, removed, and the kernel refusing', async (t) => {
+  const [a] = await namedNetns(t, 'alt');
+  await a!.createVeth('alt0', { peer: 'alt1' });
+  const long = 'uplink-to-the-core-switch-rack-42';
+  await a!.addAltName('alt0', long);
+  await a!.addAltName('alt0', 'core0');
+  const [ip] = ipLink(a!.name!, 'alt0');
+  t.same(ip.altnames, [long, 'core0']);
+  const l = await a!.link('alt0');
+  t.same(l.altNames, ip.altnames, 'Link.altNames as ip shows them');
+  t.same((await a!.links()).find((x) => x.name === 'alt0')?.altNames, ip.altnames, 'in a dump too');
+  t.equal((await a!.link(long)).index, l.index, 'found by its 33-byte altname (IFLA_ALT_IFNAME)');
+  t.equal((await a!.link('core0')).name, 'alt0', 'and by a short one');
+
+  await t.rejects(a!.addAltName('alt0', 'core0'), { code: 'EEXIST', op: 'addAltName', message: /core0.*already exists/ });
+  await t.rejects(a!.addAltName('alt0', 'alt1'), { code: 'EEXIST' }, "another link's name");
+  await t.rejects(a!.addAltName('nosuch', 'x0'), { code: 'ENODEV', message: /no interface named nosuch/ });
+  await t.rejects(a!.deleteAltName('alt0', 'alt0'), { code: 'EINVAL', message: /not an altname of alt0/ }, 'its own name');
+  await t.rejects(a!.deleteAltName('alt1', 'core0'), { code: 'EINVAL' }, "another link's altname");
+  await t.rejects(a!.deleteAltName('alt0', 'gone0'), { code: 'ENOENT', op: 'deleteAltName', message: /has the altname gone0/ });
+  await t.resolves(a!.deleteAltName('alt0', 'gone0', { missingOk: true }), 'missingOk');
+
+  await a!.deleteAltName('alt0', 'core0');
+  t.same(ipLink(a!.name!, 'alt0')[0].altnames, [long]);
+  await t.rejects(a!.link('core0'), { code: 'ENODEV', op: 'link' });
+  await t.rejects(a!.link('no-such-altname-longer-than-15'), { code: 'ENODEV', message: /no interface named no-such-altname-longer-than-15/ });
 });

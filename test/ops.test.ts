@@ -73,7 +73,7 @@ t.test('moveToNetns with a new name: rename here by index, then move keeping it'
 t.test('addRoute resolves each next hop\'s dev once', async (t) => {
   const k = fakeKernel();
   const h = fakeHandle('fake', k.io);
-  await R.addRoute(h, { to: '203.0.113.0/24', nexthops: [{ via: '192.0.2.1', dev: 'eth0' }, { via: '192.0.2.2', dev: 'eth0' }] }, false);
+  await R.addRoute(h, { to: '203.0.113.0/24', nexthops: [{ via: '192.0.2.1', dev: 'eth0' }, { via: '192.0.2.2', dev: 'eth0' }] }, 'add');
   t.same(k.looked, ['eth0']);
 });
 
@@ -81,10 +81,10 @@ t.test('bad input is refused before any call reaches the kernel', async (t) => {
   const k = fakeKernel();
   const h = fakeHandle('fake', k.io);
   const bad: [string, () => Promise<unknown>, RegExp][] = [
-    ['metric -1', () => R.addRoute(h, { to: 'default', dev: 'eth0', metric: -1 }, false), /metric -1 is out of range/],
-    ['table 0', () => R.addRoute(h, { to: 'default', dev: 'eth0', table: 0 }, false), /table 0 is not a table/],
-    ['mtu 10', () => R.addRoute(h, { to: 'default', dev: 'eth0', mtu: 10 }, false), /mtu 10 is out of range/],
-    ['nexthops {}', () => R.addRoute(h, { to: 'default', nexthops: {} as never }, false), /nexthops must be an array, got \{\}/],
+    ['metric -1', () => R.addRoute(h, { to: 'default', dev: 'eth0', metric: -1 }, 'add'), /metric -1 is out of range/],
+    ['table 0', () => R.addRoute(h, { to: 'default', dev: 'eth0', table: 0 }, 'add'), /table 0 is not a table/],
+    ['mtu 10', () => R.addRoute(h, { to: 'default', dev: 'eth0', mtu: 10 }, 'add'), /mtu 10 is out of range/],
+    ['nexthops {}', () => R.addRoute(h, { to: 'default', nexthops: {} as never }, 'add'), /nexthops must be an array, got \{\}/],
     ['onlink "yes"', () => R.deleteRoute(h, { to: 'default', dev: 'eth0', onlink: 'yes' as never }, undefined), /onlink must be true or false/],
     ['scope 256', () => A.addAddress(h, 'eth0', '192.0.2.1/24', { scope: 256 }), /scope 256 is out of range/],
     ['br%d', () => L.createBridge(h, 'br%d', undefined), /must not contain '%'/],
@@ -106,7 +106,7 @@ t.test('options are read as own properties only', async (t) => {
   proto.master = 'br9';
   let missing: unknown;
   try {
-    await R.addRoute(h, { to: '192.0.2.0/24', dev: 'eth0' }, false);
+    await R.addRoute(h, { to: '192.0.2.0/24', dev: 'eth0' }, 'add');
     await L.createBridge(h, 'br0', {});
     await A.addAddress(h, 'eth0', '192.0.2.1/24', {});
     await L.setLink(h, 'eth0', { mtu: 1400 });

@@ -1,6 +1,6 @@
 // Addresses on the wire, both ways: RTM_NEWADDR as sent, and the same bytes parsed back.
 import t from 'tap';
-import { encodeDelAddress, encodeDumpAddresses, encodeNewAddress, parseAddress } from '../dist/wire/address.js';
+import { ADDRESS_PROTOCOLS, encodeDelAddress, encodeDumpAddresses, encodeNewAddress, parseAddress } from '../dist/wire/address.js';
 import { C } from '../dist/wire/constants.js';
 import { hex, message, reply } from './wire';
 
@@ -54,10 +54,34 @@ t.test('an RTM_NEWADDR reply: forever, flags, unknown attributes kept', async (t
     1400 0100 20010db8000000000000000000000001  # IFA_ADDRESS 2001:db8::1
     1400 0600 ffffffff ffffffff 00000000 00000000 # IFA_CACHEINFO forever
     0800 0800 82000000                    # IFA_FLAGS PERMANENT|NODAD
-    0500 0b00 02 000000                   # IFA_PROTO: not decoded, kept
+    0500 0b00 02 000000                   # IFA_PROTO 2: kernel_ra
+    0800 ff3f 2a000000                    # an attribute this library does not know: kept
   `);
   const a = parseAddress(reply(C.RTM_NEWADDR, msg))!;
-  t.match(a, { family: 6, address: '2001:db8::1', prefixLength: 64, index: 3, scope: 'global', validLifetime: Infinity, peer: null, permanent: true });
+  t.match(a, { family: 6, address: '2001:db8::1', prefixLength: 64, index: 3, scope: 'global', validLifetime: Infinity, peer: null, permanent: true, protocol: 'kernel_ra' });
   t.same(a.flagNames, ['nodad', 'permanent']);
-  t.same(a.attribute(C.IFA_PROTO), hex('02'), 'IFA_PROTO read through attribute()');
+  t.same(a.attribute(C.IFA_PROTO), hex('02'), 'IFA_PROTO read through attribute() too');
+  t.same(a.attribute(0x3fff), hex('2a000000'));
+});
+
+t.test('a point-to-point address: IFA_LOCAL, the peer in IFA_ADDRESS with its prefix; IFA_PROTO', async (t) => {
+  const raw = hex(`
+    30000000 1400 0506 00000000 00000000  # len 48, RTM_NEWADDR, REQUEST|ACK|EXCL|CREATE
+    02 20 00 00 05000000                  # AF_INET, /32 (the peer's prefix), index 5
+    0800 0200 0a000001                    # IFA_LOCAL 10.0.0.1
+    0800 0100 0a000002                    # IFA_ADDRESS 10.0.0.2: the peer
+    0500 0b00 2a 000000                   # IFA_PROTO 42
+  `);
+  t.same(encodeNewAddress({ af: C.AF_INET, prefixLength: 32, index: 5, local: hex('0a000001'), peer: hex('0a000002'), protocol: 42 }, false), raw);
+  const a = parseAddress(message(raw))!;
+  t.match(a, { address: '10.0.0.1', peer: '10.0.0.2', prefixLength: 32, protocol: 42 });
+  t.equal(String(a), '10.0.0.1 peer 10.0.0.2/32 dev 5 scope global', 'as ip addr prints it');
+  t.same(encodeDelAddress({ af: C.AF_INET, prefixLength: 32, index: 5, local: hex('0a000001'), peer: hex('0a000002') }), hex(`
+    28000000 1500 0500 00000000 00000000  # len 40, RTM_DELADDR, REQUEST|ACK
+    02 20 00 00 05000000                  # AF_INET /32, index 5
+    0800 0200 0a000001                    # IFA_LOCAL
+    0800 0100 0a000002                    # IFA_ADDRESS the peer: IPv4 matches the address by it
+  `));
+  t.same(ADDRESS_PROTOCOLS, { kernel_lo: 1, kernel_ra: 2, kernel_ll: 3 }, 'IFAPROT_*, linux/if_addr.h: not yet in the addon');
+  t.equal(parseAddress(message(encodeNewAddress({ af: C.AF_INET, prefixLength: 24, index: 5, local: hex('c0000201') }, false)))!.protocol, null, 'none said: null');
 });

@@ -8,7 +8,7 @@ import { macvlan } from '../dist/wire/kinds/macvlan.js';
 import { putVethPeer } from '../dist/wire/kinds/veth.js';
 import { vlan } from '../dist/wire/kinds/vlan.js';
 import { parseLink } from '../dist/wire/link.js';
-import { encodeDelLink, encodeGetLink, encodeNewLink, encodeSetLink } from '../dist/wire/link-message.js';
+import { encodeDelLink, encodeGetLink, encodeLinkProp, encodeNewLink, encodeSetLink, LP } from '../dist/wire/link-message.js';
 import { hex, message, reply } from './wire';
 
 t.test('veth: the peer nested in IFLA_INFO_DATA, placed by IFLA_NET_NS_FD', async (t) => {
@@ -172,4 +172,77 @@ t.test('a kind this library does not decode keeps its data raw, both ways', asyn
   const link = parseLink(message(raw))!;
   t.equal(link.kind, 'foo');
   t.same(link.info, { kind: 'foo', data: hex('0800 0100 2a000000') });
+});
+
+t.test('setlink: txqlen, group, alias, and flags with their change mask', async (t) => {
+  const raw = hex(`
+    44000000 1300 0500 00000000 00000000  # len 68, RTM_SETLINK, REQUEST|ACK
+    00 00 0000 00000000 81030000 81130000 # flags UP|NOARP|PROMISC|ALLMULTI, change those and MULTICAST (cleared)
+    0900 0300 65746830 00 000000          # IFLA_IFNAME "eth0\\0"
+    0800 0d00 2a000000                    # IFLA_TXQLEN 42
+    0800 1b00 03000000                    # IFLA_GROUP 3
+    0600 1400 6869 0000                   # IFLA_IFALIAS "hi", without a NUL as ip sends it
+  `);
+  const flagMask = C.IFF_PROMISC | C.IFF_ALLMULTI | C.IFF_MULTICAST | C.IFF_NOARP;
+  t.same(encodeSetLink({ name: 'eth0', up: true, flags: C.IFF_PROMISC | C.IFF_ALLMULTI | C.IFF_NOARP, flagMask, txqlen: 42, group: 3, alias: 'hi' }), raw);
+  t.same(encodeSetLink({ name: 'eth0', alias: '' }).subarray(-4), hex('0400 1400  # IFLA_IFALIAS empty: clears the alias'));
+  t.same(encodeSetLink({ name: 'eth0', flags: C.IFF_UP, flagMask: 0 }).subarray(24, 32), hex('00000000 00000000  # a bit outside the mask is not sent'));
+});
+
+t.test('veth: the peer takes its own txqlen and group', async (t) => {
+  const raw = hex(`
+    80000000 1000 0506 00000000 00000000  # len 128, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
+    00 00 0000 00000000 00000000 00000000
+    0a00 0300 7665746830 00 0000          # IFLA_IFNAME "veth0"
+    0800 0d00 f4010000                    # IFLA_TXQLEN 500
+    0800 1b00 07000000                    # IFLA_GROUP 7
+    4400 1200                             # IFLA_LINKINFO (68 bytes)
+      0900 0100 76657468 00 000000        #   IFLA_INFO_KIND "veth"
+      3400 0200                           #   IFLA_INFO_DATA (52 bytes)
+        3000 0100                         #     VETH_INFO_PEER (48 bytes)
+          00 00 0000 00000000 00000000 00000000
+          0a00 0300 7665746831 00 0000    #       IFLA_IFNAME "veth1"
+          0800 0d00 2c010000              #       IFLA_TXQLEN 300
+          0800 1b00 09000000              #       IFLA_GROUP 9
+  `);
+  t.same(encodeNewLink({ name: 'veth0', txqlen: 500, group: 7, kind: 'veth', data: (w) => putVethPeer(w, { name: 'veth1', txqlen: 300, group: 9 }) }), raw);
+  t.match(parseLink(message(raw)), { name: 'veth0', txqlen: 500, group: 7 });
+});
+
+t.test('altnames: RTM_NEWLINKPROP / RTM_DELLINKPROP, and a lookup by IFLA_ALT_IFNAME', async (t) => {
+  const add = hex(`
+    44000000 6c00 050e 00000000 00000000  # len 68, RTM_NEWLINKPROP (108), REQUEST|ACK|EXCL|CREATE|APPEND as ip sends
+    00 00 0000 00000000 00000000 00000000
+    0900 0300 65746830 00 000000          # IFLA_IFNAME "eth0"
+    1800 3480                             # IFLA_PROP_LIST (52) | NLA_F_NESTED, 24 bytes
+      1100 3500 75706c696e6b302d636f7265 00 000000 #   IFLA_ALT_IFNAME (53) "uplink0-core"
+  `);
+  t.same(encodeLinkProp('add', 'eth0', ['uplink0-core']), add);
+  const del = encodeLinkProp('delete', 'eth0', ['uplink0-core']);
+  t.same(del.subarray(0, 8), hex('44000000 6d00 0500  # RTM_DELLINKPROP (109), REQUEST|ACK'));
+  t.same(del.subarray(16), add.subarray(16), 'the same body');
+  t.same(encodeGetLink('uplink-to-the-core', false, true), hex(`
+    38000000 1200 0500 00000000 00000000  # len 56, RTM_GETLINK, REQUEST|ACK
+    00 00 0000 00000000 00000000 00000000
+    1700 3500 75706c696e6b2d746f2d7468652d636f7265 00 00 # IFLA_ALT_IFNAME "uplink-to-the-core": longer than IFNAMSIZ
+  `));
+  t.same([LP.RTM_NEWLINKPROP, LP.RTM_DELLINKPROP, LP.IFLA_PROP_LIST, LP.IFLA_ALT_IFNAME], [108, 109, 52, 53], 'constants not yet in the addon: linux/rtnetlink.h, linux/if_link.h');
+});
+
+t.test('a reply with an alias, a group, altnames and flags reads back', async (t) => {
+  const msg = hex(`
+    00 00 0100 03000000 83131100 00000000 # ARPHRD_ETHER, index 3, flags UP|BROADCAST|NOARP|PROMISC|ALLMULTI|MULTICAST|LOWER_UP
+    0900 0300 65746830 00 000000          # IFLA_IFNAME "eth0"
+    0800 0d00 2a000000                    # IFLA_TXQLEN 42
+    0800 1b00 03000000                    # IFLA_GROUP 3
+    1000 1400 75706c696e6b20636f7265 00   # IFLA_IFALIAS "uplink core\\0" (the kernel adds a NUL)
+    2000 3480                             # IFLA_PROP_LIST | NLA_F_NESTED, 32 bytes
+      1100 3500 75706c696e6b302d636f7265 00 000000 #   IFLA_ALT_IFNAME "uplink0-core"
+      0700 3500 7570 00 00                #   IFLA_ALT_IFNAME "up"
+  `);
+  const link = parseLink(reply(C.RTM_NEWLINK, msg))!;
+  t.match(link, { name: 'eth0', txqlen: 42, group: 3, alias: 'uplink core', altNames: ['uplink0-core', 'up'] });
+  t.same([link.promisc, link.allmulticast, link.multicast, link.arp], [true, true, true, false]);
+  const plain = parseLink(reply(C.RTM_NEWLINK, msg.subarray(0, 28)))!;
+  t.match(plain, { name: 'eth0', alias: null, altNames: [], group: 0 });
 });

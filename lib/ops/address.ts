@@ -5,17 +5,27 @@
 import { constants } from 'node:os';
 import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
-import { checkBoolean, checkFamily, checkIfname, checkInt, checkOptions, checkScope, IFNAME_MAX, opt, showValue } from '../validate.js';
-import { encodeDelAddress, encodeDumpAddresses, encodeNewAddress, FOREVER, parseAddress, type Address } from '../wire/address.js';
+import { checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkOptions, checkScope, IFNAME_MAX, opt, showValue } from '../validate.js';
+import { ADDRESS_PROTOCOLS, encodeDelAddress, encodeDumpAddresses, encodeNewAddress, FOREVER, parseAddress, type Address, type AddressProtocol } from '../wire/address.js';
 import { C } from '../wire/constants.js';
-import { afOf, broadcastOf, parsePrefix, type Family, type IpPrefix } from '../wire/ip.js';
+import { afOf, broadcastOf, parseIp, parsePrefix, type Family, type IpPrefix } from '../wire/ip.js';
 import type { Scope } from '../wire/names.js';
 import { linkNamer, resolveIndex } from './resolve.js';
 
 const { EADDRNOTAVAIL, EEXIST, ENODEV } = constants.errno;
 
-/** Options of {@link Netns.addAddress}: `ip addr add|replace CIDR dev IFNAME [brd +|B] [label L] [valid_lft V] [preferred_lft P] [metric M] [scope S] [nodad] [noprefixroute]`. */
+/**
+ * Options of {@link Netns.addAddress}: `ip addr add|replace CIDR [peer P/N] dev IFNAME [brd +|B]
+ * [label L] [valid_lft V] [preferred_lft P] [metric M] [scope S] [proto N] [nodad] [noprefixroute]`.
+ */
 export interface AddAddressOptions {
+  /**
+   * A point-to-point peer with its prefix (`peer 10.0.0.2/32`): the address is then given
+   * without a prefix length, and takes the peer's. The kernel adds a route to the peer's prefix.
+   */
+  peer?: string;
+  /** Who adds it (IFA_PROTO, `proto N`): a number 1–255, or `kernel_lo`, `kernel_ra`, `kernel_ll`. */
+  protocol?: AddressProtocol | number;
   /** IPv6: skip duplicate address detection, so the address is usable at once. */
   noDad?: boolean;
   /**
@@ -39,8 +49,10 @@ export interface AddAddressOptions {
   replace?: boolean;
 }
 
-/** Options of {@link Netns.deleteAddress}: `ip addr del CIDR dev IFNAME`. */
+/** Options of {@link Netns.deleteAddress}: `ip addr del CIDR [peer P/N] dev IFNAME`. */
 export interface DeleteAddressOptions {
+  /** The peer of a point-to-point address (`peer 10.0.0.2/32`), given as it was added. */
+  peer?: string;
   /** Succeed if the address is not there (instead of `EADDRNOTAVAIL`). */
   missingOk?: boolean;
 }
@@ -63,6 +75,21 @@ function defaultScope(p: IpPrefix): number {
   if (p.bytes.subarray(0, 15).every((b) => b === 0) && p.bytes[15] === 1) return C.RT_SCOPE_HOST;
   if (p.bytes[0] === 0xfe && (p.bytes[1]! & 0xc0) === 0x80) return C.RT_SCOPE_LINK;
   return C.RT_SCOPE_UNIVERSE;
+}
+
+/**
+ * The address and its prefix: `cidr` itself, or with a peer, the bare local address and the
+ * peer's prefix (`ip addr add 10.0.0.1 peer 10.0.0.2/32`).
+ */
+function localAndPeer(cidr: string, peerOption: unknown): { p: IpPrefix; peer: IpPrefix | undefined; shown: string } {
+  if (peerOption === undefined) return { p: parsePrefix(cidr), peer: undefined, shown: cidr };
+  const peer = parsePrefix(peerOption, 'peer');
+  if (typeof cidr === 'string' && cidr.includes('/')) {
+    throw new TypeError(`address ${showValue(cidr)}: with a peer, give the address without a prefix length (it takes the peer's, /${peer.prefixLength})`);
+  }
+  const local = parseIp(cidr);
+  if (local.family !== peer.family) throw new TypeError(`peer ${peer.text} is IPv${peer.family}, but the address ${local.text} is IPv${local.family}`);
+  return { p: { ...local, prefixLength: peer.prefixLength }, peer, shown: `${local.text} peer ${peer.text}` };
 }
 
 function addrCtx(h: NsHandle, op: string, ifname: string, cidr: string): ErrorContext {
@@ -97,15 +124,17 @@ function checkLabel(v: unknown, p: IpPrefix, ifname: string): string {
   return v;
 }
 
-/** `ip addr add CIDR dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [nodad]`. @internal */
+/** `ip addr add CIDR|ADDRESS peer P/N dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [proto N] [nodad]`. @internal */
 export async function addAddress(h: NsHandle, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'addAddress options', ['noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
+  const o = checkOptions(options, 'addAddress options', ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
   checkIfname(ifname);
-  const p = parsePrefix(cidr);
+  const { p, peer, shown } = localAndPeer(cidr, o.peer);
+  const protocol = opt(o.protocol, (v) => checkByName(ADDRESS_PROTOCOLS, v, 'protocol', 255));
   const replace = opt(o.replace, (v) => checkBoolean(v, 'replace')) ?? false;
   const scope = opt(o.scope, checkScope) ?? defaultScope(p);
   const metric = opt(o.metric, (v) => checkInt(v, 0, FOREVER, 'metric'));
-  const broadcast = o.broadcast === undefined ? undefined : checkBroadcast(o.broadcast, p);
+  // `brd +` with a peer is the peer's prefix's, as ip computes it.
+  const broadcast = o.broadcast === undefined ? undefined : checkBroadcast(o.broadcast, peer ?? p);
   const label = o.label === undefined ? undefined : checkLabel(o.label, p, ifname);
   let lifetimes: [number, number] | undefined;
   if (o.validLifetime !== undefined || o.preferredLifetime !== undefined) {
@@ -118,23 +147,27 @@ export async function addAddress(h: NsHandle, ifname: string, cidr: string, opti
   if (opt(o.noDad, (v) => checkBoolean(v, 'noDad'))) flags |= C.IFA_F_NODAD;
   if (opt(o.noPrefixRoute, (v) => checkBoolean(v, 'noPrefixRoute'))) flags |= C.IFA_F_NOPREFIXROUTE;
 
-  const ctx: Ctx = () => addrCtx(h, 'addAddress', ifname, cidr);
+  const ctx: Ctx = () => addrCtx(h, 'addAddress', ifname, shown);
   const conn = await h.connection('addAddress');
   const index = await resolveIndex(conn, h.label, ifname, ctx);
-  const msg = encodeNewAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, flags, scope, broadcast, label, metric, lifetimes }, replace);
+  const msg = encodeNewAddress(
+    { af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes, protocol, flags, scope, broadcast, label, metric, lifetimes },
+    replace,
+  );
   await conn.request(msg, ctx);
 }
 
-/** `ip addr del CIDR dev IFNAME`. @internal */
+/** `ip addr del CIDR|ADDRESS peer P/N dev IFNAME`. @internal */
 export async function deleteAddress(h: NsHandle, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'deleteAddress options', ['missingOk']);
+  const o = checkOptions(options, 'deleteAddress options', ['peer', 'missingOk']);
   checkIfname(ifname);
-  const p = parsePrefix(cidr);
+  const { p, peer, shown } = localAndPeer(cidr, o.peer);
   const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
-  const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, cidr);
+  const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, shown);
   const conn = await h.connection('deleteAddress');
   const index = await resolveIndex(conn, h.label, ifname, ctx);
-  await unlessMissing(conn.request(encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes }), ctx), EADDRNOTAVAIL, missingOk);
+  const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });
+  await unlessMissing(conn.request(msg, ctx), EADDRNOTAVAIL, missingOk);
 }
 
 /** `ip addr show [dev IFNAME]`, `ip -4` / `ip -6`. @internal */
@@ -183,7 +216,8 @@ export async function flushAddresses(h: NsHandle, ifname: string, filter: Pick<A
   // Secondaries go with their primary (unless promote_secondaries): a miss is no failure.
   await Promise.all(
     found.map((a) => {
-      const msg = encodeDelAddress({ af: afOf(a.family), prefixLength: a.prefixLength, index: a.index, local: parsePrefix(a.address).bytes });
+      const peer = a.peer === null ? undefined : parseIp(a.peer).bytes;
+      const msg = encodeDelAddress({ af: afOf(a.family), prefixLength: a.prefixLength, index: a.index, local: parseIp(a.address).bytes, peer });
       return unlessMissing(conn.request(msg, () => addrCtx(h, 'flushAddresses', ifname, a.cidr)), EADDRNOTAVAIL, true);
     }),
   );

@@ -5,11 +5,11 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import { contextError, nativeCall, withHints, type Ctx, type NetlinkError } from '../errors.js';
+import { contextError, nativeCall, unlessMissing, withHints, type Ctx, type NetlinkError } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { native } from '../native.js';
 import type { Netns } from '../netns.js';
-import { checkBoolean, checkIfname, checkInt, checkKindName, checkMac, checkMtu, checkOptions, opt, showValue } from '../validate.js';
+import { checkAlias, checkAltName, checkBoolean, checkIfname, checkInt, checkKindName, checkMac, checkMtu, checkOptions, IFNAME_MAX, opt, showValue } from '../validate.js';
 import { C } from '../wire/constants.js';
 import type { BondOptions } from '../wire/kinds/bond.js';
 import { KINDS } from '../wire/kinds/index.js';
@@ -19,12 +19,15 @@ import { putVethPeer } from '../wire/kinds/veth.js';
 import type { VlanOptions } from '../wire/kinds/vlan.js';
 import type { VxlanOptions } from '../wire/kinds/vxlan.js';
 import { parseLink, type Link } from '../wire/link.js';
-import { encodeDelLink, encodeDumpLinks, encodeGetLink, encodeNewLink, encodeSetLink, type LinkMessage } from '../wire/link-message.js';
+import { encodeDelLink, encodeDumpLinks, encodeGetLink, encodeLinkProp, encodeNewLink, encodeSetLink, type LinkMessage } from '../wire/link-message.js';
 import { indexOf, resolveIndex } from './resolve.js';
 
 const { EEXIST, EINVAL, ELOOP, ENODEV, ENOENT, EOPNOTSUPP } = constants.errno;
 
-/** Options of {@link Netns.createVeth}: `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [address B] [netns NS]`. */
+/**
+ * Options of {@link Netns.createVeth}: `ip link add NAME [mtu M] [address A] [txqlen N] [group G]
+ * [master BR] [up] type veth peer name PEER [address B] [txqlen N] [group G] [netns NS]`.
+ */
 export interface VethOptions {
   /** The other end's name. */
   peer: string;
@@ -36,6 +39,14 @@ export interface VethOptions {
   address?: string;
   /** MAC of the other end. */
   peerAddress?: string;
+  /** Transmit queue length of this end (`txqlen N`); the kernel's default (1000) otherwise. */
+  txqlen?: number;
+  /** Transmit queue length of the other end (its own `txqlen N`, after `peer`). */
+  peerTxqlen?: number;
+  /** The group of this end (`group G`); 0, `default`, otherwise. */
+  group?: number;
+  /** The group of the other end (its own `group G`, after `peer`). */
+  peerGroup?: number;
   /** A bridge in this namespace (name or index) to make this end a port of. */
   master?: string | number;
   /**
@@ -46,10 +57,14 @@ export interface VethOptions {
   up?: boolean;
 }
 
-/** Options of {@link Netns.createBridge}: `ip link add NAME [mtu M] [address A] [up] type bridge`. */
+/** Options of {@link Netns.createBridge}: `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [up] type bridge`. */
 export interface BridgeOptions {
   /** The bridge's MTU. */
   mtu?: number;
+  /** Transmit queue length (`txqlen N`). */
+  txqlen?: number;
+  /** The bridge's group (`group G`). */
+  group?: number;
   /** The bridge's MAC; by default the kernel picks one (and then follows its ports' lowest). */
   address?: string;
   /** Bring it up at once. */
@@ -62,7 +77,11 @@ export interface MoveOptions {
   name?: string;
 }
 
-/** Changes {@link Netns.setLink} makes; what is left out stays as it is. `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]` */
+/**
+ * Changes {@link Netns.setLink} makes; what is left out stays as it is. `ip link set dev IFNAME
+ * [name N] [mtu M] [address A] [txqlen N] [alias TEXT] [group G] [master BR | nomaster]
+ * [promisc on|off] [allmulticast on|off] [multicast on|off] [arp on|off] [up | down]`
+ */
 export interface LinkChanges {
   /** Rename. */
   name?: string;
@@ -74,6 +93,26 @@ export interface LinkChanges {
   master?: string | number | null;
   /** Up (`true`) or down (`false`). */
   up?: boolean;
+  /** Transmit queue length (`txqlen N`). */
+  txqlen?: number;
+  /** The alias (`alias TEXT`), at most 255 bytes; `''` removes it. */
+  alias?: string;
+  /** The link's group (`group G`); 0 is `default`. */
+  group?: number;
+  /** Receive every frame (`promisc on|off`, IFF_PROMISC). */
+  promisc?: boolean;
+  /** Receive all multicast frames (`allmulticast on|off`, IFF_ALLMULTI). */
+  allmulticast?: boolean;
+  /** Multicast on or off (`multicast on|off`, IFF_MULTICAST). */
+  multicast?: boolean;
+  /** ARP on or off (`arp on|off`: off sets IFF_NOARP). */
+  arp?: boolean;
+}
+
+/** Options of {@link Netns.deleteAltName}. */
+export interface DeleteAltNameOptions {
+  /** Succeed if the link has no such altname (instead of `ENOENT`). */
+  missingOk?: boolean;
 }
 
 /** What every {@link Netns.createLink} takes, whatever the kind. */
@@ -92,8 +131,13 @@ export interface LinkSpecBase {
   master?: string | number;
   /** Bring it up at once. */
   up?: boolean;
-  /** Transmit queue length. */
+  /** Transmit queue length (`txqlen N`). */
   txqlen?: number;
+  /**
+   * The link's group (`group G`); 0, `default`, otherwise. Not for a vxlan, whose own `group`
+   * is its multicast group: give it one afterwards with {@link Netns.setLink}.
+   */
+  group?: number;
 }
 
 /** The link type a {@link LinkSpec} or {@link LinkTypeChanges} is for. */
@@ -110,7 +154,7 @@ export interface OfKind<K extends string> {
 export type LinkSpec =
   | (LinkSpecBase & OfKind<'macvlan' | 'macvtap'> & MacvlanOptions)
   | (LinkSpecBase & OfKind<'vlan'> & VlanOptions)
-  | (LinkSpecBase & OfKind<'vxlan'> & VxlanOptions)
+  | (Omit<LinkSpecBase, 'group'> & OfKind<'vxlan'> & VxlanOptions)
   | (LinkSpecBase & OfKind<'ipvlan'> & IpvlanOptions)
   | (LinkSpecBase & OfKind<'bond'> & BondOptions)
   | (LinkSpecBase & OfKind<'dummy' | 'bridge'>)
@@ -167,6 +211,16 @@ function checkLinkRef(v: unknown, what: string): string | number {
 }
 
 const mac = (what: string) => (v: unknown): Buffer => checkMac(v, what);
+/** A txqlen or a group: any u32. */
+const u32Of = (what: string) => (v: unknown): number => checkInt(v, 0, 0xffffffff, what);
+
+/** `IFF_*` bits that {@link LinkChanges} sets by name, and whether `true` sets the bit (`arp: true` clears IFF_NOARP). */
+const FLAG_CHANGES = [
+  ['promisc', C.IFF_PROMISC, true],
+  ['allmulticast', C.IFF_ALLMULTI, true],
+  ['multicast', C.IFF_MULTICAST, true],
+  ['arp', C.IFF_NOARP, false],
+] as const;
 
 /** Sends a link message, with IFLA_NET_NS_FD naming `target`'s namespace when there is one. */
 function sendTo(conn: Connection, target: NsHandle | null, l: LinkMessage, ctx: Ctx, encode = encodeNewLink): Promise<unknown> {
@@ -176,12 +230,16 @@ function sendTo(conn: Connection, target: NsHandle | null, l: LinkMessage, ctx: 
 
 /** `ip link add NAME [mtu M] [address A] [master BR] [up] type veth peer name PEER [netns NS]`. @internal */
 export async function createVeth(h: NsHandle, name: string, options: VethOptions, peerNs: NsHandle | null): Promise<void> {
-  const o = checkOptions(options, 'createVeth options', ['peer', 'peerNetns', 'mtu', 'address', 'peerAddress', 'master', 'up']);
+  const o = checkOptions(options, 'createVeth options', ['peer', 'peerNetns', 'mtu', 'address', 'peerAddress', 'txqlen', 'peerTxqlen', 'group', 'peerGroup', 'master', 'up']);
   checkIfname(name);
   const peer = checkIfname(o.peer, 'peer');
   const mtu = opt(o.mtu, checkMtu);
   const address = opt(o.address, mac('address'));
   const peerAddress = opt(o.peerAddress, mac('peerAddress'));
+  const txqlen = opt(o.txqlen, u32Of('txqlen'));
+  const peerTxqlen = opt(o.peerTxqlen, u32Of('peerTxqlen'));
+  const group = opt(o.group, u32Of('group'));
+  const peerGroup = opt(o.peerGroup, u32Of('peerGroup'));
   const master = opt(o.master, (v) => checkLinkRef(v, 'master'));
   const up = opt(o.up, (v) => checkBoolean(v, 'up'));
   const peerWhere = peerNs ? ` in netns ${peerNs.label}` : '';
@@ -195,7 +253,10 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
   const masterIdx = master === undefined ? undefined : await indexOf(conn, h.label, master, ctx);
   const send = (netnsFd?: number): Promise<unknown> =>
     conn.request(
-      encodeNewLink({ name, up, mtu, address, master: masterIdx, kind: 'veth', data: (w) => putVethPeer(w, { name: peer, mtu, address: peerAddress, netnsFd }) }),
+      encodeNewLink({
+        name, up, mtu, address, txqlen, group, master: masterIdx, kind: 'veth',
+        data: (w) => putVethPeer(w, { name: peer, mtu, address: peerAddress, txqlen: peerTxqlen, group: peerGroup, netnsFd }),
+      }),
       ctx,
     );
   try {
@@ -212,17 +273,19 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
 
 /** `ip link add NAME [mtu M] [address A] [up] type bridge`. @internal */
 export async function createBridge(h: NsHandle, name: string, options: BridgeOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'createBridge options', ['mtu', 'address', 'up']);
+  const o = checkOptions(options, 'createBridge options', ['mtu', 'address', 'txqlen', 'group', 'up']);
   checkIfname(name);
   const mtu = opt(o.mtu, checkMtu);
   const address = opt(o.address, mac('address'));
+  const txqlen = opt(o.txqlen, u32Of('txqlen'));
+  const group = opt(o.group, u32Of('group'));
   const up = opt(o.up, (v) => checkBoolean(v, 'up'));
   const ctx = linkCtx(h, 'createBridge', name, {}, '', () => ({
     [EEXIST]: `an interface named ${name} already exists in netns ${h.label}`,
     ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a bridge takes (68..65535)?` }),
   }));
   const conn = await h.connection('createBridge');
-  await conn.request(encodeNewLink({ name, up, mtu, address, kind: 'bridge' }), ctx);
+  await conn.request(encodeNewLink({ name, up, mtu, address, txqlen, group, kind: 'bridge' }), ctx);
 }
 
 /** `ip link set dev IFNAME netns NS [name NEW]`. @internal */
@@ -254,15 +317,26 @@ export async function moveToNetns(h: NsHandle, ifname: string, target: NsHandle,
   }
 }
 
-/** `ip link set dev IFNAME [name N] [mtu M] [address A] [master BR | nomaster] [up | down]`. @internal */
+/** `ip link set dev IFNAME [name N] [mtu M] [address A] [txqlen N] [alias A] [group G] [master BR | nomaster] [promisc on|off] ... [up | down]`. @internal */
 export async function setLink(h: NsHandle, ifname: string, changes: LinkChanges, op = 'setLink'): Promise<void> {
-  const o = checkOptions(changes, `${op} changes`, ['name', 'mtu', 'address', 'master', 'up']);
+  const o = checkOptions(changes, `${op} changes`, ['name', 'mtu', 'address', 'master', 'up', 'txqlen', 'alias', 'group', 'promisc', 'allmulticast', 'multicast', 'arp']);
   checkIfname(ifname);
   const rename = opt(o.name, (v) => checkIfname(v, 'name'));
   const mtu = opt(o.mtu, checkMtu);
   const address = opt(o.address, mac('address'));
   const master = o.master === null ? null : opt(o.master, (v) => checkLinkRef(v, 'master'));
   const up = opt(o.up, (v) => checkBoolean(v, 'up'));
+  const txqlen = opt(o.txqlen, u32Of('txqlen'));
+  const alias = opt(o.alias, checkAlias);
+  const group = opt(o.group, u32Of('group'));
+  let flags = 0;
+  let flagMask = 0;
+  for (const [key, bit, setsBit] of FLAG_CHANGES) {
+    const on = opt(o[key], (v) => checkBoolean(v, key));
+    if (on === undefined) continue;
+    flagMask |= bit;
+    if (on === setsBit) flags |= bit;
+  }
   const extra: Record<string, unknown> = {};
   if (rename !== undefined) extra.name = rename;
   if (master !== undefined) extra.master = master;
@@ -280,7 +354,7 @@ export async function setLink(h: NsHandle, ifname: string, changes: LinkChanges,
     rename === undefined ? 0 : resolveIndex(conn, h.label, ifname, ctx),
     master === undefined ? undefined : master === null ? 0 : indexOf(conn, h.label, master, ctx),
   ]);
-  await conn.request(encodeSetLink({ index, name: rename ?? ifname, up, mtu, address, master: masterIdx }), ctx);
+  await conn.request(encodeSetLink({ index, name: rename ?? ifname, up, flags, flagMask, mtu, address, txqlen, group, alias, master: masterIdx }), ctx);
 }
 
 /** `ip link del dev IFNAME`. @internal */
@@ -307,16 +381,54 @@ export async function links(h: NsHandle): Promise<Link[]> {
   return nameLowerDevs(conn, await conn.dump(encodeDumpLinks(), { op: 'links', object: { netns: h.label }, subject: `in netns ${h.label}` }, parseLink));
 }
 
-/** `ip link show dev IFNAME`. @internal */
+/**
+ * An interface name, or else an altname: a name the kernel looks up as IFLA_ALT_IFNAME (longer
+ * than IFNAMSIZ, or with `%`).
+ */
+function checkLinkName(v: unknown): { name: string; alt: boolean } {
+  try {
+    return { name: checkIfname(v), alt: false };
+  } catch (e) {
+    if (typeof v !== 'string' || (Buffer.byteLength(v) <= IFNAME_MAX && !v.includes('%'))) throw e;
+    return { name: checkAltName(v, 'interface name or altname'), alt: true };
+  }
+}
+
+/** `ip link show dev IFNAME`, by its name or one of its altnames. @internal */
 export async function link(h: NsHandle, ifname: string): Promise<Link> {
-  checkIfname(ifname);
+  const { name, alt } = checkLinkName(ifname);
   const conn = await h.connection('link');
-  const [found] = await conn.request(encodeGetLink(ifname), linkCtx(h, 'link', ifname), parseLink);
-  if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
+  const [found] = await conn.request(encodeGetLink(name, false, alt), linkCtx(h, 'link', name), parseLink);
+  if (found === undefined) throw new TypeError(`the kernel answered no link for ${name}`);
   return nameLowerDevs(conn, [found])[0]!;
 }
 
-const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen'] as const;
+/** `ip link property add dev IFNAME altname ALT`. @internal */
+export async function addAltName(h: NsHandle, ifname: string, altName: string): Promise<void> {
+  checkIfname(ifname);
+  const alt = checkAltName(altName);
+  const ctx = linkCtx(h, 'addAltName', ifname, { altName: alt }, ` (altname ${alt})`, () => ({
+    [EEXIST]: `an interface named ${alt}, or with that altname, already exists in netns ${h.label}`,
+  }));
+  const conn = await h.connection('addAltName');
+  await conn.request(encodeLinkProp('add', ifname, [alt]), ctx);
+}
+
+/** `ip link property del dev IFNAME altname ALT`. @internal */
+export async function deleteAltName(h: NsHandle, ifname: string, altName: string, options: DeleteAltNameOptions | undefined): Promise<void> {
+  const o = checkOptions(options, 'deleteAltName options', ['missingOk']);
+  checkIfname(ifname);
+  const alt = checkAltName(altName);
+  const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
+  const ctx = linkCtx(h, 'deleteAltName', ifname, { altName: alt }, ` (altname ${alt})`, () => ({
+    [ENOENT]: `no interface in netns ${h.label} has the altname ${alt}`,
+    [EINVAL]: `${alt} is not an altname of ${ifname}: it is its name, or another interface's`,
+  }));
+  const conn = await h.connection('deleteAltName');
+  await unlessMissing(conn.request(encodeLinkProp('delete', ifname, [alt]), ctx), ENOENT, missingOk);
+}
+
+const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen', 'group'] as const;
 
 function kindHints(kind: string, label: string): Record<number, string> {
   return { [EOPNOTSUPP]: `this kernel has no ${kind} link type`, [ENODEV]: `no such parent or device in netns ${label}` };
@@ -345,7 +457,9 @@ export async function createLink(h: NsHandle, spec: LinkSpec, target: NsHandle |
   const address = opt(raw.address, mac('address'));
   const master = opt(raw.master, (v) => checkLinkRef(v, 'master'));
   const up = opt(raw.up, (v) => checkBoolean(v, 'up'));
-  const txqlen = opt(raw.txqlen, (v) => checkInt(v, 0, 0xffffffff, 'txqlen'));
+  const txqlen = opt(raw.txqlen, u32Of('txqlen'));
+  // A kind's own option of that name wins (vxlan's multicast group).
+  const group = codec?.keys.includes('group') ? undefined : opt(raw.group, u32Of('group'));
   const where = target ? ` in netns ${target.label}` : '';
   const ctx = linkCtx(h, op, name, { kind, ...(target ? { target: target.label } : {}) }, where ? ` (to be created${where})` : '', () => ({
     ...kindHints(kind, h.label),
@@ -361,7 +475,7 @@ export async function createLink(h: NsHandle, spec: LinkSpec, target: NsHandle |
   ]);
   const encode = codec?.encode;
   const l: LinkMessage = {
-    name, up, parent: parentIdx, mtu, address, txqlen, master: masterIdx, kind,
+    name, up, parent: parentIdx, mtu, address, txqlen, group, master: masterIdx, kind,
     data: encode ? (w) => encode(w, own, (n) => indexes.get(n)!) : data,
   };
   await sendTo(conn, target, l, ctx);

@@ -14,6 +14,24 @@ import { KernelObject } from './object.js';
 /** IFA_CACHEINFO's "forever". @internal */
 export const FOREVER = 0xffffffff;
 
+/**
+ * Who added an address (IFA_PROTO), as `ip addr` names the values the kernel itself sets:
+ * `kernel_lo` (loopback), `kernel_ra` (from a router advertisement), `kernel_ll` (IPv6
+ * link-local). Any other number 1–255 is the user's own.
+ */
+export type AddressProtocol = 'kernel_lo' | 'kernel_ra' | 'kernel_ll';
+
+/**
+ * `IFAPROT_*` (linux/if_addr.h), which the addon does not export yet: they belong in
+ * constants.ts and native/constants.cc.
+ * @internal
+ */
+export const ADDRESS_PROTOCOLS: Readonly<Record<AddressProtocol, number>> = {
+  kernel_lo: 1,
+  kernel_ra: 2,
+  kernel_ll: 3,
+};
+
 /** An address on an interface, as `ip addr show` prints it, typed. A snapshot. */
 export class Address extends KernelObject {
   /** The interface's name. */
@@ -42,6 +60,8 @@ export class Address extends KernelObject {
   preferredLifetime = Infinity;
   /** The metric of the prefix route the kernel adds for it, or null. */
   metric: number | null = null;
+  /** Who added it (IFA_PROTO, `proto`), or null when nobody said (0). */
+  protocol: AddressProtocol | number | null = null;
 
   /** The address with its prefix: `192.0.2.1/24`. */
   get cidr(): string {
@@ -67,7 +87,7 @@ export class Address extends KernelObject {
 
   /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
   override toString(): string {
-    const parts = [`${this.cidr}`, `dev ${this.ifname || this.index}`, `scope ${this.scope}`, ...this.flagNames];
+    const parts = [this.peer === null ? this.cidr : `${this.address} peer ${this.peer}/${this.prefixLength}`, `dev ${this.ifname || this.index}`, `scope ${this.scope}`, ...this.flagNames];
     if (this.broadcast) parts.splice(1, 0, `brd ${this.broadcast}`);
     return `${parts.join(' ')}`;
   }
@@ -118,6 +138,9 @@ export function parseAddress(m: RawMessage): Address | undefined {
       case C.IFA_RT_PRIORITY:
         if (e - s >= 4) a.metric = readU32(buf, s);
         break;
+      case C.IFA_PROTO:
+        if (e - s >= 1 && buf[s] !== 0) a.protocol = nameOf(ADDRESS_PROTOCOLS, buf[s]!);
+        break;
       case C.IFA_CACHEINFO:
         if (e - s >= 8) {
           const preferred = readU32(buf, s);
@@ -144,8 +167,12 @@ export interface AddressMessage {
   prefixLength: number;
   /** The interface's index. */
   index: number;
-  /** The address's bytes (IFA_LOCAL and IFA_ADDRESS). */
+  /** The address's bytes (IFA_LOCAL, and IFA_ADDRESS unless `peer`). */
   local: Buffer;
+  /** A point-to-point peer's bytes (IFA_ADDRESS); `prefixLength` is the peer's. */
+  peer?: Buffer;
+  /** IFA_PROTO. */
+  protocol?: number;
   /** `IFA_F_*`; the low byte goes in the header, the rest in IFA_FLAGS. */
   flags?: number;
   scope?: number;
@@ -166,7 +193,7 @@ export function encodeNewAddress(a: AddressMessage, replace: boolean): Buffer {
   const flags = a.flags ?? 0;
   ifaddrmsg(w, a.af, a.prefixLength, flags, a.scope ?? C.RT_SCOPE_UNIVERSE, a.index);
   w.putBytes(C.IFA_LOCAL, a.local);
-  w.putBytes(C.IFA_ADDRESS, a.local);
+  w.putBytes(C.IFA_ADDRESS, a.peer ?? a.local);
   if (a.broadcast) w.putBytes(C.IFA_BROADCAST, a.broadcast);
   if (a.label !== undefined) w.putStrz(C.IFA_LABEL, a.label);
   if (flags > 0xff) w.putU32(C.IFA_FLAGS, flags);
@@ -176,15 +203,17 @@ export function encodeNewAddress(a: AddressMessage, replace: boolean): Buffer {
     w.u32(a.lifetimes[0]).u32(a.lifetimes[1]).u32(0).u32(0);
     w.nestEnd(at);
   }
+  if (a.protocol !== undefined) w.putU8(C.IFA_PROTO, a.protocol);
   return w.finish();
 }
 
 /** RTM_DELADDR: `ip addr del`. @internal */
-export function encodeDelAddress(a: Pick<AddressMessage, 'af' | 'prefixLength' | 'index' | 'local'>): Buffer {
+export function encodeDelAddress(a: Pick<AddressMessage, 'af' | 'prefixLength' | 'index' | 'local' | 'peer'>): Buffer {
   const w = new MessageWriter(C.RTM_DELADDR, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   ifaddrmsg(w, a.af, a.prefixLength, 0, 0, a.index);
   w.putBytes(C.IFA_LOCAL, a.local);
-  w.putBytes(C.IFA_ADDRESS, a.local);
+  // IPv4 matches a point-to-point address by its peer's prefix: IFA_ADDRESS must be the peer.
+  w.putBytes(C.IFA_ADDRESS, a.peer ?? a.local);
   return w.finish();
 }
 

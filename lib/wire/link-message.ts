@@ -9,6 +9,22 @@ import { C, IFINFOMSG_LEN } from './constants.js';
 import type { RawMessage } from './netlink.js';
 
 /**
+ * Link constants the addon does not export yet (linux/rtnetlink.h, linux/if_link.h). They
+ * belong in constants.ts and native/constants.cc; until then they live here.
+ * @internal
+ */
+export const LP = {
+  /** `RTM_NEWLINKPROP`: add properties (alternative names) to a link. */
+  RTM_NEWLINKPROP: 108,
+  /** `RTM_DELLINKPROP`: remove them. */
+  RTM_DELLINKPROP: 109,
+  /** `IFLA_PROP_LIST`: the nest of a link's properties. */
+  IFLA_PROP_LIST: 52,
+  /** `IFLA_ALT_IFNAME`: one alternative name, in IFLA_PROP_LIST or naming a link to look up. */
+  IFLA_ALT_IFNAME: 53,
+} as const;
+
+/**
  * One link in a request, every value checked and resolved: what RTM_NEWLINK and RTM_SETLINK
  * carry. Left out means "not set" (the kernel's default, or unchanged).
  * @internal
@@ -20,6 +36,9 @@ export interface LinkMessage {
   name?: string;
   /** IFF_UP set or cleared (the change mask says only this bit changes). */
   up?: boolean;
+  /** Other `IFF_*` bits to set or clear: those of `flagMask` change, to their value in `flags`. */
+  flags?: number;
+  flagMask?: number;
   /** IFLA_LINK: the parent's index. */
   parent?: number;
   mtu?: number;
@@ -28,6 +47,10 @@ export interface LinkMessage {
   txqlen?: number;
   /** IFLA_MASTER: the master's index; 0 detaches. */
   master?: number;
+  /** IFLA_GROUP: the link's group. */
+  group?: number;
+  /** IFLA_IFALIAS: the alias, sent without a NUL as `ip` does; empty clears it. */
+  alias?: string;
   /** IFLA_LINKINFO: the kind, and its IFLA_INFO_DATA (written by its codec, or raw bytes). */
   kind?: string;
   data?: ((w: MessageWriter) => void) | Uint8Array | null;
@@ -42,13 +65,17 @@ function ifinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0): void {
 
 /** The ifinfomsg and attributes of a link, as RTM_NEWLINK, RTM_SETLINK and VETH_INFO_PEER carry them. @internal */
 export function putLink(w: MessageWriter, l: LinkMessage): void {
-  ifinfomsg(w, l.index ?? 0, l.up ? C.IFF_UP : 0, l.up === undefined ? 0 : C.IFF_UP);
+  const mask = l.flagMask ?? 0;
+  const flags = ((l.flags ?? 0) & mask) | (l.up ? C.IFF_UP : 0);
+  ifinfomsg(w, l.index ?? 0, flags, mask | (l.up === undefined ? 0 : C.IFF_UP));
   if (l.name !== undefined) w.putStrz(C.IFLA_IFNAME, l.name);
   if (l.parent !== undefined) w.putU32(C.IFLA_LINK, l.parent);
   if (l.mtu !== undefined) w.putU32(C.IFLA_MTU, l.mtu);
   if (l.address !== undefined) w.putBytes(C.IFLA_ADDRESS, l.address);
   if (l.txqlen !== undefined) w.putU32(C.IFLA_TXQLEN, l.txqlen);
   if (l.master !== undefined) w.putU32(C.IFLA_MASTER, l.master);
+  if (l.group !== undefined) w.putU32(C.IFLA_GROUP, l.group);
+  if (l.alias !== undefined) w.putBytes(C.IFLA_IFALIAS, Buffer.from(l.alias));
   if (l.kind !== undefined) {
     const info = w.nestStart(C.IFLA_LINKINFO);
     w.putStrz(C.IFLA_INFO_KIND, l.kind);
@@ -89,18 +116,36 @@ export function encodeDelLink(name: string): Buffer {
 
 /**
  * RTM_GETLINK of one link by name: `ip link show dev NAME`; `skipStats` leaves the counters
- * out when only the index is wanted.
+ * out when only the index is wanted; `altName` looks the name up as IFLA_ALT_IFNAME, which
+ * takes names longer than IFNAMSIZ.
  * @internal
  */
-export function encodeGetLink(name: string, skipStats = false): Buffer {
-  return encodeLinkRequest(C.RTM_GETLINK, name, skipStats);
+export function encodeGetLink(name: string, skipStats = false, altName = false): Buffer {
+  return encodeLinkRequest(C.RTM_GETLINK, name, skipStats, altName);
 }
 
-function encodeLinkRequest(type: number, name: string, skipStats = false): Buffer {
+function encodeLinkRequest(type: number, name: string, skipStats = false, altName = false): Buffer {
   const w = new MessageWriter(type, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   ifinfomsg(w);
-  w.putStrz(C.IFLA_IFNAME, name);
+  w.putStrz(altName ? LP.IFLA_ALT_IFNAME : C.IFLA_IFNAME, name);
   if (skipStats) w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+  return w.finish();
+}
+
+/**
+ * RTM_NEWLINKPROP / RTM_DELLINKPROP: `ip link property add|del dev NAME altname ALT`, the
+ * names in IFLA_PROP_LIST.
+ * @internal
+ */
+export function encodeLinkProp(cmd: 'add' | 'delete', name: string, altNames: readonly string[]): Buffer {
+  const add = cmd === 'add';
+  // The flags ip sends: the kernel reads none of them but ACK.
+  const w = new MessageWriter(add ? LP.RTM_NEWLINKPROP : LP.RTM_DELLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK | (add ? C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_APPEND : 0), 64);
+  ifinfomsg(w);
+  w.putStrz(C.IFLA_IFNAME, name);
+  const list = w.nestStart(LP.IFLA_PROP_LIST | C.NLA_F_NESTED);
+  for (const alt of altNames) w.putStrz(LP.IFLA_ALT_IFNAME, alt);
+  w.nestEnd(list);
   return w.finish();
 }
 

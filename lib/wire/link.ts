@@ -8,6 +8,7 @@ import { eachAttr, readI32, readString, readU16, readU32, readU64 } from './attr
 import { C, IFINFOMSG_LEN, NLA_TYPE_MASK } from './constants.js';
 import { KINDS } from './kinds/index.js';
 import type { LinkInfo } from './kinds/public.js';
+import { LP } from './link-message.js';
 import { formatMac } from './mac.js';
 import { bitNames, LINK_FLAGS, nameOf, OPERSTATES, type OperState } from './names.js';
 import type { RawMessage } from './netlink.js';
@@ -86,12 +87,35 @@ export class Link extends KernelObject {
    * from this one (`link-netnsid` in `ip link`), else null.
    */
   linkNetnsId: number | null = null;
-  /** The transmit queue length. */
+  /** The transmit queue length (`txqlen`). */
   txqlen: number | null = null;
+  /** The alias (`ip link set ... alias TEXT`), or null when it has none. */
+  alias: string | null = null;
+  /** Its alternative names (`altname`), by which {@link Netns.link} finds it too. */
+  altNames: string[] = [];
+  /** The link's group (`group`): 0 is `default`. */
+  group = 0;
   /** Counters, or null if the kernel sent none. */
   stats: LinkStats | null = null;
   /** The kind with its own settings (macvlan mode, vlan id, vxlan id and port, ...), or null for devices without a kind. */
   info: LinkInfo | null = null;
+
+  /** Receiving every frame, not only those addressed to it (`IFF_PROMISC`, `promisc on`). */
+  get promisc(): boolean {
+    return (this.flags & C.IFF_PROMISC) !== 0;
+  }
+  /** Receiving all multicast frames (`IFF_ALLMULTI`, `allmulticast on`). */
+  get allmulticast(): boolean {
+    return (this.flags & C.IFF_ALLMULTI) !== 0;
+  }
+  /** Multicast enabled (`IFF_MULTICAST`, `multicast on`). */
+  get multicast(): boolean {
+    return (this.flags & C.IFF_MULTICAST) !== 0;
+  }
+  /** ARP (or neighbour discovery) in use: `IFF_NOARP` clear (`arp on`). */
+  get arp(): boolean {
+    return (this.flags & C.IFF_NOARP) === 0;
+  }
 
   /**
    * Flag names in the order `ip link` prints them between `<` and `>`:
@@ -210,6 +234,19 @@ export function parseLink(m: RawMessage): Link | undefined {
         break;
       case C.IFLA_TXQLEN:
         if (len >= 4) link.txqlen = readU32(buf, s);
+        break;
+      case C.IFLA_GROUP:
+        if (len >= 4) link.group = readU32(buf, s);
+        break;
+      case C.IFLA_IFALIAS: {
+        const alias = readString(buf, s, e);
+        link.alias = alias === '' ? null : alias;
+        break;
+      }
+      case LP.IFLA_PROP_LIST:
+        eachAttr(buf, s, e, (t, as, ae) => {
+          if (t === LP.IFLA_ALT_IFNAME) link.altNames.push(readString(buf, as, ae));
+        });
         break;
       case C.IFLA_STATS64:
         link.stats = readStats(buf, s, e);

@@ -12,6 +12,20 @@ import { nameOf, PROTOCOLS, ROUTE_TYPES, SCOPES, TABLES, type RouteProtocol, typ
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
+/**
+ * Route constants the addon does not export yet (linux/rtnetlink.h). They belong in
+ * constants.ts and native/constants.cc; until then they live here.
+ * @internal
+ */
+export const RT = {
+  /** `RTAX_LOCK`: the RTA_METRICS bitmask of metrics the kernel must not change (`lock`). */
+  RTAX_LOCK: 1,
+  /** `RTA_FLOW`: the route's realms (`realm`): the destination realm in the low 16 bits. */
+  RTA_FLOW: 11,
+  /** `RTM_F_FIB_MATCH`: a lookup answers with the route as configured (`ip route get fibmatch`). */
+  RTM_F_FIB_MATCH: 0x2000,
+} as const;
+
 /** One next hop of a multipath route. */
 export interface NextHop {
   /** The gateway, or null for a device route. */
@@ -57,8 +71,14 @@ export class Route extends KernelObject {
   type: RouteType | number = 'unicast';
   /** The preferred source address (`src`), or null. */
   prefsrc: string | null = null;
-  /** The path MTU lock (`mtu`), or null. */
+  /** The path MTU (`mtu`), or null. */
   mtu: number | null = null;
+  /** The MTU is locked (`mtu lock N`): path MTU discovery does not change it. */
+  mtuLock = false;
+  /** The destination realm (`realm N`, RTA_FLOW's low 16 bits; IPv4), or null. */
+  realm: number | null = null;
+  /** The TOS (DS field) a packet must carry to match (`tos`; IPv4); 0 matches any. */
+  tos = 0;
   /** The next hops of a multipath route; empty for a single path. */
   nexthops: NextHop[] = [];
   /** The raw `RTM_F_*` / `RTNH_F_*` flags. */
@@ -77,14 +97,17 @@ export class Route extends KernelObject {
   override toString(): string {
     const parts = [this.to];
     if (this.type !== 'unicast') parts.unshift(String(this.type));
-    if (this.gateway) parts.push(`via ${this.gateway}`);
+    if (this.tos !== 0) parts.push(`tos 0x${this.tos.toString(16)}`);
+    // A gateway of the other family came as RTA_VIA: ip prints its family.
+    const via = (gw: string): string => (this.family === 4 && gw.includes(':') ? `via inet6 ${gw}` : `via ${gw}`);
+    if (this.gateway) parts.push(via(this.gateway));
     if (this.dev) parts.push(`dev ${this.dev}`);
     if (this.table !== 'main') parts.push(`table ${this.table}`);
     if (this.protocol !== 0) parts.push(`proto ${this.protocol}`);
     if (this.scope !== 'global') parts.push(`scope ${this.scope}`);
     if (this.prefsrc) parts.push(`src ${this.prefsrc}`);
     if (this.metric !== null) parts.push(`metric ${this.metric}`);
-    for (const nh of this.nexthops) parts.push(`nexthop${nh.gateway ? ` via ${nh.gateway}` : ''} dev ${nh.dev ?? nh.oif} weight ${nh.weight}`);
+    for (const nh of this.nexthops) parts.push(`nexthop${nh.gateway ? ` ${via(nh.gateway)}` : ''} dev ${nh.dev ?? nh.oif} weight ${nh.weight}`);
     return `${parts.join(' ')}`;
   }
 
@@ -120,6 +143,7 @@ export function parseRoute(m: RawMessage): Route | undefined {
   const r = new Route(buf, m.start + RTMSG_LEN, m.end);
   r.family = af === C.AF_INET6 ? 6 : 4;
   r.prefixLength = buf[m.start + 1]!;
+  r.tos = buf[m.start + 3]!;
   let table = buf[m.start + 4]!;
   r.protocol = nameOf(PROTOCOLS, buf[m.start + 5]!);
   r.scope = nameOf(SCOPES, buf[m.start + 6]!);
@@ -151,8 +175,13 @@ export function parseRoute(m: RawMessage): Route | undefined {
         break;
       case C.RTA_METRICS:
         eachAttr(buf, s, e, (t, ms, me) => {
-          if (t === C.RTAX_MTU && me - ms >= 4) r.mtu = readU32(buf, ms);
+          if (me - ms < 4) return;
+          if (t === C.RTAX_MTU) r.mtu = readU32(buf, ms);
+          else if (t === RT.RTAX_LOCK) r.mtuLock = (readU32(buf, ms) & (1 << C.RTAX_MTU)) !== 0;
         });
+        break;
+      case RT.RTA_FLOW:
+        if (e - s >= 4) r.realm = readU32(buf, s) & 0xffff;
         break;
       case C.RTA_MULTIPATH:
         r.nexthops = readNexthops(buf, s, e);
@@ -166,7 +195,11 @@ export function parseRoute(m: RawMessage): Route | undefined {
   return r;
 }
 
-/** One next hop in a request: gateway bytes, interface index, weight 1–256. @internal */
+/**
+ * One next hop in a request: gateway bytes, interface index, weight 1–256. A gateway of the
+ * other family than the route's (16 bytes for an IPv4 route) goes as RTA_VIA.
+ * @internal
+ */
 export interface NextHopMessage {
   via: Buffer | null;
   oif: number;
@@ -183,40 +216,75 @@ export interface RouteMessage {
   scope: number;
   type: number;
   onlink: boolean;
+  /** The gateway; one of the other family (16 bytes for an IPv4 route) goes as RTA_VIA. */
   via?: Buffer | null;
   oif?: number;
   metric?: number;
   prefsrc?: Buffer | null;
   mtu?: number;
+  /** Lock the MTU (RTAX_LOCK): only with `mtu`. */
+  mtuLock?: boolean;
+  /** RTA_FLOW: the destination realm (IPv4). */
+  realm?: number;
+  /** rtm_tos (IPv4). */
+  tos?: number;
   nexthops?: readonly NextHopMessage[];
 }
 
-/** RTM_NEWROUTE (`ip route add` / `replace`) or RTM_DELROUTE (`ip route del`). @internal */
-export function encodeRoute(cmd: 'add' | 'replace' | 'delete', r: RouteMessage): Buffer {
-  const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | (cmd === 'add' ? C.NLM_F_CREATE | C.NLM_F_EXCL : cmd === 'replace' ? C.NLM_F_CREATE | C.NLM_F_REPLACE : 0);
-  const w = new MessageWriter(cmd === 'delete' ? C.RTM_DELROUTE : C.RTM_NEWROUTE, flags, 128);
+/** What a route request does: `ip route add|replace|change|append|del`. @internal */
+export type RouteCommand = 'add' | 'replace' | 'change' | 'append' | 'delete';
+
+const ROUTE_FLAGS: Readonly<Record<RouteCommand, number>> = {
+  add: C.NLM_F_CREATE | C.NLM_F_EXCL,
+  replace: C.NLM_F_CREATE | C.NLM_F_REPLACE,
+  // Replace only what exists: ENOENT otherwise.
+  change: C.NLM_F_REPLACE,
+  append: C.NLM_F_CREATE | C.NLM_F_APPEND,
+  delete: 0,
+};
+
+/** RTA_GATEWAY, or RTA_VIA (`struct rtvia`: the family, then the address) for an IPv6 gateway of an IPv4 route. */
+function putGateway(w: MessageWriter, af: number, via: Buffer): void {
+  if (af === C.AF_INET && via.length === 16) {
+    const at = w.nestStart(C.RTA_VIA);
+    w.u16(C.AF_INET6).bytes(via);
+    // The length says 18 bytes (the kernel reads the address's size from it), then the padding.
+    w.nestEnd(at).pad();
+  } else {
+    w.putBytes(C.RTA_GATEWAY, via);
+  }
+}
+
+/**
+ * RTM_NEWROUTE (`ip route add` / `replace` / `change` / `append`) or RTM_DELROUTE (`ip route del`).
+ * @internal
+ */
+export function encodeRoute(cmd: RouteCommand, r: RouteMessage): Buffer {
+  const w = new MessageWriter(cmd === 'delete' ? C.RTM_DELROUTE : C.RTM_NEWROUTE, C.NLM_F_REQUEST | C.NLM_F_ACK | ROUTE_FLAGS[cmd], 128);
   const rtnh = r.onlink ? C.RTNH_F_ONLINK : 0;
-  w.u8(r.af).u8(r.dst?.prefixLength ?? 0).u8(0).u8(0);
+  w.u8(r.af).u8(r.dst?.prefixLength ?? 0).u8(0).u8(r.tos ?? 0);
   w.u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC).u8(r.protocol).u8(r.scope).u8(r.type);
   w.u32(rtnh);
   w.putU32(C.RTA_TABLE, r.table);
   if (r.dst && r.dst.prefixLength > 0) w.putBytes(C.RTA_DST, r.dst.bytes);
-  if (r.via) w.putBytes(C.RTA_GATEWAY, r.via);
+  if (r.via) putGateway(w, r.af, r.via);
   if (r.oif !== undefined) w.putU32(C.RTA_OIF, r.oif);
   if (r.metric !== undefined) w.putU32(C.RTA_PRIORITY, r.metric);
   if (r.prefsrc) w.putBytes(C.RTA_PREFSRC, r.prefsrc);
   if (r.mtu !== undefined) {
     const m = w.nestStart(C.RTA_METRICS);
     w.putU32(C.RTAX_MTU, r.mtu);
+    if (r.mtuLock) w.putU32(RT.RTAX_LOCK, 1 << C.RTAX_MTU);
     w.nestEnd(m);
   }
+  if (r.realm !== undefined) w.putU32(RT.RTA_FLOW, r.realm);
   if (r.nexthops && r.nexthops.length > 0) {
     const mp = w.nestStart(C.RTA_MULTIPATH);
     for (const h of r.nexthops) {
       // struct rtnexthop's length leads it, as an attribute's does: nestEnd sets it.
       const at = w.offset;
       w.u16(0).u8(rtnh).u8(h.weight - 1).i32(h.oif);
-      if (h.via) w.putBytes(C.RTA_GATEWAY, h.via);
+      if (h.via) putGateway(w, r.af, h.via);
       w.nestEnd(at);
     }
     w.nestEnd(mp);
@@ -224,7 +292,7 @@ export function encodeRoute(cmd: 'add' | 'replace' | 'delete', r: RouteMessage):
   return w.finish();
 }
 
-/** A lookup: `ip route get ADDRESS [from S] [iif I] [oif O] [mark M]`. @internal */
+/** A lookup: `ip route get [fibmatch] ADDRESS [from S] [iif I] [oif O] [mark M]`. @internal */
 export interface RouteLookup {
   af: number;
   dst: Buffer;
@@ -232,13 +300,21 @@ export interface RouteLookup {
   iif?: number;
   oif?: number;
   mark?: number;
+  /** RTM_F_FIB_MATCH: the route as configured, not the resolved host route. */
+  fibMatch?: boolean;
 }
 
-/** RTM_GETROUTE for one destination: `ip route get`. @internal */
+/**
+ * RTM_GETROUTE for one destination: `ip route get`. IPv4 with RTM_F_LOOKUP_TABLE, as `ip` sets
+ * it: without it IPv4 answers `main` whatever table a rule sent the lookup to. IPv6 names the
+ * table anyway, and its strict checking refuses any flag but RTM_F_FIB_MATCH.
+ * @internal
+ */
 export function encodeGetRoute(q: RouteLookup): Buffer {
   const bits = q.dst.length * 8;
   const w = new MessageWriter(C.RTM_GETROUTE, C.NLM_F_REQUEST | C.NLM_F_ACK, 96);
-  w.u8(q.af).u8(bits).u8(q.from ? bits : 0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+  w.u8(q.af).u8(bits).u8(q.from ? bits : 0).u8(0).u8(0).u8(0).u8(0).u8(0);
+  w.u32((q.af === C.AF_INET ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? RT.RTM_F_FIB_MATCH : 0));
   w.putBytes(C.RTA_DST, q.dst);
   if (q.from) w.putBytes(C.RTA_SRC, q.from);
   if (q.iif !== undefined) w.putU32(C.RTA_IIF, q.iif);

@@ -10,7 +10,7 @@ import { putLink, type LinkMessage } from '../link-message.js';
 import { plainKind } from './kind.js';
 
 /** The other end of a veth pair, checked and resolved. @internal */
-export type VethPeer = Pick<LinkMessage, 'name' | 'mtu' | 'address' | 'netnsFd'>;
+export type VethPeer = Pick<LinkMessage, 'name' | 'mtu' | 'address' | 'txqlen' | 'group' | 'netnsFd'>;
 
 /** Writes VETH_INFO_PEER into IFLA_INFO_DATA. @internal */
 export function putVethPeer(w: MessageWriter, peer: VethPeer): void {
