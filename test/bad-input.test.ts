@@ -6,16 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { ipJson, namedNetns, PREFIX } from './helpers';
+import { hasCommand, ipJson, namedNetns, PREFIX } from './helpers';
 
-const hasNft = (() => {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasNft = hasCommand('nft');
 
 type Case = [string, () => Promise<unknown> | unknown, typeof TypeError | typeof RangeError, RegExp];
 

@@ -99,6 +99,16 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
   }
 }
 
+/** Whether a command is installed (`command -v`): oracles a test skips without, saying why. */
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Open file descriptors of this process. */
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;

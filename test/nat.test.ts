@@ -15,16 +15,9 @@ import { C } from '../dist/wire/constants.js';
 import { parsePrefix } from '../dist/wire/ip.js';
 import { masqueradeExprs, NAT_CHAINS, NAT_TABLE, networkOf } from '../dist/wire/nat.js';
 import { batchMarker, encodeGetGen, encodeNewChain, encodeNewRule, encodeNewTable, parseGen } from '../dist/wire/nft.js';
-import { namedNetns, openFds, ping, type Teardown } from './helpers';
+import { hasCommand, namedNetns, openFds, ping, type Teardown } from './helpers';
 
-const hasNft = (() => {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasNft = hasCommand('nft');
 const NEED_NFT = hasNft ? false : 'nft (Debian nftables) is the oracle: apt-get install nftables';
 
 /** `nft -j list ruleset` inside a namespace: the independent view of what the kernel holds. */

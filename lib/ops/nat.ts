@@ -19,7 +19,7 @@ import { C } from '../wire/constants.js';
 import { formatAddress, parseIp, parsePrefix } from '../wire/ip.js';
 import {
   forwardChains, forwardExprs, masqueradeExprs, NAT_CHAINS, NAT_TABLE, natKey, networkOf, parseNatRule,
-  type ForwardRule, type ForwardWire, type MasqueradeRule, type MasqueradeWire, type NatChain, type NatProtocol, type NatRule,
+  type ForwardRule, type ForwardSpec, type ForwardWire, type MasqueradeRule, type MasqueradeSpec, type MasqueradeWire, type NatChain, type NatProtocol, type NatRule,
 } from '../wire/nat.js';
 import type { KernelError } from '../wire/netlink.js';
 import { batchMarker, encodeDelRule, encodeDelTable, encodeDumpRules, encodeGetGen, encodeNewChain, encodeNewRule, encodeNewTable, parseGen, parseRule, type NftRule } from '../wire/nft.js';
@@ -27,42 +27,13 @@ import { batchMarker, encodeDelRule, encodeDelTable, encodeDumpRules, encodeGetG
 const { EEXIST, ENOENT, EIO, EPROTONOSUPPORT, EOPNOTSUPP } = constants.errno;
 const ERESTART = C.ERESTART;
 
-/** What {@link Netns.masquerade} takes: `nft add rule inet netns_link postrouting ip saddr FROM [oifname OUT] masquerade`. */
-export interface MasqueradeSpec {
-  /** The source prefix whose traffic leaves with the namespace's own address (`192.0.2.0/24`, `2001:db8:1::/64`). */
-  from: string;
-  /** Only traffic leaving through this interface (`oifname`). */
-  out?: string;
-  /**
-   * Destinations whose traffic keeps its source (`ip daddr != P`): the network itself, say, and
-   * multicast, as the CNI bridge plugin's `ipMasq` leaves them: `['10.88.0.0/16', '224.0.0.0/4']`.
-   */
-  notTo?: string[];
-}
-
-/** What {@link Netns.forwardPort} takes: a DNAT, as Docker's `-p` and CNI's `portmap` make. */
-export interface ForwardSpec {
-  /** `tcp` or `udp`. */
-  protocol: NatProtocol;
-  /** The port connections arrive on. */
-  port: number;
-  /** The address they are sent on to (IPv4 or IPv6). */
-  to: string;
-  /** The port they are sent on to; the same port if left out. */
-  toPort?: number;
-  /** Only connections arriving through this interface (`iifname`); then not the namespace's own. */
-  in?: string;
-  /** Only connections to this address; else any address of the namespace's own (`fib daddr type local`). */
-  destination?: string;
-}
-
 /** Options of {@link Netns.deleteMasquerade} and {@link Netns.deleteForward}. */
 export interface DeleteNatOptions {
   /** Succeed if there is no such rule (instead of `ENOENT`). */
   missingOk?: boolean;
 }
 
-export type { ForwardRule, MasqueradeRule, NatProtocol, NatRule };
+export type { ForwardRule, ForwardSpec, MasqueradeRule, MasqueradeSpec, NatProtocol, NatRule };
 
 const PROTOCOLS: Readonly<Record<NatProtocol, number>> = { tcp: C.IPPROTO_TCP, udp: C.IPPROTO_UDP };
 /** How often a transaction is read and tried again when the ruleset changed under it. */

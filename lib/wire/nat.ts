@@ -45,34 +45,45 @@ export interface ForwardWire {
   destination?: IpAddress;
 }
 
-/** A masquerade rule, as read back: the fields of the call that made it. */
-export interface MasqueradeRule {
-  /** Which kind of rule. */
-  type: 'masquerade';
-  /** The source prefix, as `ip` prints it (`192.0.2.0/24`, `2001:db8:1::/64`). */
+/** What {@link Netns.masquerade} takes: `nft add rule inet netns_link postrouting ip saddr FROM [oifname OUT] masquerade`. */
+export interface MasqueradeSpec {
+  /** The source prefix whose traffic leaves with the namespace's own address (`192.0.2.0/24`, `2001:db8:1::/64`). */
   from: string;
-  /** The outgoing interface matched, if any. */
+  /** Only traffic leaving through this interface (`oifname`). */
   out?: string;
-  /** Destinations whose traffic keeps its source (the network itself, multicast), if any. */
+  /**
+   * Destinations whose traffic keeps its source (`ip daddr != P`): the network itself, say, and
+   * multicast, as the CNI bridge plugin's `ipMasq` leaves them: `['10.88.0.0/16', '224.0.0.0/4']`.
+   */
   notTo?: string[];
 }
 
-/** A port forward, as read back: the fields of the call that made it. */
-export interface ForwardRule {
-  /** Which kind of rule. */
-  type: 'forward';
+/** What {@link Netns.forwardPort} takes: a DNAT, as Docker's `-p` and CNI's `portmap` make. */
+export interface ForwardSpec {
   /** `tcp` or `udp`. */
   protocol: NatProtocol;
   /** The port connections arrive on. */
   port: number;
-  /** The address they go on to. */
+  /** The address they are sent on to (IPv4 or IPv6). */
   to: string;
-  /** The port they go on to, if another than `port`. */
+  /** The port they are sent on to; the same port if left out. */
   toPort?: number;
-  /** The interface they must arrive through, if one was named. */
+  /** Only connections arriving through this interface (`iifname`); then not the namespace's own. */
   in?: string;
-  /** The address they must be made to, if one was named (else any of the namespace's own). */
+  /** Only connections to this address; else any address of the namespace's own (`fib daddr type local`). */
   destination?: string;
+}
+
+/** A masquerade rule, as read back: the fields of the call that made it (`from` as `ip` prints a prefix). */
+export interface MasqueradeRule extends MasqueradeSpec {
+  /** Which kind of rule. */
+  type: 'masquerade';
+}
+
+/** A port forward, as read back: the fields of the call that made it. */
+export interface ForwardRule extends ForwardSpec {
+  /** Which kind of rule. */
+  type: 'forward';
 }
 
 /** A rule of the library's NAT table. */
