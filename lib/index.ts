@@ -61,3 +61,18 @@ export type { ChangeBase, ChangeRoute, ChangeLinkSettings } from './topology/pla
 export type { FlushRoutesFilter } from './ops/route.js';
 export type { DeleteAltNameOptions } from './ops/link.js';
 export type { AddressProtocol } from './wire/address.js';
+export { BridgeVlan, type BridgePortInfo, type BridgePortState } from './wire/bridge.js';
+export { FdbEntry, type FdbState } from './wire/fdb.js';
+export type { BridgePortOptions, BridgeVlanSpec, BridgeVlanKey, BridgeVlanFilter } from './ops/bridge.js';
+export type { FdbSpec, FdbKey, FdbFilter, DeleteFdbOptions } from './ops/fdb.js';
+export { Qdisc, TrafficClass, type QdiscOptions, type TbfOptions, type HtbOptions, type NetemOptions, type HtbClassOptions, type TcStats } from './wire/tc.js';
+export type { QdiscSpec, TbfSpec, HtbSpec, NetemSpec, IngressSpec, ClsactSpec, QdiscPlacement, QdiscParent, DeleteQdiscOptions, QdiscFilter, ClassSpec, DeleteClassOptions, Rate, Size, Time, Percent } from './ops/tc.js';
+export { Nexthop, type NexthopGroupMember, type NexthopGroupType, type ResilientSettings } from './wire/nexthop.js';
+export type { NexthopSpec, NexthopGroupMemberSpec, ResilientSpec, DeleteNexthopOptions, NexthopFilter } from './ops/nexthop.js';
+export type { IpProtocol, PortRange, UidRange } from './wire/rule.js';
+export type { FlushRulesFilter } from './ops/rule.js';
+export type { NeighborStateSpec } from './ops/neighbor.js';
+export { AddrLabel } from './wire/addrlabel.js';
+export type { AddrLabelSpec, AddrLabelKey, DeleteAddrLabelOptions } from './ops/addrlabel.js';
+export { Nsid } from './wire/nsid.js';
+export type { NsidSpec } from './ops/nsid.js';

@@ -8,23 +8,35 @@ import { inspect } from 'node:util';
 import { containerPid, type ContainerOptions } from './container.js';
 import { NsHandle } from './handle.js';
 import * as A from './ops/address.js';
+import * as AL from './ops/addrlabel.js';
+import * as B from './ops/bridge.js';
+import * as F from './ops/fdb.js';
 import * as L from './ops/link.js';
 import * as N from './ops/neighbor.js';
 import * as NAT from './ops/nat.js';
+import * as NH from './ops/nexthop.js';
 import * as NS from './ops/netns.js';
+import * as NSID from './ops/nsid.js';
 import * as R from './ops/route.js';
 import * as U from './ops/rule.js';
+import * as TCO from './ops/tc.js';
 import { supports } from './ops/supports.js';
 import { sysctl } from './ops/sysctl.js';
 import * as P from './process.js';
 import { showValue } from './validate.js';
 import * as W from './watch.js';
 import type { Address } from './wire/address.js';
+import type { AddrLabel } from './wire/addrlabel.js';
+import type { BridgeVlan } from './wire/bridge.js';
+import type { FdbEntry } from './wire/fdb.js';
 import type * as K from './wire/kinds/public.js';
 import type { Link } from './wire/link.js';
 import type { Neighbor } from './wire/neighbor.js';
+import type { Nexthop } from './wire/nexthop.js';
+import type { Nsid } from './wire/nsid.js';
 import type { Route } from './wire/route.js';
 import type { Rule } from './wire/rule.js';
+import type { Qdisc, TrafficClass } from './wire/tc.js';
 
 /**
  * A handle on a network namespace: an open file descriptor on it (which keeps it alive) and a
@@ -231,6 +243,25 @@ export class Netns {
     return this.#h.run('nsidOf', () => NS.nsidOf(this.#h, Netns.#handleOf(other, 'nsidOf argument')));
   }
 
+  /**
+   * Gives `other` the id `nsid` in this namespace, or one the kernel picks (`'auto'`); resolves
+   * with it. An id stays until `other` goes: `EEXIST` if `other` already has one here, or if
+   * the id names another namespace. `ip netns set NAME ID|auto` (run in this namespace)
+   * @group Namespaces
+   */
+  setNsid(other: Netns, nsid: NSID.NsidSpec): Promise<number> {
+    return this.#h.run('setNsid', () => NSID.setNsid(this.#h, Netns.#handleOf(other, 'setNsid argument'), nsid));
+  }
+
+  /**
+   * The ids this namespace gave other namespaces, sorted, each with the name under
+   * `/run/netns` of the namespace it stands for, if it has one. `ip netns list-id`
+   * @group Namespaces
+   */
+  nsids(): Promise<Nsid[]> {
+    return this.#h.run('nsids', () => NSID.nsids(this.#h));
+  }
+
   /** How errors and the REPL name it: `netns stationA`, `netns pid 1234`. */
   toString(): string {
     return `netns ${this.#h.label}`;
@@ -255,7 +286,14 @@ export class Netns {
   }
 
   /**
-   * Creates a bridge. `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [up] type bridge`
+   * Creates a bridge, with its own settings if given (STP, VLAN filtering and its protocol and
+   * default PVID, ageing time, forward delay, multicast snooping), read back on
+   * {@link Link.info}; {@link Netns.setLinkType} changes them later. `EOPNOTSUPP` for
+   * `vlanFiltering` on a kernel whose bridge has none (nothing is left behind).
+   *
+   * `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [up] type bridge [stp_state 0|1]
+   * [vlan_filtering 0|1] [vlan_protocol P] [ageing_time T] [forward_delay T] [mcast_snooping 0|1]
+   * [vlan_default_pvid N]`
    * @group Links
    */
   createBridge(name: string, options?: L.BridgeOptions): Promise<void> {
@@ -358,7 +396,9 @@ export class Netns {
   }
 
   /**
-   * Changes a link's kind-specific settings, e.g. a macvlan's mode. `ip link set IFNAME type KIND OPTIONS`
+   * Changes a link's kind-specific settings, e.g. a macvlan's mode or a bridge's own settings
+   * (`{ kind: 'bridge', stp: true, ageingTime: 60 }`; `ERANGE` for a forward delay outside 2–30 s
+   * while STP runs). `ip link set IFNAME type KIND OPTIONS`
    * @group Links
    */
   setLinkType(ifname: string, changes: L.LinkTypeChanges): Promise<void> {
@@ -484,8 +524,35 @@ export class Netns {
   }
 
   /**
+   * Labels an IPv6 prefix for source and destination address selection (RFC 6724), on every
+   * interface or one. `EEXIST` if the prefix (on that interface) has a label, unless `replace`.
+   * `ip addrlabel add prefix PREFIX [dev IFNAME] label N`
+   * @group Addresses
+   */
+  addAddrLabel(spec: AL.AddrLabelSpec): Promise<void> {
+    return this.#h.run('addAddrLabel', () => AL.addAddrLabel(this.#h, spec));
+  }
+
+  /**
+   * Removes the label of a prefix (on that interface); `ESRCH` if it has none, unless `missingOk`.
+   * `ip addrlabel del prefix PREFIX [dev IFNAME] label N`
+   * @group Addresses
+   */
+  deleteAddrLabel(key: AL.AddrLabelKey, options?: AL.DeleteAddrLabelOptions): Promise<void> {
+    return this.#h.run('deleteAddrLabel', () => AL.deleteAddrLabel(this.#h, key, options));
+  }
+
+  /**
+   * The IPv6 address labels, the kernel's defaults (RFC 6724) included. `ip addrlabel list`
+   * @group Addresses
+   */
+  addrLabels(): Promise<AddrLabel[]> {
+    return this.#h.run('addrLabels', () => AL.addrLabels(this.#h));
+  }
+
+  /**
    * Adds a route: `ip route add TO [tos T] [via [inet6] GW] [dev IFNAME] [metric M] [table T]
-   * [src S] [scope S] [proto P] [mtu [lock] M] [realm R] [onlink] [nexthop via GW dev IFNAME weight W ...]`.
+   * [src S] [scope S] [proto P] [mtu [lock] M] [realm R] [onlink] [nexthop via GW dev IFNAME weight W ... | nhid N]`.
    *
    * A gateway of the other family than the destination is refused before the kernel sees it,
    * unless named as such for an IPv4 route (`via: 'inet6 fe80::1'`, RTA_VIA).
@@ -562,7 +629,10 @@ export class Netns {
   }
 
   /**
-   * Adds (or with `replace`, sets) a neighbour entry. `ip neigh add|replace ADDRESS lladdr MAC dev IFNAME [nud STATE] [router]`
+   * Adds (or with `replace`, sets) a neighbour entry, or with `proxy` a proxy entry (this
+   * namespace answers ARP or neighbour solicitations for the address on `dev`).
+   * `ip neigh add|replace ADDRESS lladdr MAC dev IFNAME [nud STATE] [router]`,
+   * `ip neigh add proxy ADDRESS dev IFNAME [router]`
    * @group Neighbours
    */
   addNeighbor(spec: N.NeighborSpec): Promise<void> {
@@ -570,7 +640,8 @@ export class Netns {
   }
 
   /**
-   * Deletes a neighbour entry; `ENOENT` if absent, unless `missingOk`. `ip neigh del ADDRESS dev IFNAME`
+   * Deletes a neighbour entry (with `proxy`, a proxy entry); `ENOENT` if absent, unless
+   * `missingOk`. `ip neigh del [proxy] ADDRESS dev IFNAME`
    * @group Neighbours
    */
   deleteNeighbor(key: N.NeighborKey, options?: N.DeleteNeighborOptions): Promise<void> {
@@ -578,7 +649,8 @@ export class Netns {
   }
 
   /**
-   * The neighbour entries, of one link or family if asked. `ip [-4|-6] neigh show [dev IFNAME]`
+   * The neighbour entries (with `proxy`, the proxy entries instead), of one link or family if
+   * asked. `ip [-4|-6] neigh show [proxy] [dev IFNAME] nud all`
    * @group Neighbours
    */
   neighbors(filter?: N.NeighborFilter): Promise<Neighbor[]> {
@@ -586,7 +658,107 @@ export class Netns {
   }
 
   /**
-   * Adds a policy routing rule. `ip rule add [from P] [to P] [iif I] [oif O] [fwmark M] [pref N] lookup T`
+   * Changes a bridge port's settings (cost, priority, learning, flooding, hairpin, isolation,
+   * neighbour suppression), read back on {@link Link.bridgePort}. `EOPNOTSUPP` if `ifname` is no
+   * bridge port. `bridge link set dev IFNAME [cost N] [priority N] [learning on|off]
+   * [flood on|off] [mcast_flood on|off] [bcast_flood on|off] [hairpin on|off] [isolated on|off]
+   * [neigh_suppress on|off]`
+   * @group Bridges
+   */
+  setBridgePort(ifname: string, options: B.BridgePortOptions): Promise<void> {
+    return this.#h.run('setBridgePort', () => B.setBridgePort(this.#h, ifname, options));
+  }
+
+  /**
+   * Adds a VLAN, or a range of them, to a bridge port (or with `self` to the bridge itself),
+   * optionally as its PVID and egress untagged; adding one it has changes its flags. `EOPNOTSUPP`
+   * on a device that is no port (without `self`) and on a kernel whose bridge has no VLAN
+   * filtering. `bridge vlan add dev DEV vid VID[-END] [pvid] [untagged] [self] [master]`
+   * @group Bridges
+   */
+  addBridgeVlan(spec: B.BridgeVlanSpec): Promise<void> {
+    return this.#h.run('addBridgeVlan', () => B.addBridgeVlan(this.#h, spec));
+  }
+
+  /**
+   * Removes a VLAN, or a range, from a bridge port or (with `self`) the bridge. A VLAN the device
+   * does not have is no error: the kernel skips what it cannot remove and says nothing.
+   * `bridge vlan del dev DEV vid VID[-END] [self] [master]`
+   * @group Bridges
+   */
+  deleteBridgeVlan(key: B.BridgeVlanKey): Promise<void> {
+    return this.#h.run('deleteBridgeVlan', () => B.deleteBridgeVlan(this.#h, key));
+  }
+
+  /**
+   * The VLANs of every bridge port and bridge here, one {@link BridgeVlan} per VLAN, of one
+   * device or VLAN if asked. `bridge vlan show [dev DEV] [vid VID]`
+   * @group Bridges
+   */
+  bridgeVlans(filter?: B.BridgeVlanFilter): Promise<BridgeVlan[]> {
+    return this.#h.run('bridgeVlans', () => B.bridgeVlans(this.#h, filter));
+  }
+
+  /**
+   * Adds a forwarding-database entry: a MAC on a bridge port (`master: true`; `state: 'static'`
+   * to forward to it, the default `permanent` being a local address, as with `bridge fdb`), or a
+   * VXLAN's remote endpoint for a MAC (`dst`, `vni`, `port`, `via`). Without `self` or `master`
+   * the entry goes to the device's own table (`self`), as `bridge fdb` does. `EEXIST` if there
+   * is one. `bridge fdb add LLADDR dev DEV [dst IP] [vni VNI] [port P] [vlan VID] [src_vni VNI]
+   * [via DEV] [self] [master] [permanent|static|dynamic] [sticky]`
+   * @group Bridges
+   */
+  addFdbEntry(spec: F.FdbSpec): Promise<void> {
+    return this.#h.run('addFdbEntry', () => F.addFdbEntry(this.#h, spec, 'add'));
+  }
+
+  /**
+   * Adds a further remote to a VXLAN's entry instead of failing with `EEXIST`: appended to the
+   * all-zeros MAC, the remotes a VXLAN overlay floods broadcast and unknown traffic to.
+   * `bridge fdb append 00:00:00:00:00:00 dev VXLAN dst IP [vni VNI] ...`
+   * @group Bridges
+   */
+  appendFdbEntry(spec: F.FdbSpec): Promise<void> {
+    return this.#h.run('appendFdbEntry', () => F.addFdbEntry(this.#h, spec, 'append'));
+  }
+
+  /**
+   * Adds a forwarding-database entry or replaces the one for the same MAC (and VLAN): a MAC moved
+   * to another port, a VXLAN remote moved to another endpoint. `bridge fdb replace LLADDR dev DEV ...`
+   * @group Bridges
+   */
+  replaceFdbEntry(spec: F.FdbSpec): Promise<void> {
+    return this.#h.run('replaceFdbEntry', () => F.addFdbEntry(this.#h, spec, 'replace'));
+  }
+
+  /**
+   * Deletes a forwarding-database entry (of a VXLAN's several remotes, the one `dst`, `vni` and
+   * `port` name); `ENOENT` if the MAC has no entry, unless `missingOk`. The kernel reports no
+   * error for a remote that is not among an existing MAC's. `bridge fdb del LLADDR dev DEV
+   * [dst IP] [vni VNI] [port P] [vlan VID] [self] [master]`
+   * @group Bridges
+   */
+  deleteFdbEntry(key: F.FdbKey, options?: F.DeleteFdbOptions): Promise<void> {
+    return this.#h.run('deleteFdbEntry', () => F.deleteFdbEntry(this.#h, key, options));
+  }
+
+  /**
+   * The forwarding-database entries of the bridges, ports and VXLANs here (and the devices' own
+   * address lists), of one device, bridge or VLAN if asked. `bridge fdb show [dev DEV] [br BRIDGE] [vlan VID]`
+   * @group Bridges
+   */
+  fdbEntries(filter?: F.FdbFilter): Promise<FdbEntry[]> {
+    return this.#h.run('fdbEntries', () => F.fdbEntries(this.#h, filter));
+  }
+
+  /**
+   * Adds a policy routing rule. `ip rule add [not] [from P] [to P] [tos T] [fwmark M[/K]] [iif I]
+   * [oif O] [pref N] [l3mdev] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]]
+   * [lookup T | goto N | nop | blackhole | unreachable | prohibit] [suppress_prefixlength N]
+   * [suppress_ifgroup G] [realms [S/]D] [protocol P]`.
+   *
+   * The kernel refuses a `goto` backwards (`EINVAL`, also when it picks the priority) and a
+   * duplicate (`EEXIST`).
    * @group Rules
    */
   addRule(spec: U.RuleSpec): Promise<void> {
@@ -607,6 +779,75 @@ export class Netns {
    */
   rules(filter?: U.RuleFilter): Promise<Rule[]> {
     return this.#h.run('rules', () => U.rules(this.#h, filter));
+  }
+
+  /**
+   * Deletes every rule but those of priority 0 (the `local` lookup), the defaults `main` and
+   * `default` included, as `ip rule flush` does, in one batch; resolves with how many.
+   * `ip [-4|-6] rule flush [protocol P]`
+   * @group Rules
+   */
+  flushRules(filter?: U.FlushRulesFilter): Promise<number> {
+    return this.#h.run('flushRules', () => U.flushRules(this.#h, filter));
+  }
+
+  /**
+   * Adds a nexthop object, which routes then use by id ({@link RouteSpec.nhid}); resolves with
+   * its id (the kernel's pick when none is given). `EEXIST` if the id is taken, `ENETDOWN` if
+   * `dev` is down, `ENETUNREACH` for a gateway nothing on `dev` covers, `EINVAL` with the
+   * kernel's reason otherwise (a group member that does not exist). A nexthop goes when its
+   * device goes down or loses its carrier.
+   * `ip nexthop add [id ID] { via GW [dev IFNAME] [onlink] | dev IFNAME | blackhole |
+   * group ID[,WEIGHT]/... [type resilient [buckets N] [idle_timer S] [unbalanced_timer S]] } [fdb] [proto P]`
+   * @group Nexthops
+   */
+  addNexthop(spec: NH.NexthopSpec): Promise<number> {
+    return this.#h.run('addNexthop', () => NH.addNexthop(this.#h, spec, false));
+  }
+
+  /**
+   * Adds a nexthop or replaces the one with the same id; routes and groups using it follow.
+   * `ip nexthop replace id ID ...`
+   * @group Nexthops
+   */
+  replaceNexthop(spec: NH.NexthopSpec): Promise<number> {
+    return this.#h.run('replaceNexthop', () => NH.addNexthop(this.#h, spec, true));
+  }
+
+  /**
+   * Deletes a nexthop; routes using it go with it, and groups lose it (an emptied group goes
+   * too). `ENOENT` if there is none, unless `missingOk`. `ip nexthop del id ID`
+   * @group Nexthops
+   */
+  deleteNexthop(id: number, options?: NH.DeleteNexthopOptions): Promise<void> {
+    return this.#h.run('deleteNexthop', () => NH.deleteNexthop(this.#h, id, options));
+  }
+
+  /**
+   * One nexthop by id; `ENOENT` if there is none. `ip nexthop get id ID`
+   * @group Nexthops
+   */
+  nexthop(id: number): Promise<Nexthop> {
+    return this.#h.run('nexthop', () => NH.nexthop(this.#h, id));
+  }
+
+  /**
+   * The nexthops, of one family or device, or only groups or FDB nexthops, if asked.
+   * `ip [-4|-6] nexthop show [dev IFNAME] [groups] [fdb]`
+   * @group Nexthops
+   */
+  nexthops(filter?: NH.NexthopFilter): Promise<Nexthop[]> {
+    return this.#h.run('nexthops', () => NH.nexthops(this.#h, filter));
+  }
+
+  /**
+   * Deletes the nexthops that match the filter (default: all), groups first, in one batch;
+   * resolves with how many. Routes using them go with them.
+   * `ip [-4|-6] nexthop flush [dev IFNAME] [groups] [fdb]`
+   * @group Nexthops
+   */
+  flushNexthops(filter?: NH.NexthopFilter): Promise<number> {
+    return this.#h.run('flushNexthops', () => NH.flushNexthops(this.#h, filter));
   }
 
   /**
@@ -676,6 +917,84 @@ export class Netns {
   flushNat(): Promise<void> {
     return this.#h.run('flushNat', () => NAT.flushNat(this.#h));
   }
+  /**
+   * Sets the qdisc of a link at `parent` (default its root), replacing whatever qdisc was
+   * there, or changing it in place when it is of the same kind and handle: `tbf` (a rate
+   * limit), `htb` (classes that share the link, {@link Netns.addClass}), `netem` (delay,
+   * jitter, loss, a rate), `ingress` or `clsact`. Rates, sizes and times are numbers (bits per
+   * second, bytes, milliseconds) or tc's strings (`'1mbit'`, `'32kb'`, `'10ms'`).
+   *
+   * ```ts
+   * await ns.setQdisc('eth0', { kind: 'tbf', rate: '1mbit', burst: '32kb', latency: '50ms' });
+   * ```
+   * `tc qdisc replace dev IFNAME [root | parent ID] [handle MAJ:] tbf rate R burst B latency L | limit L [peakrate P mtu M]`,
+   * `... htb [default ID] [r2q N] [direct_qlen N]`, `... netem [limit N] [delay D [J [C]]] [loss P [C]] [rate R]`,
+   * `tc qdisc replace dev IFNAME ingress | clsact`.
+   *
+   * A kind this kernel lacks fails with `ENOENT` ("Specified qdisc kind is unknown"), a parent
+   * class that does not exist with `ENOENT` too ("Failed to find specified qdisc").
+   * @group Traffic control
+   */
+  setQdisc(ifname: string, spec: TCO.QdiscSpec): Promise<void> {
+    return this.#h.run('setQdisc', () => TCO.setQdisc(this.#h, ifname, spec));
+  }
+
+  /**
+   * Deletes the qdisc at `parent` (default the root; `'ingress'`, `'clsact'`, or the class it
+   * is the leaf of), and with it its classes and the qdiscs below; the link goes back to its
+   * default qdisc. `ENOENT` if there is none, unless `missingOk` (an ingress or clsact qdisc
+   * deleted before is refused with `EINVAL`, "Invalid handle": `missingOk` takes that too, once
+   * a look shows none there). `tc qdisc del dev IFNAME root | parent ID | ingress | clsact`
+   * @group Traffic control
+   */
+  deleteQdisc(ifname: string, options?: TCO.DeleteQdiscOptions): Promise<void> {
+    return this.#h.run('deleteQdisc', () => TCO.deleteQdisc(this.#h, ifname, options));
+  }
+
+  /**
+   * The qdiscs of this namespace, of one link if asked, with their settings (tbf, htb, netem)
+   * and counters. `tc -s qdisc show [dev IFNAME]`
+   * @group Traffic control
+   */
+  qdiscs(filter?: TCO.QdiscFilter): Promise<Qdisc[]> {
+    return this.#h.run('qdiscs', () => TCO.qdiscs(this.#h, filter));
+  }
+
+  /**
+   * Adds a class to an htb qdisc; `EEXIST` if the link has one with that id.
+   * `tc class add dev IFNAME parent P classid ID htb rate R [ceil C] [burst B] [cburst B] [prio N] [quantum Q] [mtu M]`
+   * @group Traffic control
+   */
+  addClass(ifname: string, spec: TCO.ClassSpec): Promise<void> {
+    return this.#h.run('addClass', () => TCO.addClass(this.#h, ifname, spec, true));
+  }
+
+  /**
+   * Adds a class to an htb qdisc, or changes the one with that id (what is left out of the
+   * spec goes back to its default). `tc class replace dev IFNAME parent P classid ID htb rate R ...`
+   * @group Traffic control
+   */
+  setClass(ifname: string, spec: TCO.ClassSpec): Promise<void> {
+    return this.#h.run('setClass', () => TCO.addClass(this.#h, ifname, spec, false));
+  }
+
+  /**
+   * Deletes a class; `ENOENT` if there is none, unless `missingOk`, and `EBUSY` while it has
+   * classes of its own. `tc class del dev IFNAME classid ID`
+   * @group Traffic control
+   */
+  deleteClass(ifname: string, classid: string | number, options?: TCO.DeleteClassOptions): Promise<void> {
+    return this.#h.run('deleteClass', () => TCO.deleteClass(this.#h, ifname, classid, options));
+  }
+
+  /**
+   * The classes of a link's qdiscs, with htb's settings and counters. `tc -s class show dev IFNAME`
+   * @group Traffic control
+   */
+  classes(ifname: string): Promise<TrafficClass[]> {
+    return this.#h.run('classes', () => TCO.classes(this.#h, ifname));
+  }
+
 
   /**
    * Starts a command inside this namespace and returns Node's `ChildProcess` for it (stdio,

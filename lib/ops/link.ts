@@ -12,6 +12,7 @@ import type { Netns } from '../netns.js';
 import { checkAlias, checkAltName, checkBoolean, checkIfname, checkInt, checkKindName, checkMac, checkMtu, checkOptions, IFNAME_MAX, opt, showValue } from '../validate.js';
 import { C } from '../wire/constants.js';
 import type { BondOptions } from '../wire/kinds/bond.js';
+import { bridge, type BridgeSettings } from '../wire/kinds/bridge.js';
 import { KINDS } from '../wire/kinds/index.js';
 import type { IpvlanOptions } from '../wire/kinds/ipvlan.js';
 import type { MacvlanOptions } from '../wire/kinds/macvlan.js';
@@ -22,7 +23,7 @@ import { parseLink, type Link } from '../wire/link.js';
 import { encodeDelLink, encodeDumpLinks, encodeGetLink, encodeLinkProp, encodeNewLink, encodeSetLink, type LinkMessage } from '../wire/link-message.js';
 import { indexOf, resolveIndex } from './resolve.js';
 
-const { EEXIST, EINVAL, ELOOP, ENODEV, ENOENT, EOPNOTSUPP } = constants.errno;
+const { EEXIST, EINVAL, ELOOP, ENODEV, ENOENT, EOPNOTSUPP, ERANGE } = constants.errno;
 
 /**
  * Options of {@link Netns.createVeth}: `ip link add NAME [mtu M] [address A] [txqlen N] [group G]
@@ -57,8 +58,13 @@ export interface VethOptions {
   up?: boolean;
 }
 
-/** Options of {@link Netns.createBridge}: `ip link add NAME [mtu M] [address A] [txqlen N] [group G] [up] type bridge`. */
-export interface BridgeOptions {
+/**
+ * Options of {@link Netns.createBridge}: `ip link add NAME [mtu M] [address A] [txqlen N] [group G]
+ * [up] type bridge [stp_state 0|1] [vlan_filtering 0|1] [vlan_protocol P] [ageing_time T]
+ * [forward_delay T] [mcast_snooping 0|1] [vlan_default_pvid N]`. The bridge's own settings
+ * ({@link BridgeSettings}) change later with {@link Netns.setLinkType}.
+ */
+export interface BridgeOptions extends BridgeSettings {
   /** The bridge's MTU. */
   mtu?: number;
   /** Transmit queue length (`txqlen N`). */
@@ -157,7 +163,8 @@ export type LinkSpec =
   | (Omit<LinkSpecBase, 'group'> & OfKind<'vxlan'> & VxlanOptions)
   | (LinkSpecBase & OfKind<'ipvlan'> & IpvlanOptions)
   | (LinkSpecBase & OfKind<'bond'> & BondOptions)
-  | (LinkSpecBase & OfKind<'dummy' | 'bridge'>)
+  | (LinkSpecBase & OfKind<'dummy'>)
+  | (LinkSpecBase & OfKind<'bridge'> & BridgeSettings)
   | (LinkSpecBase &
       OfKind<string> & {
         /** Its IFLA_INFO_DATA attributes, as bytes. */
@@ -170,7 +177,8 @@ export type LinkTypeChanges =
   | (OfKind<'vlan'> & Partial<VlanOptions>)
   | (OfKind<'vxlan'> & Partial<VxlanOptions>)
   | (OfKind<'ipvlan'> & Partial<IpvlanOptions>)
-  | (OfKind<'bond'> & BondOptions);
+  | (OfKind<'bond'> & BondOptions)
+  | (OfKind<'bridge'> & BridgeSettings);
 
 /** Options of {@link Netns.createTap} and {@link Netns.createTun}: `ip tuntap add NAME mode tap|tun [user U] [group G] [multi_queue] [pi] [vnet_hdr]`. */
 export interface TuntapOptions {
@@ -271,10 +279,11 @@ export async function createVeth(h: NsHandle, name: string, options: VethOptions
   }
 }
 
-/** `ip link add NAME [mtu M] [address A] [up] type bridge`. @internal */
+/** `ip link add NAME [mtu M] [address A] [up] type bridge [SETTINGS]`. @internal */
 export async function createBridge(h: NsHandle, name: string, options: BridgeOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'createBridge options', ['mtu', 'address', 'txqlen', 'group', 'up']);
+  const o = checkOptions(options, 'createBridge options', ['mtu', 'address', 'txqlen', 'group', 'up', ...(bridge.keys as (keyof BridgeSettings)[])]);
   checkIfname(name);
+  const settings = bridge.check(o as Record<string, unknown>, false);
   const mtu = opt(o.mtu, checkMtu);
   const address = opt(o.address, mac('address'));
   const txqlen = opt(o.txqlen, u32Of('txqlen'));
@@ -283,9 +292,12 @@ export async function createBridge(h: NsHandle, name: string, options: BridgeOpt
   const ctx = linkCtx(h, 'createBridge', name, {}, '', () => ({
     [EEXIST]: `an interface named ${name} already exists in netns ${h.label}`,
     ...(mtu === undefined ? {} : { [EINVAL]: `is mtu ${mtu} within what a bridge takes (68..65535)?` }),
+    ...BRIDGE_HINTS,
   }));
   const conn = await h.connection('createBridge');
-  await conn.request(encodeNewLink({ name, up, mtu, address, txqlen, group, kind: 'bridge' }), ctx);
+  // No settings, no IFLA_INFO_DATA: the request `ip link add NAME type bridge` sends.
+  const data: LinkMessage['data'] = Object.keys(settings).length === 0 ? undefined : (w) => bridge.encode!(w, settings, () => 0);
+  await conn.request(encodeNewLink({ name, up, mtu, address, txqlen, group, kind: 'bridge', data }), ctx);
 }
 
 /** `ip link set dev IFNAME netns NS [name NEW]`. @internal */
@@ -430,8 +442,14 @@ export async function deleteAltName(h: NsHandle, ifname: string, altName: string
 
 const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen', 'group'] as const;
 
+/** What a bridge's own settings meet: VLAN filtering a kernel may lack, STP's bounds on the forward delay. */
+const BRIDGE_HINTS: Readonly<Record<number, string>> = {
+  [EOPNOTSUPP]: "this kernel's bridge has no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING is not set)",
+  [ERANGE]: 'while STP runs, the forward delay must be 2 to 30 seconds',
+};
+
 function kindHints(kind: string, label: string): Record<number, string> {
-  return { [EOPNOTSUPP]: `this kernel has no ${kind} link type`, [ENODEV]: `no such parent or device in netns ${label}` };
+  return { [EOPNOTSUPP]: `this kernel has no ${kind} link type`, [ENODEV]: `no such parent or device in netns ${label}`, ...(kind === 'bridge' ? BRIDGE_HINTS : {}) };
 }
 
 /** The indexes of the interfaces a kind's options name (vxlan's `dev`). */

@@ -70,6 +70,11 @@ export interface RouteSpec {
   nexthops?: NextHopSpec[];
   /** Take the gateway as on-link even if no address of the link covers it (`onlink`). */
   onlink?: boolean;
+  /**
+   * A nexthop object to use, by id (`nhid N`; {@link Netns.addNexthop} makes them): the route
+   * then takes no `via`, `dev` or `nexthops` of its own, and follows the nexthop when it changes.
+   */
+  nhid?: number;
   /** 4 or 6, for `'default'` routes given no gateway; otherwise read from the addresses. */
   family?: Family;
 }
@@ -136,7 +141,7 @@ interface Checked {
   via: Gateway | null;
 }
 
-const SPEC_KEYS = ['to', 'via', 'dev', 'metric', 'table', 'src', 'scope', 'protocol', 'type', 'mtu', 'mtuLock', 'realm', 'tos', 'nexthops', 'onlink', 'family'] as const;
+const SPEC_KEYS = ['to', 'via', 'dev', 'metric', 'table', 'src', 'scope', 'protocol', 'type', 'mtu', 'mtuLock', 'realm', 'tos', 'nexthops', 'onlink', 'nhid', 'family'] as const;
 
 function sameFamily(family: Family, a: IpAddress, what: string, dest: string): void {
   if (a.family !== family) throw new TypeError(`${what} ${a.text} is IPv${a.family}, but the route to ${dest} is IPv${family}`);
@@ -206,6 +211,8 @@ function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
     return n;
   });
   const onlink = opt(o.onlink, (v) => checkBoolean(v, 'onlink')) ?? false;
+  const nhid = opt(o.nhid, (v) => checkInt(v, 1, 0xffffffff, 'nhid'));
+  if (nhid !== undefined && (via || dev !== undefined || hops.length > 0)) throw new TypeError('give either nhid or via/dev/nexthops: a route with a nexthop object takes its gateway and device from it');
   const type = opt(o.type, (v) => checkByName(ROUTE_TYPES, v, 'type', 255)) ?? (cmd === 'delete' ? C.RTN_UNSPEC : C.RTN_UNICAST);
   const protocol = opt(o.protocol, (v) => checkByName(PROTOCOLS, v, 'protocol', 255)) ?? (cmd === 'delete' ? C.RTPROT_UNSPEC : C.RTPROT_BOOT);
   let scope = opt(o.scope, checkScope);
@@ -213,12 +220,12 @@ function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
     if (type === C.RTN_LOCAL || type === C.RTN_NAT) scope = C.RT_SCOPE_HOST;
     else if (type === C.RTN_BROADCAST || type === C.RTN_MULTICAST || type === C.RTN_ANYCAST) scope = C.RT_SCOPE_LINK;
     else if (cmd === 'delete') scope = C.RT_SCOPE_NOWHERE;
-    else if (!via && hops.length === 0 && (type === C.RTN_UNICAST || type === C.RTN_UNSPEC)) scope = C.RT_SCOPE_LINK;
+    else if (!via && hops.length === 0 && nhid === undefined && (type === C.RTN_UNICAST || type === C.RTN_UNSPEC)) scope = C.RT_SCOPE_LINK;
     else scope = C.RT_SCOPE_UNIVERSE;
   }
   return {
     spec: o,
-    message: { af: afOf(family), dst, table, protocol, scope, type, onlink, via: via?.bytes ?? null, metric, prefsrc: src?.bytes ?? null, mtu, mtuLock, realm, tos },
+    message: { af: afOf(family), dst, table, protocol, scope, type, onlink, via: via?.bytes ?? null, metric, prefsrc: src?.bytes ?? null, mtu, mtuLock, realm, tos, nhid },
     dev,
     hops,
     via,
@@ -329,8 +336,10 @@ function deletionOf(r: Route): RouteMessage {
     type: checkByName(ROUTE_TYPES, r.type, 'type', 255),
     onlink: false,
     tos: r.tos,
-    via: r.gateway === null ? null : parseIp(r.gateway).bytes,
-    oif: r.oif ?? undefined,
+    // A route using a nexthop object matches by its id, never by the gateway it shows.
+    via: r.gateway === null || r.nhid !== null ? null : parseIp(r.gateway).bytes,
+    oif: r.nhid !== null ? undefined : (r.oif ?? undefined),
+    nhid: r.nhid ?? undefined,
     metric: r.metric ?? undefined,
   };
 }

@@ -22,14 +22,13 @@ export const FOREVER = 0xffffffff;
 export type AddressProtocol = 'kernel_lo' | 'kernel_ra' | 'kernel_ll';
 
 /**
- * `IFAPROT_*` (linux/if_addr.h), which the addon does not export yet: they belong in
- * constants.ts and native/constants.cc.
+ * `IFAPROT_*` (linux/if_addr.h).
  * @internal
  */
 export const ADDRESS_PROTOCOLS: Readonly<Record<AddressProtocol, number>> = {
-  kernel_lo: 1,
-  kernel_ra: 2,
-  kernel_ll: 3,
+  kernel_lo: C.IFAPROT_KERNEL_LO,
+  kernel_ra: C.IFAPROT_KERNEL_RA,
+  kernel_ll: C.IFAPROT_KERNEL_LL,
 };
 
 /** An address on an interface, as `ip addr show` prints it, typed. A snapshot. */

@@ -15,13 +15,13 @@ import type { RawMessage } from './netlink.js';
  */
 export const LP = {
   /** `RTM_NEWLINKPROP`: add properties (alternative names) to a link. */
-  RTM_NEWLINKPROP: 108,
+  RTM_NEWLINKPROP: C.RTM_NEWLINKPROP,
   /** `RTM_DELLINKPROP`: remove them. */
-  RTM_DELLINKPROP: 109,
+  RTM_DELLINKPROP: C.RTM_DELLINKPROP,
   /** `IFLA_PROP_LIST`: the nest of a link's properties. */
-  IFLA_PROP_LIST: 52,
+  IFLA_PROP_LIST: C.IFLA_PROP_LIST,
   /** `IFLA_ALT_IFNAME`: one alternative name, in IFLA_PROP_LIST or naming a link to look up. */
-  IFLA_ALT_IFNAME: 53,
+  IFLA_ALT_IFNAME: C.IFLA_ALT_IFNAME,
 } as const;
 
 /**

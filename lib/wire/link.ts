@@ -5,6 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { eachAttr, readI32, readString, readU16, readU32, readU64 } from './attr.js';
+import { decodeBridgePort, type BridgePortInfo } from './bridge.js';
 import { C, IFINFOMSG_LEN, NLA_TYPE_MASK } from './constants.js';
 import { KINDS } from './kinds/index.js';
 import type { LinkInfo } from './kinds/public.js';
@@ -99,6 +100,8 @@ export class Link extends KernelObject {
   stats: LinkStats | null = null;
   /** The kind with its own settings (macvlan mode, vlan id, vxlan id and port, ...), or null for devices without a kind. */
   info: LinkInfo | null = null;
+  /** When this link is a bridge port: its port settings (`bridge -d link show`), else null. */
+  bridgePort: BridgePortInfo | null = null;
 
   /** Receiving every frame, not only those addressed to it (`IFF_PROMISC`, `promisc on`). */
   get promisc(): boolean {
@@ -174,6 +177,9 @@ function decodeInfo(kind: string, buf: Buffer, data: [number, number] | null): L
 export function parseLink(m: RawMessage): Link | undefined {
   if (m.type !== C.RTM_NEWLINK || m.end - m.start < IFINFOMSG_LEN) return undefined;
   const buf = m.buf;
+  // An AF_BRIDGE message is a bridge's view of its port (its VLANs, its port settings), sent
+  // beside the link's own: not a link, and its RTM_DELLINK means the port left the bridge.
+  if (buf[m.start] === C.AF_BRIDGE) return undefined;
   const link = new Link(buf, m.start + IFINFOMSG_LEN, m.end);
   link.type = readU16(buf, m.start + 2);
   link.index = readI32(buf, m.start + 4);
@@ -253,12 +259,15 @@ export function parseLink(m: RawMessage): Link | undefined {
         break;
       case C.IFLA_LINKINFO: {
         let data: [number, number] | null = null;
+        let slave: [number, number] | null = null;
         eachAttr(buf, s, e, (t, is, ie) => {
           if (t === C.IFLA_INFO_KIND) link.kind = readString(buf, is, ie);
           else if (t === C.IFLA_INFO_SLAVE_KIND) link.slaveKind = readString(buf, is, ie);
           else if (t === C.IFLA_INFO_DATA) data = [is, ie];
+          else if (t === C.IFLA_INFO_SLAVE_DATA) slave = [is, ie];
         });
         if (link.kind !== null) link.info = decodeInfo(link.kind, buf, data);
+        if (link.slaveKind === 'bridge' && slave) link.bridgePort = decodeBridgePort(buf, slave[0], slave[1]);
         break;
       }
       default:

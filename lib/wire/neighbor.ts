@@ -29,7 +29,11 @@ export class Neighbor extends KernelObject {
   /** The raw `NTF_*` flags. */
   flags = 0;
 
-  /** State names: `['PERMANENT']`, `['REACHABLE']`, … */
+  /**
+   * State names, as `ip -j neigh` gives them: `['PERMANENT']`, `['REACHABLE']`, …; empty for a
+   * proxy entry. {@link NeighborSpec.state} takes the same spelling, so an entry read can be
+   * given back as it is.
+   */
   get state(): NeighborState[] {
     return bitNames(NEIGHBOR_STATES, this.stateBits);
   }
@@ -44,7 +48,8 @@ export class Neighbor extends KernelObject {
 
   /** The object as `ip` prints it on one line, e.g. in `ip monitor`. */
   override toString(): string {
-    return `${this.address} dev ${this.dev || this.index}${this.lladdr ? ` lladdr ${this.lladdr}` : ''}${this.router ? ' router' : ''} ${this.state.join(',')}`;
+    const tail = this.proxy ? 'proxy' : this.state.join(',');
+    return `${this.address}${this.dev || this.index ? ` dev ${this.dev || this.index}` : ''}${this.lladdr ? ` lladdr ${this.lladdr}` : ''}${this.router ? ' router' : ''} ${tail}`;
   }
 
   /** @internal */
@@ -95,17 +100,17 @@ export function encodeNewNeighbor(n: NeighborMessage, replace: boolean): Buffer 
   return w.finish();
 }
 
-/** RTM_DELNEIGH: `ip neigh del ADDRESS dev IFNAME`. @internal */
+/** RTM_DELNEIGH: `ip neigh del [proxy] ADDRESS dev IFNAME` (a proxy entry with NTF_PROXY in `flags`). @internal */
 export function encodeDelNeighbor(n: NeighborMessage): Buffer {
   const w = new MessageWriter(C.RTM_DELNEIGH, C.NLM_F_REQUEST | C.NLM_F_ACK, 48);
-  ndmsg(w, n.af, n.index, 0, 0);
+  ndmsg(w, n.af, n.index, n.state ?? 0, n.flags ?? 0);
   w.putBytes(C.NDA_DST, n.dst);
   return w.finish();
 }
 
-/** RTM_GETNEIGH dump of one family (AF_UNSPEC: both). @internal */
-export function encodeDumpNeighbors(af: number): Buffer {
+/** RTM_GETNEIGH dump of one family (AF_UNSPEC: both); with `proxy`, of the proxy entries (`ip neigh show proxy`). @internal */
+export function encodeDumpNeighbors(af: number, proxy = false): Buffer {
   const w = new MessageWriter(C.RTM_GETNEIGH, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
-  ndmsg(w, af, 0, 0, 0);
+  ndmsg(w, af, 0, 0, proxy ? C.NTF_PROXY : 0);
   return w.finish();
 }

@@ -19,11 +19,13 @@ import { KernelObject } from './object.js';
  */
 export const RT = {
   /** `RTAX_LOCK`: the RTA_METRICS bitmask of metrics the kernel must not change (`lock`). */
-  RTAX_LOCK: 1,
+  RTAX_LOCK: C.RTAX_LOCK,
   /** `RTA_FLOW`: the route's realms (`realm`): the destination realm in the low 16 bits. */
-  RTA_FLOW: 11,
+  RTA_FLOW: C.RTA_FLOW,
   /** `RTM_F_FIB_MATCH`: a lookup answers with the route as configured (`ip route get fibmatch`). */
-  RTM_F_FIB_MATCH: 0x2000,
+  RTM_F_FIB_MATCH: C.RTM_F_FIB_MATCH,
+  /** `RTA_NH_ID`: the nexthop object a route uses (`nhid N`). */
+  RTA_NH_ID: C.RTA_NH_ID,
 } as const;
 
 /** One next hop of a multipath route. */
@@ -77,6 +79,8 @@ export class Route extends KernelObject {
   mtuLock = false;
   /** The destination realm (`realm N`, RTA_FLOW's low 16 bits; IPv4), or null. */
   realm: number | null = null;
+  /** The id of the nexthop object it uses (`nhid`), or null; its gateway, device or next hops are shown too. */
+  nhid: number | null = null;
   /** The TOS (DS field) a packet must carry to match (`tos`; IPv4); 0 matches any. */
   tos = 0;
   /** The next hops of a multipath route; empty for a single path. */
@@ -98,6 +102,7 @@ export class Route extends KernelObject {
     const parts = [this.to];
     if (this.type !== 'unicast') parts.unshift(String(this.type));
     if (this.tos !== 0) parts.push(`tos 0x${this.tos.toString(16)}`);
+    if (this.nhid !== null) parts.push(`nhid ${this.nhid}`);
     // A gateway of the other family came as RTA_VIA: ip prints its family.
     const via = (gw: string): string => (this.family === 4 && gw.includes(':') ? `via inet6 ${gw}` : `via ${gw}`);
     if (this.gateway) parts.push(via(this.gateway));
@@ -180,6 +185,9 @@ export function parseRoute(m: RawMessage): Route | undefined {
           else if (t === RT.RTAX_LOCK) r.mtuLock = (readU32(buf, ms) & (1 << C.RTAX_MTU)) !== 0;
         });
         break;
+      case RT.RTA_NH_ID:
+        if (e - s >= 4) r.nhid = readU32(buf, s);
+        break;
       case RT.RTA_FLOW:
         if (e - s >= 4) r.realm = readU32(buf, s) & 0xffff;
         break;
@@ -229,6 +237,8 @@ export interface RouteMessage {
   /** rtm_tos (IPv4). */
   tos?: number;
   nexthops?: readonly NextHopMessage[];
+  /** RTA_NH_ID: a nexthop object by id. */
+  nhid?: number;
 }
 
 /** What a route request does: `ip route add|replace|change|append|del`. @internal */
@@ -267,6 +277,7 @@ export function encodeRoute(cmd: RouteCommand, r: RouteMessage): Buffer {
   w.u32(rtnh);
   w.putU32(C.RTA_TABLE, r.table);
   if (r.dst && r.dst.prefixLength > 0) w.putBytes(C.RTA_DST, r.dst.bytes);
+  if (r.nhid !== undefined) w.putU32(RT.RTA_NH_ID, r.nhid);
   if (r.via) putGateway(w, r.af, r.via);
   if (r.oif !== undefined) w.putU32(C.RTA_OIF, r.oif);
   if (r.metric !== undefined) w.putU32(C.RTA_PRIORITY, r.metric);

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { bond } from './bond.js';
+import { bridge } from './bridge.js';
 import { ipvlan } from './ipvlan.js';
 import { plainKind, type KindCodec } from './kind.js';
 import { macvlan, macvtap } from './macvlan.js';
@@ -15,13 +16,13 @@ import { vxlan } from './vxlan.js';
 
 /** @internal */
 export const KINDS: ReadonlyMap<string, KindCodec<object, object>> = new Map<string, KindCodec<object, object>>(
-  [macvlan, macvtap, vlan, vxlan, ipvlan, bond, tun, plainKind('dummy'), plainKind('bridge'), veth].map((c) => [c.kind, c as unknown as KindCodec<object, object>]),
+  [macvlan, macvtap, vlan, vxlan, ipvlan, bond, tun, plainKind('dummy'), bridge, veth].map((c) => [c.kind, c as unknown as KindCodec<object, object>]),
 );
 
-/** A kind without settings of its own (`dummy`, `bridge`, `veth`). */
+/** A kind without settings of its own (`dummy`, `veth`). */
 export interface PlainInfo {
   /** The kind's name. */
-  kind: 'dummy' | 'bridge' | 'veth';
+  kind: 'dummy' | 'veth';
 }
 
 /** A kind this library does not decode: its IFLA_INFO_DATA kept as bytes. */

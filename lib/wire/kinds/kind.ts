@@ -23,7 +23,7 @@ export interface KindCodec<O extends object = object, I extends object = object>
   decode(buf: Buffer, start: number, end: number): I;
 }
 
-/** A kind without settings of its own (`dummy`, `bridge`, `veth`). @internal */
-export function plainKind(kind: 'dummy' | 'bridge' | 'veth'): KindCodec {
+/** A kind without settings of its own (`dummy`, `veth`). @internal */
+export function plainKind(kind: 'dummy' | 'veth'): KindCodec {
   return { kind, keys: [], needsParent: false, check: () => ({}), decode: () => ({ kind }) };
 }

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export type { BondInfo, BondMode, BondOptions } from './bond.js';
+export type { BridgeInfo, BridgeSettings } from './bridge.js';
 export type { IpvlanFlags, IpvlanInfo, IpvlanMode, IpvlanOptions } from './ipvlan.js';
 export type { MacvlanInfo, MacvlanMode, MacvlanOptions } from './macvlan.js';
 export type { TunInfo } from './tun.js';
@@ -11,6 +12,7 @@ export type { VxlanInfo, VxlanOptions } from './vxlan.js';
 export type { PlainInfo, RawInfo } from './index.js';
 
 import type { BondInfo } from './bond.js';
+import type { BridgeInfo } from './bridge.js';
 import type { PlainInfo, RawInfo } from './index.js';
 import type { IpvlanInfo } from './ipvlan.js';
 import type { MacvlanInfo } from './macvlan.js';
@@ -22,4 +24,4 @@ import type { VxlanInfo } from './vxlan.js';
  * A link's kind and its kind's own settings (`ip -d link` prints them after the kind):
  * the macvlan mode, the vlan id, the vxlan id and port, ...
  */
-export type LinkInfo = MacvlanInfo | VlanInfo | VxlanInfo | IpvlanInfo | BondInfo | TunInfo | PlainInfo | RawInfo;
+export type LinkInfo = MacvlanInfo | VlanInfo | VxlanInfo | IpvlanInfo | BondInfo | BridgeInfo | TunInfo | PlainInfo | RawInfo;
