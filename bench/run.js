@@ -534,6 +534,58 @@ async function w5(results) {
   await run('nft', ['flush', 'ruleset']);
 }
 
+// W7: a CNI ADD then DEL, one container at a time, as a runtime calls them: netns-link-bridge
+// (an exec'd node, plain mode) against the reference bridge plugin, both with host-local and
+// ipMasq, on the same configuration, in this sandbox as the runtime's namespace.
+async function w7(results) {
+  const REFCNI = '/usr/lib/cni';
+  if (!existsSync(join(REFCNI, 'bridge')) || !existsSync(join(REFCNI, 'host-local'))) {
+    console.log('  W7 skipped: no reference plugins (apt-get install containernetworking-plugins)');
+    return;
+  }
+  const count = quick ? 5 : 20;
+  const bin = join(build, 'cni-bin');
+  execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), 'cni', 'install', '--dir', bin]);
+  const tools = { 'netns-link-bridge (plain)': join(bin, 'netns-link-bridge'), 'reference bridge': join(REFCNI, 'bridge') };
+  const callPlugin = (exe, command, conf, env) =>
+    new Promise((resolve, reject) => {
+      const child = require('node:child_process').execFile(exe, [], { env: { CNI_COMMAND: command, CNI_PATH: `${bin}:${REFCNI}`, PATH: '/usr/sbin:/usr/bin:/sbin:/bin', NETNS_LINK_CNI_DIR: join(build, 'cni-state'), ...env } }, (e, stdout) =>
+        e ? reject(new Error(`${exe} ${command}: ${stdout}`)) : resolve(stdout),
+      );
+      child.stdin.end(JSON.stringify(conf));
+    });
+  for (const [tool, exe] of Object.entries(tools)) {
+    const conf = { cniVersion: '1.0.0', name: 'w7', type: 'bridge', bridge: 'w7br', isGateway: true, ipMasq: true, ipam: { type: 'host-local', subnet: '198.18.200.0/24', dataDir: join(build, 'cni-ipam') } };
+    const adds = [];
+    const dels = [];
+    for (let i = 0; i < count + 1; i++) {
+      const c = require('node:child_process').spawn('unshare', ['-n', 'sleep', '600'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 50));
+      const env = { CNI_CONTAINERID: `w7-${i}`, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
+      try {
+        let t0 = process.hrtime.bigint();
+        const out = JSON.parse(await callPlugin(exe, 'ADD', conf, env));
+        const add = us(t0);
+        if (!out.ips?.[0]?.address) throw new Error(`W7 ${tool}: ADD gave no address`);
+        t0 = process.hrtime.bigint();
+        await callPlugin(exe, 'DEL', conf, env);
+        // The first call of each warms the page cache.
+        if (i > 0) {
+          adds.push(add);
+          dels.push(us(t0));
+        }
+      } finally {
+        c.kill('SIGKILL');
+      }
+    }
+    const left = (await Netns.current().links()).filter((l) => l.kind === 'veth').length;
+    if (left) throw new Error(`W7 ${tool}: ${left} veths left after DEL`);
+    results.push({ workload: 'W7 CNI ADD (bridge, host-local, ipMasq)', tool, us: median(adds), perOp: median(adds), unit: 'µs per call', ref: 'reference bridge' });
+    results.push({ workload: 'W7 CNI DEL', tool, us: median(dels), perOp: median(dels), unit: 'µs per call', ref: 'reference bridge' });
+    console.log(`  W7 ${tool}: ADD ${(median(adds) / 1e3).toFixed(1)} ms, DEL ${(median(dels) / 1e3).toFixed(1)} ms`);
+  }
+}
+
 async function memory() {
   const count = quick ? 200 : 1000;
   const settle = async () => {
@@ -599,7 +651,7 @@ async function inside() {
   console.log(`netns-link benchmark: ${machine}; N=${NS.join(',')}, ${REPS} repetitions, medians`);
   // BENCH_ONLY=w5 (a comma list) runs some workloads only; the README is then left alone.
   const only = (process.env.BENCH_ONLY || '').split(',').filter(Boolean);
-  for (const [name, w] of Object.entries({ w1, w2, w3, w4, w5 })) if (only.length === 0 || only.includes(name)) await w(results);
+  for (const [name, w] of Object.entries({ w1, w2, w3, w4, w5, w7 })) if (only.length === 0 || only.includes(name)) await w(results);
   const mem = only.length === 0 || only.includes('memory') ? await memory() : null;
   const { rows, markdown } = table(results);
   const date = new Date().toISOString().slice(0, 10);

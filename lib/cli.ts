@@ -23,6 +23,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Netns } from './netns.js';
+import { install } from './cni/main.js';
 import { HELPER_FAILED } from './process.js';
 import { RENDER_FORMATS, type RenderFormat } from './topology/render.js';
 import { describeChange, Topology, TopologyError } from './topology/topology.js';
@@ -50,6 +51,7 @@ commands:
   destroy FILE                          remove what the topology made
   show FILE [--format text|json|dot|mermaid]
                                         the topology's namespaces, bridges and links
+  cni install [--dir DIR]               the CNI plugins netns-link-bridge and netns-link-ptp (default /opt/cni/bin)
   help [COMMAND]                        this text, or one command's
 
 options:
@@ -130,6 +132,14 @@ ${STATUS}`,
 
 Draws the topology FILE: its namespaces, the interfaces in each, bridges and their ports, veth
 pairs. dot is Graphviz ('| dot -Tsvg'), mermaid renders in Markdown.
+
+${STATUS}`,
+  cni: `usage: netns-link cni install [--dir DIR]
+
+Installs the CNI plugins netns-link-bridge and netns-link-ptp into DIR (default /opt/cni/bin),
+where container runtimes look for plugins: a conflist then says "type": "netns-link-bridge". They run this
+node by its absolute path (runtimes exec plugins without PATH) on this installation of
+netns-link; install again after moving either.
 
 ${STATUS}`,
   help: `usage: netns-link help [COMMAND]
@@ -426,6 +436,15 @@ async function show(args: string[]): Promise<number> {
   return 0;
 }
 
+async function cni(args: string[]): Promise<number> {
+  const { values, positionals } = parse('cni', args, { dir: { type: 'string', arg: 'DIR' } });
+  const [sub, ...extra] = positionals;
+  if (sub !== 'install') throw new UsageError('cni', sub === undefined ? 'a subcommand is missing: install' : `unknown subcommand ${JSON.stringify(sub)}`);
+  if (extra.length) throw new UsageError('cni', `unexpected ${extra.join(' ')}`);
+  for (const path of install(text(values, 'dir') ?? '/opt/cni/bin')) process.stdout.write(`${path}\n`);
+  return 0;
+}
+
 function help(args: string[]): Promise<number> {
   const { positionals } = parse('help', args, {});
   const [verb, ...extra] = positionals;
@@ -434,7 +453,7 @@ function help(args: string[]): Promise<number> {
   throw new HelpWanted(verb ?? '');
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor, plan, apply, destroy, show, help };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { list, attach, detach, exec, monitor, plan, apply, destroy, show, cni, help };
 
 /** The version in the package.json beside dist/. */
 function version(): string {

@@ -4,8 +4,9 @@
  * reboot clears both). A lock file beside it keeps two applies of one topology apart.
  * @packageDocumentation
  */
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { acquireLock } from '../lock.js';
 import type { RouteModel } from './document.js';
 
 /** Where records live. @internal */
@@ -51,40 +52,12 @@ export async function removeRecord(name: string): Promise<void> {
   await rm(recordPath(name), { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Takes the topology's lock (a file made with O_EXCL holding the owner's pid), waiting while
- * another live process holds it; a lock whose owner died is taken over. Resolves with the
- * function that gives it back.
+ * Takes the topology's lock (a file beside its record), waiting while another live process
+ * holds it. Resolves with the function that gives it back.
  * @internal
  */
-export async function lock(name: string, timeoutMs = 60_000): Promise<() => Promise<void>> {
-  await mkdir(RECORD_DIR, { recursive: true, mode: 0o700 });
+export function lock(name: string, timeoutMs = 60_000): Promise<() => Promise<void>> {
   const path = join(RECORD_DIR, `${name}.lock`);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const f = await open(path, 'wx', 0o600);
-      await f.write(`${process.pid}\n`);
-      await f.close();
-      return () => rm(path, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (owner > 0 && !alive(owner)) {
-      await rm(path, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`topology ${name} is locked by pid ${owner} (${path}) for more than ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return acquireLock(path, timeoutMs, (owner) => new Error(`topology ${name} is locked by pid ${owner} (${path}) for more than ${timeoutMs} ms`), 20);
 }

@@ -5,7 +5,7 @@
  * exactly what the topology made.
  * @packageDocumentation
  */
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { Netns } from '../netns.js';
 import type { RouteSpec } from '../ops/route.js';
 import { check, routeKey, TopologyError, type Model, type TopologyDocument } from './document.js';
@@ -119,6 +119,13 @@ export class TopologyApplyError extends Error {
   get restored(): boolean {
     return this.unrestored.length === 0;
   }
+}
+
+/** The YAML parser, loaded on the first parse: it costs ~50 ms, which a library user who never parses should not pay at require time. */
+let yaml: typeof Yaml | undefined;
+function parseYaml(text: string): unknown {
+  yaml ??= require('yaml') as typeof Yaml;
+  return yaml.parse(text);
 }
 
 type Undo = { what: string; run: () => Promise<unknown> };

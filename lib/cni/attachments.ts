@@ -1,0 +1,100 @@
+/**
+ * What a CNI plugin made for each attachment (container id and interface), recorded on disk:
+ * DEL and GC then undo all of it even when the container's namespace is already gone (its
+ * host-side veth, its NAT rules), where the reference plugins leak. One lock per network keeps
+ * concurrent calls apart; a call that cannot take it in time says "try again later" (code 11).
+ * @internal
+ * @packageDocumentation
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquireLock } from '../lock.js';
+import { CODES, CniError } from './spec.js';
+import type { MasqueradeSpec } from '../wire/nat.js';
+
+/** Where records live: `NETNS_LINK_CNI_DIR`, else `/var/lib/cni/netns-link`. */
+export function stateDir(): string {
+  return process.env.NETNS_LINK_CNI_DIR ?? '/var/lib/cni/netns-link';
+}
+
+/** One attachment's record. */
+export interface Attachment {
+  network: string;
+  type: string;
+  containerId: string;
+  ifname: string;
+  netns: string;
+  /** The host side of its veth pair. */
+  hostVeth: string;
+  bridge: string | null;
+  /** The container's addresses, with their prefix lengths. */
+  ips: string[];
+  /** The masquerade rules made for it. */
+  masquerade: MasqueradeSpec[];
+}
+
+const safe = (s: string): string => s.replace(/[^\w.-]/gu, '_');
+
+function dirOf(network: string): string {
+  return join(stateDir(), safe(network));
+}
+
+function fileOf(network: string, containerId: string, ifname: string): string {
+  return join(dirOf(network), `${safe(containerId)}-${safe(ifname)}.json`);
+}
+
+/** The host-side veth name of an attachment: the same on ADD, DEL and GC, found even without the container. */
+export function hostVethName(network: string, containerId: string, ifname: string): string {
+  return `veth${createHash('sha256').update(`${network}\0${containerId}\0${ifname}`).digest('hex').slice(0, 8)}`;
+}
+
+export async function readAttachment(network: string, containerId: string, ifname: string): Promise<Attachment | null> {
+  try {
+    return JSON.parse(await readFile(fileOf(network, containerId, ifname), 'utf8')) as Attachment;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new CniError(CODES.IO_FAILURE, `cannot read the record of ${containerId}/${ifname}`, (e as Error).message);
+  }
+}
+
+export async function writeAttachment(a: Attachment): Promise<void> {
+  await mkdir(dirOf(a.network), { recursive: true, mode: 0o700 });
+  const file = fileOf(a.network, a.containerId, a.ifname);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(a)}\n`, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+}
+
+export async function removeAttachment(network: string, containerId: string, ifname: string): Promise<void> {
+  await rm(fileOf(network, containerId, ifname), { force: true });
+}
+
+/** Every record of a network. */
+export async function listAttachments(network: string): Promise<Attachment[]> {
+  let names: string[];
+  try {
+    names = await readdir(dirOf(network));
+  } catch {
+    return [];
+  }
+  const out: Attachment[] = [];
+  for (const n of names.filter((x) => x.endsWith('.json'))) {
+    try {
+      out.push(JSON.parse(await readFile(join(dirOf(network), n), 'utf8')) as Attachment);
+    } catch {
+      // a record being written by another call
+    }
+  }
+  return out;
+}
+
+/** Takes the network's lock, waiting up to `ms`; code 11 if another call holds it longer. */
+export async function lockNetwork(network: string, ms = 30_000): Promise<() => Promise<void>> {
+  const path = join(dirOf(network), 'lock');
+  try {
+    return await acquireLock(path, ms, (owner) => new CniError(CODES.TRY_AGAIN_LATER, `network ${network} is locked by pid ${owner}`, path), 5);
+  } catch (e) {
+    if (e instanceof CniError) throw e;
+    throw new CniError(CODES.IO_FAILURE, `cannot lock network ${network}`, (e as Error).message);
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * `netns-link-bridge`: the reference `bridge` plugin's configuration and results, on netns-link.
+ * The host side is the namespace the plugin runs in (the runtime's). ADD makes the bridge if it
+ * is missing (whoever gets there first), a veth pair whose container end is created inside the
+ * container's namespace and whose host end joins the bridge, the addresses IPAM gives, the
+ * routes, the gateway on the bridge, and with `ipMasq` a masquerade over nf_tables netlink. An
+ * ADD that fails leaves nothing behind; DEL removes all of it, also when the container's
+ * namespace is already gone.
+ * @internal
+ * @packageDocumentation
+ */
+import { NetlinkError } from '../errors.js';
+import { Netns } from '../netns.js';
+import { parsePrefix } from '../wire/ip.js';
+import { hostVethName, lockNetwork, writeAttachment, type Attachment } from './attachments.js';
+import * as common from './common.js';
+import { firstHost, ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
+import { delegate } from './ipam.js';
+import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+
+/** The reference bridge plugin's keys, with its defaults. */
+export interface BridgeConf {
+  bridge: string;
+  isGateway: boolean;
+  isDefaultGateway: boolean;
+  forceAddress: boolean;
+  ipMasq: boolean;
+  mtu: number | null;
+  hairpinMode: boolean;
+  promiscMode: boolean;
+  vlan: number;
+}
+
+const KNOWN = new Set([
+  'cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments',
+  'bridge', 'isGateway', 'isDefaultGateway', 'forceAddress', 'ipMasq', 'mtu', 'hairpinMode', 'promiscMode', 'vlan', 'preserveDefaultVlan', 'vlanTrunk', 'enabledad', 'macspoofchk', 'disableContainerInterface',
+]);
+
+function bool(conf: NetConf, key: string): boolean {
+  const v = conf[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new CniError(CODES.INVALID_NETWORK_CONFIG, `${key} must be true or false, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The configuration's bridge keys, checked as the reference checks them. */
+export function bridgeConf(conf: NetConf): BridgeConf {
+  for (const k of Object.keys(conf)) if (!KNOWN.has(k)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `unknown key ${JSON.stringify(k)} in the bridge configuration`);
+  const name = conf.bridge ?? 'cni0';
+  if (typeof name !== 'string' || name === '' || name.length > 15 || /[/:\s%]/u.test(name)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `bridge ${JSON.stringify(name)} is not an interface name`);
+  const mtu = conf.mtu === undefined || conf.mtu === 0 ? null : conf.mtu;
+  if (mtu !== null && (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `mtu ${JSON.stringify(mtu)} must be 68 to 65535`);
+  const vlan = conf.vlan ?? 0;
+  if (typeof vlan !== 'number' || !Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `invalid VLAN ID ${JSON.stringify(vlan)} (must be between 0 and 4094)`);
+  const c: BridgeConf = {
+    bridge: name,
+    isGateway: bool(conf, 'isGateway'),
+    isDefaultGateway: bool(conf, 'isDefaultGateway'),
+    forceAddress: bool(conf, 'forceAddress'),
+    ipMasq: bool(conf, 'ipMasq'),
+    mtu,
+    hairpinMode: bool(conf, 'hairpinMode'),
+    promiscMode: bool(conf, 'promiscMode'),
+    vlan,
+  };
+  // The reference's rules: a default gateway is a gateway; hairpin and promiscuous mode exclude each other.
+  if (c.isDefaultGateway) c.isGateway = true;
+  if (c.hairpinMode && c.promiscMode) throw new CniError(CODES.GENERIC, 'cannot set hairpin mode and promiscuous mode at the same time.');
+  if (c.vlan !== 0) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'vlan: this build of netns-link-bridge does not tag ports yet');
+  return c;
+}
+
+/** ADD: what the reference bridge plugin makes, and its result. */
+export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
+  const bc = bridgeConf(conf);
+  const host = Netns.current();
+  const unlock = await lockNetwork(conf.name);
+  const undo: (() => Promise<unknown>)[] = [];
+  let container: Netns | null = null;
+  try {
+    container = await openContainer(env.netns);
+    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
+    // A leftover of the same attachment (an ADD that died) goes first.
+    await ignore(host.deleteLink(hostVeth), 'ENODEV');
+
+    // The bridge: made if missing, by whichever call gets there first.
+    await ignore(host.createBridge(bc.bridge, { up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }), 'EEXIST');
+    const br = await host.link(bc.bridge);
+    if (br.kind !== 'bridge') throw new CniError(CODES.GENERIC, `${bc.bridge} already exists but is not a bridge`);
+    if (!br.up) await host.setUp(bc.bridge);
+    if (bc.promiscMode && !br.promisc) await host.setLink(bc.bridge, { promisc: true });
+
+    // The pair: the container end made inside the container's namespace, the host end on the bridge.
+    await host.createVeth(hostVeth, { peer: env.ifname, peerNetns: container, master: bc.bridge, up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }).catch((e: unknown) => {
+      if (e instanceof NetlinkError && e.code === 'EEXIST') throw new CniError(CODES.GENERIC, `container veth name provided (${env.ifname}) already exists`);
+      throw e;
+    });
+    undo.push(() => ignore(host.deleteLink(hostVeth), 'ENODEV'));
+    if (bc.hairpinMode) await host.setBridgePort(hostVeth, { hairpin: true });
+
+    // IPAM.
+    const ipam = await delegate(conf, raw, env, 'ADD');
+    if (ipam) undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+    const result: Result = { interfaces: [], ips: [], routes: [...(ipam?.routes ?? [])], dns: { ...(conf.dns ?? {}), ...(ipam?.dns ?? {}) } };
+    if (ipam && ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
+    for (const ip of ipam?.ips ?? []) {
+      const out: ResultIp = { address: ip.address, interface: 2 };
+      const gw = ip.gateway ?? (bc.isGateway ? firstHost(ip.address) : undefined);
+      if (gw !== undefined) out.gateway = canonicalIp(gw);
+      result.ips.push(out);
+    }
+    if (bc.isDefaultGateway) {
+      for (const ip of result.ips) {
+        const dst = v6(ip.address) ? '::/0' : '0.0.0.0/0';
+        if (ip.gateway && !result.routes.some((r) => r.dst === dst)) result.routes.push({ dst, gw: ip.gateway });
+      }
+    }
+
+    // The container's side: addresses, up, routes (through the gateway of their family).
+    const cont = container;
+    await Promise.all(result.ips.map((ip) => cont.addAddress(env.ifname, ip.address)));
+    await cont.setUp(env.ifname);
+    for (const r of result.routes) {
+      const family = v6(r.dst) ? 6 : 4;
+      const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
+      await cont.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: env.ifname, ...(gw ? { via: gw } : {}) });
+    }
+
+    // The gateway on the bridge, and forwarding, as the reference does.
+    if (bc.isGateway) {
+      for (const ip of result.ips) {
+        if (!ip.gateway) continue;
+        const cidr = `${ip.gateway}/${parsePrefix(ip.address).prefixLength}`;
+        const family = v6(cidr) ? 6 : 4;
+        const existing = (await host.addresses({ ifname: bc.bridge, family })).filter((a) => a.scope === 'global');
+        if (!existing.some((a) => a.cidr === cidr)) {
+          const other = existing.find((a) => networkOf(a.cidr) !== networkOf(cidr) || a.cidr !== cidr);
+          if (other && !bc.forceAddress) throw new CniError(CODES.GENERIC, `"${bc.bridge}" already has an IP address different from ${cidr}`);
+          if (other && bc.forceAddress) for (const a of existing) await ignore(host.deleteAddress(bc.bridge, a.cidr), 'EADDRNOTAVAIL');
+          await ignore(host.addAddress(bc.bridge, cidr, family === 6 ? { noDad: true } : {}), 'EEXIST');
+        }
+        await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
+      }
+    }
+
+    // ipMasq: one masquerade per container address, in the library's own nf_tables table.
+    const masquerade = bc.ipMasq ? result.ips.map(masqueradeOf) : [];
+    for (const m of masquerade) {
+      await ignore(host.masquerade(m), 'EEXIST');
+      undo.push(() => host.deleteMasquerade(m, { missingOk: true }));
+    }
+
+    const attachment: Attachment = { network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade };
+    await writeAttachment(attachment);
+
+    const [brNow, hostNow, contNow] = await Promise.all([host.link(bc.bridge), host.link(hostVeth), cont.link(env.ifname)]);
+    result.interfaces = [
+      { name: bc.bridge, mac: brNow.address ?? '' },
+      { name: hostVeth, mac: hostNow.address ?? '' },
+      { name: env.ifname, mac: contNow.address ?? '', sandbox: env.netns },
+    ];
+    if (result.ips.length === 0) result.ips = [];
+    return result;
+  } catch (e) {
+    // Nothing half-made: what this ADD made goes again, newest first.
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+    throw e;
+  } finally {
+    container?.close();
+    host.close();
+    await unlock();
+  }
+}
+
+/** CHECK: the container's interface, addresses and routes of prevResult are there; the host side is on the bridge. */
+export async function check(conf: NetConf, env: CniEnv): Promise<void> {
+  const bc = bridgeConf(conf);
+  if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
+  const prev = readResult(conf.prevResult, 'prevResult');
+  const host = Netns.current();
+  const container = await openContainer(env.netns);
+  try {
+    const fail = (msg: string): never => {
+      throw new CniError(CODES.GENERIC, msg);
+    };
+    // The container's side first: what a user removed by hand there is what CHECK should name.
+    const ifc = await container.link(env.ifname).catch(() => fail(`interface ${env.ifname} does not exist in ${env.netns}`));
+    const declared = prev.interfaces.find((i) => i.name === env.ifname && i.sandbox);
+    if (declared?.mac && ifc.address && declared.mac.toLowerCase() !== ifc.address) fail(`interface ${env.ifname}: MAC ${ifc.address}, not ${declared.mac}`);
+    const br = await host.link(bc.bridge).catch(() => fail(`bridge ${bc.bridge} does not exist`));
+    if (br.kind !== 'bridge') fail(`${bc.bridge} is not a bridge`);
+    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
+    const hv = await host.link(hostVeth).catch(() => fail(`the host veth ${hostVeth} does not exist`));
+    if (hv.master !== br.index) fail(`${hostVeth} is not a port of ${bc.bridge}`);
+    const addrs = (await container.addresses({ ifname: env.ifname })).map((a) => a.cidr);
+    for (const ip of prev.ips) {
+      const want = `${canonicalIp(ip.address.split('/')[0]!)}/${ip.address.split('/')[1]}`;
+      if (!addrs.includes(want)) fail(`address ${ip.address} is not on ${env.ifname}`);
+    }
+    const routes = await container.routes();
+    const routes6 = await container.routes({ family: 6 });
+    for (const r of prev.routes) {
+      const to = r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : networkOf(r.dst);
+      const fam = v6(r.dst) ? routes6 : routes;
+      if (!fam.some((k) => k.to === to && (!r.gw || k.gateway === canonicalIp(r.gw)))) fail(`route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${env.netns}`);
+    }
+  } finally {
+    container.close();
+    host.close();
+  }
+}
+
+/** DEL, as the reference: see common.ts. */
+export function del(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  return common.del(conf, raw, env, bridgeConf(conf).ipMasq);
+}
+
+/** GC, as the reference: see common.ts. */
+export function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  bridgeConf(conf);
+  return common.gc(conf, raw, env);
+}
+
+/** STATUS: see common.ts. */
+export function status(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  bridgeConf(conf);
+  return common.status(conf, raw, env);
+}

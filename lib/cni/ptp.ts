@@ -1,0 +1,137 @@
+/**
+ * `netns-link-ptp`: the reference `ptp` plugin's configuration (`ipMasq`, `mtu`, `ipam`) and
+ * results, on netns-link. A veth pair per container, no bridge: the container's address with
+ * its prefix, its automatic subnet route replaced by a route to the gateway alone and the
+ * subnet through it (so all traffic goes by the host); on the host end the gateway's address
+ * as a /32 (/128) and a route to the container's address.
+ * @internal
+ * @packageDocumentation
+ */
+import { NetlinkError } from '../errors.js';
+import { Netns } from '../netns.js';
+import { parsePrefix } from '../wire/ip.js';
+import { hostVethName, lockNetwork, writeAttachment } from './attachments.js';
+import * as common from './common.js';
+import { ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
+import { delegate } from './ipam.js';
+import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result } from './spec.js';
+
+const KNOWN = new Set(['cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'ipMasq', 'mtu']);
+
+/** The reference ptp plugin's keys. */
+export function ptpConf(conf: NetConf): { ipMasq: boolean; mtu: number | null } {
+  for (const k of Object.keys(conf)) if (!KNOWN.has(k)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `unknown key ${JSON.stringify(k)} in the ptp configuration`);
+  if (conf.ipMasq !== undefined && typeof conf.ipMasq !== 'boolean') throw new CniError(CODES.INVALID_NETWORK_CONFIG, `ipMasq must be true or false, not ${JSON.stringify(conf.ipMasq)}`);
+  const mtu = conf.mtu === undefined || conf.mtu === 0 ? null : conf.mtu;
+  if (mtu !== null && (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `mtu ${JSON.stringify(mtu)} must be 68 to 65535`);
+  if (typeof conf.ipam?.type !== 'string' || conf.ipam.type === '') throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'ptp needs ipam');
+  return { ipMasq: conf.ipMasq === true, mtu };
+}
+
+/** ADD: what the reference ptp plugin makes, and its result. */
+export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
+  const pc = ptpConf(conf);
+  const host = Netns.current();
+  const unlock = await lockNetwork(conf.name);
+  const undo: (() => Promise<unknown>)[] = [];
+  let container: Netns | null = null;
+  try {
+    container = await openContainer(env.netns);
+    const cont = container;
+    const ipam = (await delegate(conf, raw, env, 'ADD'))!;
+    undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+    if (ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
+    for (const ip of ipam.ips) if (!ip.gateway) throw new CniError(CODES.GENERIC, `IPAM gave ${ip.address} no gateway: ptp needs one for the host end`);
+    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
+    await ignore(host.deleteLink(hostVeth), 'ENODEV');
+    await host.createVeth(hostVeth, { peer: env.ifname, peerNetns: cont, up: true, ...(pc.mtu !== null ? { mtu: pc.mtu } : {}) }).catch((e: unknown) => {
+      if (e instanceof NetlinkError && e.code === 'EEXIST') throw new CniError(CODES.GENERIC, `container veth name provided (${env.ifname}) already exists`);
+      throw e;
+    });
+    undo.push(() => ignore(host.deleteLink(hostVeth), 'ENODEV'));
+
+    const result: Result = { interfaces: [], ips: ipam.ips.map((ip) => ({ address: ip.address, gateway: canonicalIp(ip.gateway!), interface: 1 })), routes: ipam.routes, dns: { ...(conf.dns ?? {}), ...ipam.dns } };
+    // The container: its address, up; its subnet reached only through the gateway.
+    await Promise.all(result.ips.map((ip) => cont.addAddress(env.ifname, ip.address, v6(ip.address) ? { noDad: true } : {})));
+    await cont.setUp(env.ifname);
+    for (const ip of result.ips) {
+      const family = v6(ip.address) ? 6 : 4;
+      const net = networkOf(ip.address);
+      await ignore(cont.deleteRoute({ to: net, dev: env.ifname, family }), 'ESRCH');
+      await cont.addRoute({ to: `${ip.gateway}/${family === 6 ? 128 : 32}`, dev: env.ifname, scope: 'link' });
+      await cont.addRoute({ to: net, via: ip.gateway!, dev: env.ifname, src: ip.address.split('/')[0]! });
+    }
+    for (const r of result.routes) {
+      const family = v6(r.dst) ? 6 : 4;
+      const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
+      await cont.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: env.ifname, ...(gw ? { via: gw } : {}) });
+    }
+    // The host end: the gateway as a host address, a route to the container.
+    for (const ip of result.ips) {
+      const family = v6(ip.address) ? 6 : 4;
+      const max = family === 6 ? 128 : 32;
+      await ignore(host.addAddress(hostVeth, `${ip.gateway}/${max}`, family === 6 ? { noDad: true } : {}), 'EEXIST');
+      await host.addRoute({ to: `${ip.address.split('/')[0]}/${max}`, dev: hostVeth, scope: 'host' });
+      await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
+    }
+    const masquerade = pc.ipMasq ? result.ips.map(masqueradeOf) : [];
+    for (const m of masquerade) {
+      await ignore(host.masquerade(m), 'EEXIST');
+      undo.push(() => host.deleteMasquerade(m, { missingOk: true }));
+    }
+    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth, bridge: null, ips: result.ips.map((i) => i.address), masquerade });
+    const [hostNow, contNow] = await Promise.all([host.link(hostVeth), cont.link(env.ifname)]);
+    result.interfaces = [
+      { name: hostVeth, mac: hostNow.address ?? '' },
+      { name: env.ifname, mac: contNow.address ?? '', sandbox: env.netns },
+    ];
+    return result;
+  } catch (e) {
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+    throw e;
+  } finally {
+    container?.close();
+    host.close();
+    await unlock();
+  }
+}
+
+/** CHECK: the container's interface, its addresses and routes of prevResult, the host end. */
+export async function check(conf: NetConf, env: CniEnv): Promise<void> {
+  ptpConf(conf);
+  if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
+  const prev = readResult(conf.prevResult, 'prevResult');
+  const host = Netns.current();
+  const container = await openContainer(env.netns);
+  try {
+    const fail = (msg: string): never => {
+      throw new CniError(CODES.GENERIC, msg);
+    };
+    await container.link(env.ifname).catch(() => fail(`interface ${env.ifname} does not exist in ${env.netns}`));
+    const addrs = (await container.addresses({ ifname: env.ifname })).map((a) => a.cidr);
+    for (const ip of prev.ips) {
+      const p = parsePrefix(ip.address);
+      if (!addrs.includes(`${canonicalIp(ip.address.split('/')[0]!)}/${p.prefixLength}`)) fail(`address ${ip.address} is not on ${env.ifname}`);
+    }
+    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
+    await host.link(hostVeth).catch(() => fail(`the host veth ${hostVeth} does not exist`));
+  } finally {
+    container.close();
+    host.close();
+  }
+}
+
+/** DEL, GC, STATUS: see common.ts. */
+export function del(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  return common.del(conf, raw, env, ptpConf(conf).ipMasq);
+}
+
+export function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  ptpConf(conf);
+  return common.gc(conf, raw, env);
+}
+
+export function status(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
+  ptpConf(conf);
+  return common.status(conf, raw, env);
+}

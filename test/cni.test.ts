@@ -1,0 +1,331 @@
+// The CNI plugin netns-link-bridge, run as runtimes run it: a child process with CNI_* in a
+// minimal environment and the config on stdin, inside a sandbox network namespace (the
+// "runtime's", made by the test with unshare --net), never the host's own. Debian's reference
+// plugins (/usr/lib/cni: bridge, host-local, tuning) run the same configs beside it, and the
+// normalised results and the kernel's state are compared.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { Netns } from '../dist/index.js';
+import { hasCommand, SLEEP_MARK, type Teardown } from './helpers';
+
+const REF = '/usr/lib/cni';
+const NEED_REF = existsSync(join(REF, 'bridge')) && existsSync(join(REF, 'host-local')) ? false : 'the reference plugins are the oracle: apt-get install containernetworking-plugins';
+const NSENTER = execFileSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).trim();
+const cli = join(__dirname, '..', 'dist', 'cli.js');
+
+/** A process in a new network namespace: a stand-in for the runtime's (sandbox) or a container's. */
+async function holder(t: Teardown): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('unshare', ['-n', 'sleep', SLEEP_MARK], { stdio: 'ignore' });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  const self = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim();
+  for (let i = 0; i < 500; i++) {
+    try {
+      if (child.pid && execFileSync('readlink', [`/proc/${child.pid}/ns/net`], { encoding: 'utf8' }).trim() !== self) return child as ChildProcess & { pid: number };
+    } catch {
+      // not started yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('unshare did not start');
+}
+
+interface Lab {
+  dir: string;
+  /** The runtime's namespace (the plugin's host side). */
+  sandbox: number;
+  bin: string;
+  run(plugin: string, command: string, conf: object, env?: Record<string, string>): Promise<{ status: number; out: any; stdout: string }>;
+  /** The sandbox, for reading its state. */
+  host(): Promise<Netns>;
+}
+
+async function lab(t: Teardown): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-link-cni-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const sandbox = (await holder(t)).pid;
+  const bin = join(dir, 'bin');
+  execFileSync(process.execPath, [cli, 'cni', 'install', '--dir', bin]);
+  const run: Lab['run'] = (plugin, command, conf, env = {}) =>
+    new Promise((resolve) => {
+      // As a runtime runs it: in the runtime's namespace, with nothing but CNI_* in the environment.
+      const child = spawn(NSENTER, [`--net=/proc/${sandbox}/ns/net`, plugin], {
+        env: { CNI_COMMAND: command, CNI_PATH: `${bin}:${REF}`, NETNS_LINK_CNI_DIR: join(dir, 'state'), ...env },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('close', (status) => {
+        let out: any = null;
+        try {
+          out = stdout ? JSON.parse(stdout) : null;
+        } catch {
+          out = stdout;
+        }
+        resolve({ status: status ?? -1, out, stdout });
+      });
+      child.stdin.end(JSON.stringify(conf));
+    });
+  return { dir, sandbox, bin, run, host: () => Netns.fromPid(sandbox) };
+}
+
+function bridgeConf(l: Lab, extra: object = {}, subnet = '198.18.5.0/24', version = '1.0.0'): object {
+  return { cniVersion: version, name: 'testnet', type: 'bridge', bridge: 'cni9', isGateway: true, ipMasq: true, ipam: { type: 'host-local', subnet, dataDir: join(l.dir, 'ipam') }, ...extra };
+}
+
+/** What may differ between two runs of the same config: MACs, the host veth's name, the sandbox path. */
+function normalise(r: any): any {
+  return { ...r, interfaces: r.interfaces?.map((i: any) => ({ ...i, mac: i.mac ? 'MAC' : undefined, name: /^veth/u.test(i.name) ? 'vethX' : i.name, sandbox: i.sandbox ? 'SANDBOX' : undefined })) };
+}
+
+/** The state of the runtime's and the container's namespaces that a plugin makes. */
+async function state(sandbox: Netns, container: Netns, bridge: string): Promise<unknown> {
+  const links = await sandbox.links();
+  const br = links.find((l) => l.name === bridge)!;
+  const ports = links.filter((l) => l.master === br.index);
+  const c = await container.link('eth0');
+  return {
+    bridge: { up: br.up, mtu: br.mtu, promisc: br.promisc, addresses: (await sandbox.addresses({ ifname: bridge, family: 4 })).map((a) => a.cidr) },
+    ports: ports.map((p) => ({ up: p.up, mtu: p.mtu, kind: p.kind, hairpin: p.bridgePort?.hairpin, learning: p.bridgePort?.learning })),
+    container: { up: c.up, mtu: c.mtu, addresses: (await container.addresses({ ifname: 'eth0', family: 4 })).map((a) => a.cidr), routes: (await container.routes()).map((r) => `${r.to} ${r.gateway ?? ''} ${r.dev}`).sort() },
+    forwarding: (await sandbox.sysctl('net.ipv4.ip_forward')).trim(),
+  };
+}
+
+t.test('ADD matches the reference bridge plugin result for result, and the kernel state too; DEL leaves nothing', { skip: NEED_REF }, async (t) => {
+  const ours = await lab(t);
+  const ref = await lab(t);
+  const [c1, c2] = [await holder(t), await holder(t)];
+  const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'c1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const extra = { hairpinMode: true, mtu: 1450 };
+  const a = await ours.run(join(ours.bin, 'netns-link-bridge'), 'ADD', bridgeConf(ours, extra), env(c1));
+  // The reference runs iptables for ipMasq: it needs PATH, ours does not.
+  const b = await ref.run(join(REF, 'bridge'), 'ADD', bridgeConf(ref, extra), { ...env(c2), PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  t.equal(a.status, 0, `ours: ${a.stdout}`);
+  t.equal(b.status, 0, `reference: ${b.stdout}`);
+  t.same(normalise(a.out), normalise(b.out), 'the same result');
+  t.equal(a.out.interfaces[2].sandbox, `/proc/${c1.pid}/ns/net`);
+  const [s1, s2, n1, n2] = await Promise.all([ours.host(), ref.host(), Netns.fromPid(c1.pid), Netns.fromPid(c2.pid)]);
+  t.teardown(() => [s1, s2, n1, n2].forEach((n) => n.close()));
+  const st = await state(s1, n1, 'cni9');
+  t.same(st, await state(s2, n2, 'cni9'), 'the same bridge, ports (hairpin on), MTU, container addresses and routes, forwarding');
+  t.match(st, { ports: [{ hairpin: true, mtu: 1450 }] });
+  t.same(readdirSync(join(ours.dir, 'ipam', 'testnet')).sort(), readdirSync(join(ref.dir, 'ipam', 'testnet')).sort(), 'the same host-local leases');
+  t.ok(await pingFrom(c1.pid, '198.18.5.1'), 'the container reaches its gateway');
+
+  const del = await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', bridgeConf(ours), env(c1));
+  t.equal(del.status, 0, del.stdout);
+  t.same((await n1.links()).map((l) => l.name), ['lo'], 'the container end gone');
+  t.same((await s1.links()).filter((l) => l.kind === 'veth'), [], 'the host end gone');
+  t.same(readdirSync(join(ours.dir, 'ipam', 'testnet')).filter((f) => /^\d/u.test(f)), [], 'the lease released');
+  t.same(await s1.natRules(), [], 'the masquerade removed');
+  t.equal((await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', bridgeConf(ours), env(c1))).status, 0, 'DEL twice: success');
+  t.equal((await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', bridgeConf(ours), { ...env(c1), CNI_CONTAINERID: 'never' })).status, 0, 'DEL of something never added: success');
+  t.equal((await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', bridgeConf(ours), { ...env(c1), CNI_NETNS: '' })).status, 0, 'DEL with an empty netns path: success');
+});
+
+function pingFrom(pid: number, address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn(NSENTER, [`--net=/proc/${pid}/ns/net`, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', address], { stdio: 'ignore' });
+    p.on('close', (code) => resolve(code === 0));
+  });
+}
+
+t.test('containers reach each other and, through the masquerade, a namespace with no route back; CHECK sees what was removed by hand', { skip: NEED_REF || (hasCommand('ping') ? false : 'ping') }, async (t) => {
+  const l = await lab(t);
+  const [c1, c2] = [await holder(t), await holder(t)];
+  const plugin = join(l.bin, 'netns-link-bridge');
+  const conf = bridgeConf(l, { isDefaultGateway: true });
+  const add = (id: string, c: { pid: number }) => l.run(plugin, 'ADD', conf, { CNI_CONTAINERID: id, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const [r1, r2] = await Promise.all([add('c1', c1), add('c2', c2)]);
+  t.same([r1.status, r2.status], [0, 0]);
+  const ip2 = r2.out.ips[0].address.split('/')[0];
+  t.ok(await pingFrom(c1.pid, ip2), 'container to container across the bridge');
+
+  // Upstream: a namespace on the runtime's side that knows nothing of 198.18.5.0/24.
+  const host = await l.host();
+  t.teardown(() => host.close());
+  const up = await Netns.create();
+  t.teardown(() => up.close());
+  await host.createVeth('wan', { peer: 'eth0', peerNetns: up, up: true });
+  await Promise.all([up.setUp('eth0'), host.addAddress('wan', '203.0.113.1/24'), up.addAddress('eth0', '203.0.113.2/24')]);
+  t.ok(await pingFrom(c1.pid, '203.0.113.2'), 'the masquerade takes the container out to a namespace with no route back');
+
+  // CHECK: passes, then fails once the container's address is removed by hand.
+  const check = (r: any, id: string, c: { pid: number }) => l.run(plugin, 'CHECK', { ...conf, prevResult: r }, { CNI_CONTAINERID: id, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  t.equal((await check(r1.out, 'c1', c1)).status, 0, 'CHECK of what ADD made');
+  const n1 = await Netns.fromPid(c1.pid);
+  t.teardown(() => n1.close());
+  await n1.deleteAddress('eth0', r1.out.ips[0].address);
+  const bad = await check(r1.out, 'c1', c1);
+  t.equal(bad.status, 1);
+  t.match(bad.out, { code: 999, msg: /address .* is not on eth0/u }, 'CHECK names what is missing');
+  await n1.deleteLink('eth0');
+  t.match((await check(r1.out, 'c1', c1)).out, { msg: /interface eth0 does not exist/u });
+});
+
+t.test('DEL after the container is gone still removes its NAT rule and lease; a failing ADD leaves nothing', { skip: NEED_REF }, async (t) => {
+  const l = await lab(t);
+  const c = await holder(t);
+  const plugin = join(l.bin, 'netns-link-bridge');
+  const env = { CNI_CONTAINERID: 'gone', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
+  t.equal((await l.run(plugin, 'ADD', bridgeConf(l), env)).status, 0);
+  const host = await l.host();
+  t.teardown(() => host.close());
+  t.equal((await host.natRules()).length, 1, 'a masquerade for the container');
+  c.kill('SIGKILL');
+  await new Promise((r) => c.once('exit', r));
+  await new Promise((r) => setTimeout(r, 100));
+  const del = await l.run(plugin, 'DEL', bridgeConf(l), env);
+  t.equal(del.status, 0, del.stdout);
+  t.same(await host.natRules(), [], 'its masquerade gone (the reference leaks it here)');
+  t.same(readdirSync(join(l.dir, 'ipam', 'testnet')).filter((f) => /^\d/u.test(f)), [], 'its lease released');
+  t.same((await host.links()).filter((l) => l.kind === 'veth'), [], 'no veth left');
+
+  // IPAM fails (an unknown plugin): nothing is left behind (the reference leaves its veth pair).
+  const c2 = await holder(t);
+  const failing = await l.run(plugin, 'ADD', { ...bridgeConf(l), ipam: { type: 'no-such-ipam' } }, { ...env, CNI_CONTAINERID: 'bad', CNI_NETNS: `/proc/${c2.pid}/ns/net` });
+  t.equal(failing.status, 1);
+  t.match(failing.out, { code: 999, msg: /failed to find plugin "no-such-ipam"/u });
+  t.same((await host.links()).filter((x) => x.kind === 'veth'), [], 'no veth on the runtime side');
+  const n2 = await Netns.fromPid(c2.pid);
+  t.same((await n2.links()).map((x) => x.name), ['lo'], 'none in the container');
+  n2.close();
+});
+
+t.test('20 ADDs at once on one network: one bridge, 20 distinct addresses; 20 DELs at once leave nothing', { skip: NEED_REF }, async (t) => {
+  const l = await lab(t);
+  const plugin = join(l.bin, 'netns-link-bridge');
+  const cs = await Promise.all(Array.from({ length: 20 }, () => holder(t)));
+  const env = (i: number) => ({ CNI_CONTAINERID: `c${i}`, CNI_NETNS: `/proc/${cs[i]!.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const adds = await Promise.all(cs.map((_, i) => l.run(plugin, 'ADD', bridgeConf(l), env(i))));
+  t.same(adds.map((a) => a.status), new Array(20).fill(0), adds.find((a) => a.status)?.stdout ?? 'all succeeded');
+  t.equal(new Set(adds.map((a) => a.out.ips[0].address)).size, 20, '20 distinct addresses');
+  const host = await l.host();
+  t.teardown(() => host.close());
+  t.equal((await host.links()).filter((x) => x.kind === 'bridge').length, 1, 'one bridge');
+  t.equal((await host.natRules()).length, 20);
+  const dels = await Promise.all(cs.map((_, i) => l.run(plugin, 'DEL', bridgeConf(l), env(i))));
+  t.same(dels.map((d) => d.status), new Array(20).fill(0));
+  t.same((await host.links()).filter((x) => x.kind === 'veth'), [], 'no veth left');
+  t.same(await host.natRules(), []);
+  t.same(readdirSync(join(l.dir, 'ipam', 'testnet')).filter((f) => /^\d/u.test(f)), [], 'no lease left');
+});
+
+t.test('results in each version; VERSION; STATUS; GC; errors as the spec defines them', { skip: NEED_REF }, async (t) => {
+  const l = await lab(t);
+  const plugin = join(l.bin, 'netns-link-bridge');
+  for (const version of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
+    const c = await holder(t);
+    const r = await l.run(plugin, 'ADD', bridgeConf(l, {}, '198.18.6.0/24', version), { CNI_CONTAINERID: `v${version}`, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+    t.equal(r.status, 0, r.stdout);
+    t.equal(r.out.cniVersion, version);
+    if (version.startsWith('0.')) t.equal(r.out.ips[0].version, '4', `${version}: ips carry their version`);
+    else t.notOk('version' in r.out.ips[0], `${version}: ips carry no version`);
+  }
+  const v = await l.run(plugin, 'VERSION', {}, {});
+  t.same(v.out, { cniVersion: '1.1.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+  const status = await l.run(plugin, 'STATUS', bridgeConf(l, {}, '198.18.6.0/24', '1.1.0'));
+  t.equal(status.status, 0, `STATUS: ${status.stdout}`);
+  // GC: only v1.1.0 and v1.0.0 are still valid.
+  const gc = await l.run(plugin, 'GC', { ...bridgeConf(l, {}, '198.18.6.0/24', '1.1.0'), 'cni.dev/valid-attachments': [{ containerID: 'v1.1.0', ifname: 'eth0' }, { containerID: 'v1.0.0', ifname: 'eth0' }] });
+  t.equal(gc.status, 0, gc.stdout);
+  const host = await l.host();
+  t.teardown(() => host.close());
+  t.equal((await host.links()).filter((x) => x.kind === 'veth').length, 2, 'GC removed the two attachments not listed');
+  t.equal((await host.natRules()).length, 2, 'and their masquerades');
+
+  const c = await holder(t);
+  const env = { CNI_CONTAINERID: 'e', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
+  const errors: [string, Promise<{ status: number; out: any }>, number, RegExp][] = [
+    ['bad JSON', new Promise((resolve) => {
+      const child = spawn(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, plugin], { env: { CNI_COMMAND: 'ADD', CNI_PATH: REF, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', (status) => resolve({ status: status ?? -1, out: JSON.parse(out) }));
+      child.stdin.end('{not json');
+    }), 6, /not JSON/],
+    ['an incompatible version', l.run(plugin, 'ADD', { ...bridgeConf(l), cniVersion: '9.9.9' }, env), 1, /incompatible CNI versions/],
+    ['no CNI_COMMAND', l.run(plugin, '', bridgeConf(l), env), 4, /CNI_COMMAND is not set/],
+    ['no CNI_NETNS on ADD', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '' }), 4, /CNI_NETNS is not set/],
+    ['hairpinMode with promiscMode, refused as the reference does', l.run(plugin, 'ADD', bridgeConf(l, { hairpinMode: true, promiscMode: true }), env), 999, /cannot set hairpin mode and promiscuous mode at the same time\./],
+    ['an unknown key', l.run(plugin, 'ADD', bridgeConf(l, { bridgeName: 'x' }), env), 7, /unknown key "bridgeName"/],
+    ['a bad mtu', l.run(plugin, 'ADD', bridgeConf(l, { mtu: 20 }), env), 7, /mtu 20 must be 68 to 65535/],
+    ['a netns that does not exist', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '/proc/999999999/ns/net' }), 3, /failed to open netns/],
+  ];
+  for (const [what, p, code, msg] of errors) {
+    const r = await p;
+    t.equal(r.status, 1, `${what}: exit 1`);
+    t.match(r.out, { code, msg }, `${what}: code ${code}`);
+  }
+});
+
+t.test('netns-link-ptp matches the reference ptp plugin: result, addresses, routes on both ends; masquerade out; DEL', { skip: NEED_REF || (existsSync(join(REF, 'ptp')) ? false : 'no ptp plugin') }, async (t) => {
+  const ours = await lab(t);
+  const ref = await lab(t);
+  const [c1, c2] = [await holder(t), await holder(t)];
+  const conf = (l: Lab) => ({ cniVersion: '1.0.0', name: 'ptpnet', type: 'ptp', ipMasq: true, mtu: 1400, ipam: { type: 'host-local', subnet: '198.18.7.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(l.dir, 'ipam') } });
+  const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'p1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const a = await ours.run(join(ours.bin, 'netns-link-ptp'), 'ADD', conf(ours), env(c1));
+  const b = await ref.run(join(REF, 'ptp'), 'ADD', conf(ref), { ...env(c2), PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  t.equal(a.status, 0, a.stdout);
+  t.equal(b.status, 0, b.stdout);
+  t.same(normalise(a.out), normalise(b.out), 'the same result');
+  const view = async (hostPid: number, c: { pid: number }) => {
+    const [h, n] = await Promise.all([Netns.fromPid(hostPid), Netns.fromPid(c.pid)]);
+    try {
+      const veth = (await h.links()).find((x) => x.kind === 'veth')!;
+      return {
+        host: { mtu: veth.mtu, up: veth.up, addresses: (await h.addresses({ ifname: veth.name, family: 4 })).map((x) => x.cidr), routes: (await h.routes()).filter((r) => r.dev === veth.name).map((r) => `${r.to} ${r.scope}`) },
+        container: { mtu: (await n.link('eth0')).mtu, addresses: (await n.addresses({ ifname: 'eth0', family: 4 })).map((x) => x.cidr), routes: (await n.routes()).map((r) => `${r.to} ${r.gateway ?? ''} ${r.scope}`).sort() },
+        forwarding: (await h.sysctl('net.ipv4.ip_forward')).trim(),
+      };
+    } finally {
+      h.close();
+      n.close();
+    }
+  };
+  t.same(await view(ours.sandbox, c1), await view(ref.sandbox, c2), 'the same addresses, routes, MTU and forwarding on both ends');
+  t.ok(await pingFrom(c1.pid, a.out.ips[0].gateway), 'the container reaches its gateway, the host end');
+  const del = await ours.run(join(ours.bin, 'netns-link-ptp'), 'DEL', conf(ours), env(c1));
+  t.equal(del.status, 0, del.stdout);
+  const h = await ours.host();
+  t.same((await h.links()).filter((x) => x.kind === 'veth'), []);
+  t.same(await h.natRules(), []);
+  h.close();
+});
+
+t.test('chained ahead of the reference tuning plugin: a correct prevResult', { skip: NEED_REF || (existsSync(join(REF, 'tuning')) ? false : 'no tuning plugin') }, async (t) => {
+  const l = await lab(t);
+  const c = await holder(t);
+  const env = { CNI_CONTAINERID: 'chain', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
+  const add = await l.run(join(l.bin, 'netns-link-bridge'), 'ADD', bridgeConf(l), env);
+  t.equal(add.status, 0);
+  const tuned = await l.run(join(REF, 'tuning'), 'ADD', { cniVersion: '1.0.0', name: 'testnet', type: 'tuning', mtu: 1400, prevResult: add.out }, env);
+  t.equal(tuned.status, 0, tuned.stdout);
+  t.same(normalise(tuned.out).ips, normalise(add.out).ips, 'tuning passes our result on');
+  const n = await Netns.fromPid(c.pid);
+  t.equal((await n.link('eth0')).mtu, 1400, 'and tuned the interface our result named');
+  n.close();
+  t.equal((await l.run(join(l.bin, 'netns-link-bridge'), 'CHECK', { ...bridgeConf(l), prevResult: tuned.out }, env)).status, 0, 'CHECK with the chain\'s result');
+  if (existsSync(join(REF, 'portmap'))) {
+    // portmap after it, as in the README's conflist (it runs iptables: PATH for it).
+    const pm = { cniVersion: '1.0.0', name: 'testnet', type: 'portmap', runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] }, prevResult: tuned.out };
+    const mapped = await l.run(join(REF, 'portmap'), 'ADD', pm, { ...env, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+    t.equal(mapped.status, 0, `portmap takes our result: ${mapped.stdout}`);
+    t.equal((await l.run(join(REF, 'portmap'), 'DEL', pm, { ...env, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' })).status, 0);
+  }
+});
+
+t.test('the plugin needs no node on PATH, and the host namespace is never the test\'s own', { skip: NEED_REF }, async (t) => {
+  const l = await lab(t);
+  const hostBefore = (await Netns.current().links()).map((x) => x.name);
+  const c = await holder(t);
+  const r = await l.run(join(l.bin, 'netns-link-bridge'), 'ADD', bridgeConf(l), { CNI_CONTAINERID: 'p', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  t.equal(r.status, 0, 'runs with CNI_* alone in its environment (no PATH)');
+  t.same((await Netns.current().links()).map((x) => x.name), hostBefore, 'this namespace unchanged');
+});
