@@ -158,9 +158,9 @@ t.test('an edited document changes only the difference; drift is found and put b
   t.same(plan, [
     `ip netns add ${n.c}`,
     `ip -n ${n.b} link add eth1 up type veth peer name eth0 netns ${n.c}`,
+    `ip -n ${n.a} addr del 192.0.2.1/24 dev eth0`,
     `ip -n ${n.c} link set eth0 up`,
     `ip -n ${n.c} link set lo up`,
-    `ip -n ${n.a} addr del 192.0.2.1/24 dev eth0`,
     `ip -n ${n.a} addr add 192.0.2.11/24 dev eth0`,
     `ip -n ${n.b} addr add 198.51.100.1/24 dev eth1`,
     `ip -n ${n.c} addr add 198.51.100.2/24 dev eth0`,

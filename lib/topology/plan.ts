@@ -195,13 +195,14 @@ export const PHASES: readonly (readonly TopologyChange['op'][])[] = [
   ['create-netns', 'attach-netns'],
   ['sysctl', 'create-bridge'],
   ['create-veth'],
-  ['set-link'],
-  ['set-mtu'],
   // Deleting before adding: the kernel deletes an interface's secondary addresses with its
   // primary (promote_secondaries off), and its routes with its last address; a second pass of
   // apply makes again what such a cascade took.
   ['delete-address'],
-  ['add-address'],
+  // Link settings and addresses do not depend on each other: one round trip per namespace.
+  ['set-link', 'add-address'],
+  // A bridge's MTU once its ports have joined (set-link above makes them ports).
+  ['set-mtu'],
   ['delete-route'],
   ['add-route'],
   ['delete-link'],
@@ -215,14 +216,14 @@ function isLinkLocal(cidr: string): boolean {
 }
 
 /** Reads one namespace: links, addresses, routes of every table, the sysctls the document sets. @internal */
-export async function readState(netns: Netns | null, named: boolean, sysctls: Iterable<string>, need: { addresses: boolean; routes: boolean }): Promise<NsState> {
+export async function readState(netns: Netns | null, named: boolean, sysctls: Iterable<string>, need: Needs): Promise<NsState> {
   const state: NsState = { netns, named, links: new Map(), addresses: new Map(), routes: [], sysctl: new Map() };
   if (!netns) return state;
   // Only the dumps the document (or the record) has something to compare with.
   const [links, addresses, routes, values] = await Promise.all([
     netns.links(),
     need.addresses ? netns.addresses() : [],
-    need.routes ? netns.routes({ table: 'all' }) : [],
+    need.routes.length === 0 ? [] : need.routes.length === 2 ? netns.routes({ table: 'all' }) : netns.routes({ table: 'all', family: need.routes[0]! }),
     Promise.all([...sysctls].map(async (k) => [k, await netns.sysctl(k)] as const)),
   ]);
   for (const l of links) state.links.set(l.name, l);
@@ -258,8 +259,8 @@ function sameRoute(r: Route, m: Omit<RouteModel, 'ns'>, linkName: (index: number
 }
 
 /** What a link should be set to: only what differs, with what it was (for the undo). */
-function linkDelta(l: LinkModel, now: Link, links: Map<string, Link>): TopologyChange | null {
-  const masterName = now.master === null ? null : ([...links.values()].find((x) => x.index === now.master)?.name ?? null);
+function linkDelta(l: LinkModel, now: Link, names: Map<number, string>): TopologyChange | null {
+  const masterName = now.master === null ? null : (names.get(now.master) ?? null);
   const c: Extract<TopologyChange, { op: 'set-link' }> = { op: 'set-link', ns: l.ns, name: l.name, before: {} };
   if (l.mtu !== null && now.mtu !== l.mtu) {
     c.mtu = l.mtu;
@@ -274,6 +275,18 @@ function linkDelta(l: LinkModel, now: Link, links: Map<string, Link>): TopologyC
     c.before.up = now.up;
   }
   return c.mtu !== undefined || c.master !== undefined || c.up !== undefined ? c : null;
+}
+
+const indexNames = new WeakMap<NsState, Map<number, string>>();
+
+/** A namespace's links by index, built once per read. */
+function namesOf(s: NsState): Map<number, string> {
+  let m = indexNames.get(s);
+  if (!m) {
+    m = new Map([...s.links.values()].map((l) => [l.index, l.name]));
+    indexNames.set(s, m);
+  }
+  return m;
 }
 
 /** A plan's failure before anything changed: the state cannot be reached (a name taken by another kind). */
@@ -330,7 +343,7 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
       continue;
     }
     if (now) {
-      const d = linkDelta(l, now, s.links);
+      const d = linkDelta(l, now, namesOf(s));
       if (d) out.push(d);
     }
   }
@@ -346,18 +359,22 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
   }
   for (const r of model.routes) {
     const s = st(r.ns);
-    const name = (index: number | null): string | null => (index === null ? null : ([...s.links.values()].find((x) => x.index === index)?.name ?? null));
+    const names = namesOf(s);
+    const name = (index: number | null): string | null => (index === null ? null : (names.get(index) ?? null));
     const { ns: _ns, ...route } = r;
     if (!s.routes.some((k) => sameRoute(k, route, name))) out.push({ op: 'add-route', ns: r.ns, route });
   }
   if (record) {
     const inModel = (ns: string): boolean => model.namespaces.has(ns);
+    const modelRoutes = new Set(model.routes.map((m) => `${m.ns} ${m.family} ${routeKey(m)}`));
+    const madeNamespaces = new Set(record.namespaces.filter((n) => n.made).map((n) => n.name));
     // Routes, addresses, links and namespaces that an earlier apply made and the document dropped.
     for (const r of record.routes) {
       if (!inModel(r.ns) || !st(r.ns).netns) continue;
-      const still = model.routes.some((m) => m.ns === r.ns && routeKey(m) === routeKey(r.route) && m.family === r.route.family);
+      const still = modelRoutes.has(`${r.ns} ${r.route.family} ${routeKey(r.route)}`);
       const s = st(r.ns);
-      const name = (index: number | null): string | null => (index === null ? null : ([...s.links.values()].find((x) => x.index === index)?.name ?? null));
+      const names = namesOf(s);
+      const name = (index: number | null): string | null => (index === null ? null : (names.get(index) ?? null));
       if (!still && s.routes.some((k) => sameRoute(k, r.route, name))) out.push({ op: 'delete-route', ns: r.ns, route: r.route });
     }
     for (const a of record.addresses) {
@@ -369,7 +386,7 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
     const deletedPairs = new Set<string>();
     for (const l of record.links) {
       // A namespace the topology made and dropped takes its links with it; an attached one does not.
-      const madeAndDropped = !inModel(l.ns) && record.namespaces.some((n) => n.name === l.ns && n.made);
+      const madeAndDropped = !inModel(l.ns) && madeNamespaces.has(l.ns);
       if (madeAndDropped || !st(l.ns)?.netns || model.links.has(`${l.ns}:${l.name}`)) continue;
       if (!st(l.ns)!.links.has(l.name)) continue;
       // One end of a veth pair deletes both.
@@ -386,12 +403,26 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
   return out.map((c, i) => [c, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([c]) => c);
 }
 
-/** Which dumps a namespace's plan needs: addresses and routes only where there are some to compare. @internal */
-export function needsOf(model: Model, record: TopologyRecord | null, ns: string): { addresses: boolean; routes: boolean } {
-  let addresses = record?.addresses.some((a) => a.ns === ns) ?? false;
-  for (const l of model.links.values()) if (l.ns === ns && l.addresses.length) addresses = true;
-  const routes = model.routes.some((r) => r.ns === ns) || (record?.routes.some((r) => r.ns === ns) ?? false);
-  return { addresses, routes };
+/** Which dumps a namespace's plan needs: addresses and routes only where there are some to compare, routes of the families named. @internal */
+export interface Needs {
+  addresses: boolean;
+  /** The route families to read: none, one, or both. */
+  routes: (4 | 6)[];
+}
+
+/** The needs of every namespace, in one pass over the document and the record. @internal */
+export function needsOf(model: Model, record: TopologyRecord | null): Map<string, Needs> {
+  const out = new Map<string, { addresses: boolean; routes: Set<4 | 6> }>();
+  const of = (ns: string) => {
+    let n = out.get(ns);
+    if (!n) out.set(ns, (n = { addresses: false, routes: new Set() }));
+    return n;
+  };
+  for (const a of record?.addresses ?? []) of(a.ns).addresses = true;
+  for (const l of model.links.values()) if (l.addresses.length) of(l.ns).addresses = true;
+  for (const r of model.routes) of(r.ns).routes.add(r.family);
+  for (const r of record?.routes ?? []) of(r.ns).routes.add(r.route.family);
+  return new Map([...out].map(([ns, n]) => [ns, { addresses: n.addresses, routes: [...n.routes].sort() }]));
 }
 
 /**

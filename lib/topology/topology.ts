@@ -199,10 +199,11 @@ export class Topology {
   /** Reads every namespace the document (or the record) names, in parallel. */
   async #read(record: TopologyRecord | null): Promise<Map<string, NsState>> {
     const m = this.#model;
+    const needs = needsOf(m, record);
     const entries = await Promise.all(
       [...namespacesToRead(m, record)].map(async ([name, ns]) => {
         const named = await openIfThere((n) => Netns.open(n), name);
-        const need = needsOf(m, record, name);
+        const need = needs.get(name) ?? { addresses: false, routes: [] };
         if (!ns || ns.source.kind === 'create') return [name, await readState(named, named !== null, ns?.sysctl.keys() ?? [], need)] as const;
         // An existing namespace: read from its process, whether its name exists yet or not; a
         // name that exists must still be that process's namespace.
@@ -386,28 +387,41 @@ export class Topology {
   /** What the topology owns after a successful apply: what it had and still declares, and what this apply made. */
   #newRecord(old: TopologyRecord | null, made: readonly TopologyChange[], before: Map<string, NsState>): TopologyRecord {
     const m = this.#model;
-    const had = <T>(list: readonly T[] | undefined, same: (x: T) => boolean): boolean => (list ?? []).some(same);
+    // What the record had and what this apply made, as sets of keys: a topology of thousands of
+    // interfaces is recorded in linear time.
+    const had = {
+      namespaces: new Map((old?.namespaces ?? []).map((n) => [n.name, n.made])),
+      links: new Set((old?.links ?? []).map((l) => `${l.ns}:${l.name}`)),
+      addresses: new Set((old?.addresses ?? []).map((a) => `${a.ns}:${a.ifname} ${a.cidr}`)),
+      routes: new Set((old?.routes ?? []).map((r) => `${r.ns} ${r.route.family} ${routeKey(r.route)}`)),
+      sysctl: new Map((old?.sysctl ?? []).map((x) => [`${x.ns} ${x.key}`, x.before])),
+    };
+    const did = { created: new Set<string>(), attached: new Set<string>(), links: new Set<string>(), addresses: new Set<string>(), routes: new Set<string>() };
+    for (const c of made) {
+      if (c.op === 'create-netns') did.created.add(c.ns);
+      else if (c.op === 'attach-netns') did.attached.add(c.ns);
+      else if (c.op === 'create-bridge') did.links.add(`${c.ns}:${c.name}`);
+      else if (c.op === 'create-veth') did.links.add(`${c.ns}:${c.name}`).add(`${c.peerNs}:${c.peer}`);
+      else if (c.op === 'add-address') did.addresses.add(`${c.ns}:${c.ifname} ${c.cidr}`);
+      else if (c.op === 'add-route') did.routes.add(`${c.ns} ${c.route.family} ${routeKey(c.route)}`);
+    }
     const namespaces = [...m.namespaces.values()]
-      .filter((n) => had(old?.namespaces, (x) => x.name === n.name) || made.some((c) => (c.op === 'create-netns' || c.op === 'attach-netns') && c.ns === n.name))
-      .map((n) => ({ name: n.name, made: n.source.kind === 'create' && (had(old?.namespaces, (x) => x.name === n.name && x.made) || made.some((c) => c.op === 'create-netns' && c.ns === n.name)) }));
-    const createdLink = (ns: string, name: string): boolean =>
-      made.some((c) => (c.op === 'create-bridge' && c.ns === ns && c.name === name) || (c.op === 'create-veth' && ((c.ns === ns && c.name === name) || (c.peerNs === ns && c.peer === name))));
+      .filter((n) => had.namespaces.has(n.name) || did.created.has(n.name) || did.attached.has(n.name))
+      .map((n) => ({ name: n.name, made: n.source.kind === 'create' && (had.namespaces.get(n.name) === true || did.created.has(n.name)) }));
     const links = [...m.links.values()]
-      .filter((l) => had(old?.links, (x) => x.ns === l.ns && x.name === l.name) || createdLink(l.ns, l.name))
+      .filter((l) => had.links.has(`${l.ns}:${l.name}`) || did.links.has(`${l.ns}:${l.name}`))
       .map((l) => ({ ns: l.ns, name: l.name, peer: l.peer }));
     const addresses = [...m.links.values()].flatMap((l) =>
-      l.addresses
-        .filter((cidr) => had(old?.addresses, (x) => x.ns === l.ns && x.ifname === l.name && x.cidr === cidr) || made.some((c) => c.op === 'add-address' && c.ns === l.ns && c.ifname === l.name && c.cidr === cidr))
-        .map((cidr) => ({ ns: l.ns, ifname: l.name, cidr })),
+      l.addresses.filter((cidr) => had.addresses.has(`${l.ns}:${l.name} ${cidr}`) || did.addresses.has(`${l.ns}:${l.name} ${cidr}`)).map((cidr) => ({ ns: l.ns, ifname: l.name, cidr })),
     );
     const routes = m.routes
       .filter((r) => {
-        const key = `${r.family} ${routeKey(r)}`;
-        return had(old?.routes, (x) => x.ns === r.ns && `${x.route.family} ${routeKey(x.route)}` === key) || made.some((c) => c.op === 'add-route' && c.ns === r.ns && `${c.route.family} ${routeKey(c.route)}` === key);
+        const key = `${r.ns} ${r.family} ${routeKey(r)}`;
+        return had.routes.has(key) || did.routes.has(key);
       })
       .map(({ ns, ...route }) => ({ ns, route }));
     const sysctl = [...m.namespaces.values()].flatMap((n) =>
-      [...n.sysctl.keys()].map((key) => ({ ns: n.name, key, before: old?.sysctl.find((s) => s.ns === n.name && s.key === key)?.before ?? before.get(n.name)?.sysctl.get(key) ?? null })),
+      [...n.sysctl.keys()].map((key) => ({ ns: n.name, key, before: had.sysctl.get(`${n.name} ${key}`) ?? before.get(n.name)?.sysctl.get(key) ?? null })),
     );
     return { name: m.name, namespaces, links, addresses, routes, sysctl };
   }
