@@ -94,6 +94,30 @@ t.test('vxlan: created, read back, compared with ip -j -d link', async (t) => {
   await t.rejects(ns.createVxlan('vx9', { id: 1, group: '239.1.1.1' }), TypeError, 'a group without dev');
 });
 
+t.test('vxlan: l2miss, l3miss, checksums, tos, df, flow label, ageing, maxaddress, srcport, proxy, rsc — as ip -j -d link reads them', async (t) => {
+  const [ns] = (await namedNetns(t, 'vxo')) as [Netns];
+  await ns.createVxlan('vx0', {
+    id: 43, remote: '198.51.100.7', l2miss: true, l3miss: true, udpCsum: true, tos: 0x16, df: 'set', ageing: 120, maxAddress: 100,
+    srcPortRange: [5000, 6000], proxy: true, rsc: true,
+  });
+  await ns.createVxlan('vx6', { id: 44, remote: '2001:db8::7', udp6ZeroCsumTx: true, udp6ZeroCsumRx: true, flowlabel: 7, df: 'inherit', tos: 'inherit' });
+  const info0 = (await ns.link('vx0')).info;
+  t.match(info0, { kind: 'vxlan', l2miss: true, l3miss: true, udpCsum: true, tos: 0x16, df: 'set', ageing: 120, maxAddress: 100, srcPortRange: [5000, 6000], proxy: true, rsc: true, udp6ZeroCsumTx: false });
+  t.match(ipLink(ns.name!, 'vx0')[0].linkinfo.info_data, { l2miss: true, l3miss: true, udp_csum: true, tos: '0x16', df: 'set', ageing: 120, limit: 100, port_range: { low: 5000, high: 6000 }, proxy: true, rsc: true });
+  const info6 = (await ns.link('vx6')).info;
+  t.match(info6, { udp6ZeroCsumTx: true, udp6ZeroCsumRx: true, flowlabel: 7, df: 'inherit', tos: 1, l2miss: false, proxy: false });
+  // tos inherit is 1 on the wire; ip 6.1 prints it as 0x1.
+  t.match(ipLink(ns.name!, 'vx6')[0].linkinfo.info_data, { udp_zero_csum6_tx: true, udp_zero_csum6_rx: true, label: '0x7', df: 'inherit', tos: '0x1' });
+  // Changed in place, as ip link set … type vxlan does; what the kernel cannot change it says so.
+  await ns.setLinkType('vx0', { kind: 'vxlan', ageing: 60 });
+  t.match((await ns.link('vx0')).info, { ageing: 60, l2miss: true, l3miss: true });
+  await t.rejects(ns.setLinkType('vx0', { kind: 'vxlan', l2miss: false }), { code: 'EOPNOTSUPP', kernelMessage: 'vxlan: cannot change L2MISS flag', message: /does not change this setting of a vxlan in place/u });
+  await t.rejects(ns.createVxlan('vx9', { id: 1, df: 'maybe' as never }), { name: 'TypeError', message: /df "maybe" must be one of unset, set, inherit/u });
+  await t.rejects(ns.createVxlan('vx9', { id: 1, srcPortRange: [6000, 5000] }), { name: 'RangeError', message: /high is below low/u });
+  await t.rejects(ns.createVxlan('vx9', { id: 1, flowlabel: 0x100000 }), { name: 'RangeError', message: /flowlabel/u });
+  await t.rejects(ns.createVxlan('vx9', { id: 1, remote: '198.51.100.7', flowlabel: 7 }), { code: 'EINVAL' }, 'a flow label over IPv4: the kernel refuses it');
+});
+
 t.test('tap and tun: persistent devices, read back, compared with ip -j -d link', async (t) => {
   const [ns, other] = (await namedNetns(t, 'tap', 2)) as [Netns, Netns];
   await ns.createTap('tap0', { owner: 1000, group: 1000, multiQueue: true });

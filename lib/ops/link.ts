@@ -510,6 +510,8 @@ export async function setLinkType(h: NsHandle, ifname: string, changes: LinkType
   const own = codec.check(raw, true);
   const ctx = linkCtx(h, 'setLinkType', ifname, { kind }, '', () => ({
     ...kindHints(kind, h.label),
+    // The link exists: a refusal here is of the change (vxlan's l2miss cannot change), not of the kind.
+    [EOPNOTSUPP]: kind === 'bridge' ? BRIDGE_HINTS[EOPNOTSUPP]! : `the kernel does not change this setting of a ${kind} in place: delete and create it again`,
     [EINVAL]: `${ifname} is not a ${kind}, or the kernel refuses this change`,
   }));
   const conn = await h.connection('setLinkType');

@@ -8,7 +8,7 @@ export type { IpvlanFlags, IpvlanInfo, IpvlanMode, IpvlanOptions } from './ipvla
 export type { MacvlanInfo, MacvlanMode, MacvlanOptions } from './macvlan.js';
 export type { TunInfo } from './tun.js';
 export type { VlanInfo, VlanOptions } from './vlan.js';
-export type { VxlanInfo, VxlanOptions } from './vxlan.js';
+export type { VxlanDf, VxlanInfo, VxlanOptions } from './vxlan.js';
 export type { PlainInfo, RawInfo } from './index.js';
 
 import type { BondInfo } from './bond.js';
