@@ -16,7 +16,7 @@ import { hostVethName, lockNetwork, writeAttachment, type Attachment } from './a
 import * as common from './common.js';
 import { firstHost, ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
 import { delegate } from './ipam.js';
-import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
 
 /** The reference bridge plugin's keys, with its defaults. */
 export interface BridgeConf {
@@ -173,41 +173,15 @@ export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Resu
 }
 
 /** CHECK: the container's interface, addresses and routes of prevResult are there; the host side is on the bridge. */
-export async function check(conf: NetConf, env: CniEnv): Promise<void> {
+export function check(conf: NetConf, env: CniEnv): Promise<void> {
   const bc = bridgeConf(conf);
-  if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
-  const prev = readResult(conf.prevResult, 'prevResult');
-  const host = Netns.current();
-  const container = await openContainer(env.netns);
-  try {
-    const fail = (msg: string): never => {
-      throw new CniError(CODES.GENERIC, msg);
-    };
-    // The container's side first: what a user removed by hand there is what CHECK should name.
-    const ifc = await container.link(env.ifname).catch(() => fail(`interface ${env.ifname} does not exist in ${env.netns}`));
-    const declared = prev.interfaces.find((i) => i.name === env.ifname && i.sandbox);
-    if (declared?.mac && ifc.address && declared.mac.toLowerCase() !== ifc.address) fail(`interface ${env.ifname}: MAC ${ifc.address}, not ${declared.mac}`);
+  return common.check(conf, env, async (host, fail) => {
     const br = await host.link(bc.bridge).catch(() => fail(`bridge ${bc.bridge} does not exist`));
     if (br.kind !== 'bridge') fail(`${bc.bridge} is not a bridge`);
     const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
     const hv = await host.link(hostVeth).catch(() => fail(`the host veth ${hostVeth} does not exist`));
     if (hv.master !== br.index) fail(`${hostVeth} is not a port of ${bc.bridge}`);
-    const addrs = (await container.addresses({ ifname: env.ifname })).map((a) => a.cidr);
-    for (const ip of prev.ips) {
-      const want = `${canonicalIp(ip.address.split('/')[0]!)}/${ip.address.split('/')[1]}`;
-      if (!addrs.includes(want)) fail(`address ${ip.address} is not on ${env.ifname}`);
-    }
-    const routes = await container.routes();
-    const routes6 = await container.routes({ family: 6 });
-    for (const r of prev.routes) {
-      const to = r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : networkOf(r.dst);
-      const fam = v6(r.dst) ? routes6 : routes;
-      if (!fam.some((k) => k.to === to && (!r.gw || k.gateway === canonicalIp(r.gw)))) fail(`route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${env.netns}`);
-    }
-  } finally {
-    container.close();
-    host.close();
-  }
+  });
 }
 
 /** DEL, as the reference: see common.ts. */

@@ -11,7 +11,7 @@ import { formatAddress, parsePrefix } from '../wire/ip.js';
 import type { MasqueradeSpec } from '../wire/nat.js';
 import { hostVethName, listAttachments, lockNetwork, readAttachment, removeAttachment, type Attachment } from './attachments.js';
 import { delegate, delegateIfSpoken } from './ipam.js';
-import { CODES, CniError, type CniEnv, type NetConf, type ResultIp } from './spec.js';
+import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type ResultIp } from './spec.js';
 
 /** The container's namespace; code 3 if it cannot be opened. */
 export function openContainer(path: string): Promise<Netns> {
@@ -134,4 +134,38 @@ export async function status(conf: NetConf, raw: string, env: CniEnv): Promise<v
     host.close();
   }
   await delegateIfSpoken(conf, raw, env, 'STATUS');
+}
+
+/**
+ * CHECK, as both plugins do it: the container's interface (its MAC as prevResult says), then the
+ * host's side (`hostSide`), then the container's addresses and routes of prevResult. A failure
+ * names what is missing, the container's side first: what a user removed there is what to name.
+ */
+export async function check(conf: NetConf, env: CniEnv, hostSide: (host: Netns, fail: (msg: string) => never) => Promise<void>): Promise<void> {
+  if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
+  const prev = readResult(conf.prevResult, 'prevResult');
+  const host = Netns.current();
+  const container = await openContainer(env.netns);
+  const fail = (msg: string): never => {
+    throw new CniError(CODES.GENERIC, msg);
+  };
+  try {
+    const ifc = await container.link(env.ifname).catch(() => fail(`interface ${env.ifname} does not exist in ${env.netns}`));
+    const declared = prev.interfaces.find((i) => i.name === env.ifname && i.sandbox);
+    if (declared?.mac && ifc.address && declared.mac.toLowerCase() !== ifc.address) fail(`interface ${env.ifname}: MAC ${ifc.address}, not ${declared.mac}`);
+    await hostSide(host, fail);
+    const addrs = (await container.addresses({ ifname: env.ifname })).map((a) => a.cidr);
+    for (const ip of prev.ips) {
+      const want = `${canonicalIp(ip.address.split('/')[0]!)}/${parsePrefix(ip.address).prefixLength}`;
+      if (!addrs.includes(want)) fail(`address ${ip.address} is not on ${env.ifname}`);
+    }
+    const routes = { 4: await container.routes(), 6: await container.routes({ family: 6 }) };
+    for (const r of prev.routes) {
+      const to = r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : networkOf(r.dst);
+      if (!routes[v6(r.dst) ? 6 : 4].some((k) => k.to === to && (!r.gw || k.gateway === canonicalIp(r.gw)))) fail(`route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${env.netns}`);
+    }
+  } finally {
+    container.close();
+    host.close();
+  }
 }

@@ -9,12 +9,11 @@
  */
 import { NetlinkError } from '../errors.js';
 import { Netns } from '../netns.js';
-import { parsePrefix } from '../wire/ip.js';
 import { hostVethName, lockNetwork, writeAttachment } from './attachments.js';
 import * as common from './common.js';
 import { ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
 import { delegate } from './ipam.js';
-import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result } from './spec.js';
+import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result } from './spec.js';
 
 const KNOWN = new Set(['cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'ipMasq', 'mtu']);
 
@@ -97,28 +96,12 @@ export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Resu
 }
 
 /** CHECK: the container's interface, its addresses and routes of prevResult, the host end. */
-export async function check(conf: NetConf, env: CniEnv): Promise<void> {
+export function check(conf: NetConf, env: CniEnv): Promise<void> {
   ptpConf(conf);
-  if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
-  const prev = readResult(conf.prevResult, 'prevResult');
-  const host = Netns.current();
-  const container = await openContainer(env.netns);
-  try {
-    const fail = (msg: string): never => {
-      throw new CniError(CODES.GENERIC, msg);
-    };
-    await container.link(env.ifname).catch(() => fail(`interface ${env.ifname} does not exist in ${env.netns}`));
-    const addrs = (await container.addresses({ ifname: env.ifname })).map((a) => a.cidr);
-    for (const ip of prev.ips) {
-      const p = parsePrefix(ip.address);
-      if (!addrs.includes(`${canonicalIp(ip.address.split('/')[0]!)}/${p.prefixLength}`)) fail(`address ${ip.address} is not on ${env.ifname}`);
-    }
+  return common.check(conf, env, async (host, fail) => {
     const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
     await host.link(hostVeth).catch(() => fail(`the host veth ${hostVeth} does not exist`));
-  } finally {
-    container.close();
-    host.close();
-  }
+  });
 }
 
 /** DEL, GC, STATUS: see common.ts. */

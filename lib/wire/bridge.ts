@@ -155,18 +155,8 @@ export function decodeBridgePort(buf: Buffer, s: number, e: number): BridgePortI
   return p;
 }
 
-/** A port's settings to change, checked; left out stays as it is. @internal */
-export interface BridgePortMessage {
-  cost?: number;
-  priority?: number;
-  learning?: boolean;
-  flood?: boolean;
-  mcastFlood?: boolean;
-  bcastFlood?: boolean;
-  hairpin?: boolean;
-  isolated?: boolean;
-  neighSuppress?: boolean;
-}
+/** A port's settings to change, checked; left out stays as it is (all of a port's settings but its STP state). @internal */
+export type BridgePortMessage = Partial<Omit<BridgePortInfo, 'state'>>;
 
 /** struct ifinfomsg of family AF_BRIDGE: the requests of `bridge link` and `bridge vlan`. */
 function bridgeIfinfo(w: MessageWriter, index: number): void {
