@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { Connection, type Transport } from './connection.js';
+import { Connection, type Protocol, type Transport } from './connection.js';
 import { contextError, ENTER_HINT, fromNative, NetlinkError, type ErrorContext } from './errors.js';
 import { native, type NativeHandle } from './native.js';
 import { C } from './wire/constants.js';
@@ -69,8 +69,6 @@ const registry = new FinalizationRegistry<Held>((held) => {
   held.fd.release();
 });
 
-/** The netlink protocols a namespace gets a socket for: rtnetlink, and nfnetlink for NAT. @internal */
-export type Protocol = 'route' | 'netfilter';
 const PROTOCOL_NUMBER: Record<Protocol, number> = { route: C.NETLINK_ROUTE, netfilter: C.NETLINK_NETFILTER };
 
 /** Where a namespace was found, for its handle and for error messages. @internal */

@@ -10,22 +10,10 @@ import { parseNeighbor } from '../dist/wire/neighbor.js';
 import { eachMessage, readAck, readDone, type RawMessage } from '../dist/wire/netlink.js';
 import { parseRoute } from '../dist/wire/route.js';
 import { parseRule } from '../dist/wire/rule.js';
+import { xorshift } from './wire';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 20000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
-
-/** xorshift32: small, seeded, repeatable. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** A plausible message of a type the parsers know: a family header, then attributes, some nested. */
 function plausible(next: () => number): Buffer {
@@ -91,7 +79,7 @@ function parseAll(buf: Buffer): number {
 }
 
 t.test(`${ITERATIONS} random and broken replies: no parser throws, hangs or overruns`, async (t) => {
-  const next = rng(SEED);
+  const next = xorshift(SEED);
   let messages = 0;
   let failures = 0;
   const started = Date.now();

@@ -12,8 +12,8 @@ import { Connection } from '../dist/connection.js';
 import { native } from '../dist/native.js';
 import { NetlinkError, Netns, type NatRule } from '../dist/index.js';
 import { C } from '../dist/wire/constants.js';
-import { parsePrefix } from '../dist/wire/ip.js';
-import { masqueradeExprs, NAT_CHAINS, NAT_TABLE, networkOf } from '../dist/wire/nat.js';
+import { networkOf, parsePrefix } from '../dist/wire/ip.js';
+import { masqueradeExprs, NAT_CHAINS, NAT_TABLE } from '../dist/wire/nat.js';
 import { batchMarker, encodeGetGen, encodeNewChain, encodeNewRule, encodeNewTable, parseGen } from '../dist/wire/nft.js';
 import { hasCommand, namedNetns, openFds, ping, type Teardown } from './helpers';
 

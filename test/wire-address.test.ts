@@ -82,6 +82,6 @@ t.test('a point-to-point address: IFA_LOCAL, the peer in IFA_ADDRESS with its pr
     0800 0200 0a000001                    # IFA_LOCAL
     0800 0100 0a000002                    # IFA_ADDRESS the peer: IPv4 matches the address by it
   `));
-  t.same(ADDRESS_PROTOCOLS, { kernel_lo: 1, kernel_ra: 2, kernel_ll: 3 }, 'IFAPROT_*, linux/if_addr.h: not yet in the addon');
+  t.same(ADDRESS_PROTOCOLS, { kernel_lo: 1, kernel_ra: 2, kernel_ll: 3 }, 'IFAPROT_*, linux/if_addr.h');
   t.equal(parseAddress(message(encodeNewAddress({ af: C.AF_INET, prefixLength: 24, index: 5, local: hex('c0000201') }, false)))!.protocol, null, 'none said: null');
 });

@@ -1,7 +1,7 @@
 // IPv6 address labels on the wire, both ways: requests as iproute2 6.1 sends them (strace,
 // sequence numbers zeroed), replies as the kernel sends them.
 import t from 'tap';
-import { AL, encodeAddrLabel, encodeDumpAddrLabels, parseAddrLabel } from '../dist/wire/addrlabel.js';
+import { encodeAddrLabel, encodeDumpAddrLabels, parseAddrLabel } from '../dist/wire/addrlabel.js';
 import { C } from '../dist/wire/constants.js';
 import { hex, reply } from './wire';
 
@@ -25,7 +25,7 @@ t.test('ip addrlabel add|del prefix 2001:db8::/32 dev v0 (index 3) label 99', as
 });
 
 t.test('a label as the kernel sends it', async (t) => {
-  const l = parseAddrLabel(reply(AL.RTM_NEWADDRLABEL, hex(`
+  const l = parseAddrLabel(reply(C.RTM_NEWADDRLABEL, hex(`
     0a 00 20 00 03000000 07000000         # AF_INET6, /32, index 3, seq 7
     1400 0100 20010db8000000000000000000000000  # IFAL_ADDRESS
     0800 0200 63000000                    # IFAL_LABEL 99
@@ -33,7 +33,7 @@ t.test('a label as the kernel sends it', async (t) => {
   t.match(l, { prefix: '2001:db8::/32', address: '2001:db8::', prefixLength: 32, index: 3, label: 99, dev: null });
   l.dev = 'v0';
   t.equal(String(l), 'prefix 2001:db8::/32 dev v0 label 99', 'as ip addrlabel list prints it');
-  const all = parseAddrLabel(reply(AL.RTM_NEWADDRLABEL, hex('0a 00 60 00 00000000 00000000  1400 0100 00000000000000000000ffff00000000  0800 0200 04000000')))!;
+  const all = parseAddrLabel(reply(C.RTM_NEWADDRLABEL, hex('0a 00 60 00 00000000 00000000  1400 0100 00000000000000000000ffff00000000  0800 0200 04000000')))!;
   t.equal(String(all), 'prefix ::ffff:0.0.0.0/96 label 4', 'a label for every interface');
-  t.equal(parseAddrLabel(reply(AL.RTM_NEWADDRLABEL, hex('02 00 18 00 00000000 00000000'))), undefined, 'not IPv6: none');
+  t.equal(parseAddrLabel(reply(C.RTM_NEWADDRLABEL, hex('02 00 18 00 00000000 00000000'))), undefined, 'not IPv6: none');
 });

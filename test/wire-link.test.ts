@@ -8,7 +8,7 @@ import { macvlan } from '../dist/wire/kinds/macvlan.js';
 import { putVethPeer } from '../dist/wire/kinds/veth.js';
 import { vlan } from '../dist/wire/kinds/vlan.js';
 import { parseLink } from '../dist/wire/link.js';
-import { encodeDelLink, encodeGetLink, encodeLinkProp, encodeNewLink, encodeSetLink, LP } from '../dist/wire/link-message.js';
+import { encodeDelLink, encodeGetLink, encodeLinkProp, encodeNewLink, encodeSetLink } from '../dist/wire/link-message.js';
 import { hex, message, reply } from './wire';
 
 t.test('veth: the peer nested in IFLA_INFO_DATA, placed by IFLA_NET_NS_FD', async (t) => {
@@ -226,7 +226,7 @@ t.test('altnames: RTM_NEWLINKPROP / RTM_DELLINKPROP, and a lookup by IFLA_ALT_IF
     00 00 0000 00000000 00000000 00000000
     1700 3500 75706c696e6b2d746f2d7468652d636f7265 00 00 # IFLA_ALT_IFNAME "uplink-to-the-core": longer than IFNAMSIZ
   `));
-  t.same([LP.RTM_NEWLINKPROP, LP.RTM_DELLINKPROP, LP.IFLA_PROP_LIST, LP.IFLA_ALT_IFNAME], [108, 109, 52, 53], 'constants not yet in the addon: linux/rtnetlink.h, linux/if_link.h');
+  t.same([C.RTM_NEWLINKPROP, C.RTM_DELLINKPROP, C.IFLA_PROP_LIST, C.IFLA_ALT_IFNAME], [108, 109, 52, 53], 'linux/rtnetlink.h and linux/if_link.h values');
 });
 
 t.test('a reply with an alias, a group, altnames and flags reads back', async (t) => {

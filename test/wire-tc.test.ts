@@ -3,6 +3,7 @@
 // -e write=all tc ...` inside `unshare -n`, the sequence number zeroed), netem's too: this
 // kernel has no sch_netem and refuses it ("Specified qdisc kind is unknown"), but tc's sendmsg
 // still shows what it asks for. Replies are the kernel's own, captured with -e read=all.
+import { C } from '../dist/wire/constants.js';
 import t from 'tap';
 import { checkClassid, checkPercent, checkQdiscHandle, checkRate, checkSize, checkTime } from '../dist/ops/tc.js';
 import {
@@ -21,7 +22,7 @@ import {
   parseQdisc,
   probability,
   PSCHED_DEFAULT,
-  TC,
+  
   tbfLimit,
   time2tick,
   type HtbClassParams,
@@ -29,7 +30,7 @@ import {
 import { hex, message, reply } from './wire';
 
 const ps = PSCHED_DEFAULT;
-const ROOT = TC.TC_H_ROOT;
+const ROOT = C.TC_H_ROOT;
 
 // Rate tables as tc computed them (tc_calc_rtable: 256 u32 transmit times in ticks of 64 ns,
 // entry i for (i + 1) << cell_log bytes, cell_log 3): tc 6.1 truncates each time to whole
@@ -395,12 +396,12 @@ t.test('an htb class past 2^32 bytes/s: ... classid 1:2 htb rate 50gbit', async 
 });
 
 t.test('ingress and clsact: fixed handle ffff: and parent ffff:fff1, no options', async (t) => {
-  t.same(encodeSetQdisc({ index: 3, handle: 0xffff0000, parent: TC.TC_H_INGRESS, params: { kind: 'ingress' } }), hex(`
+  t.same(encodeSetQdisc({ index: 3, handle: 0xffff0000, parent: C.TC_H_INGRESS, params: { kind: 'ingress' } }), hex(`
     30000000 2400 0505 00000000 00000000  # tc qdisc replace dev v0 ingress
     00 00 0000 03000000 0000ffff f1ffffff 00000000  # handle ffff:, parent TC_H_INGRESS
     0c00 0100 696e677265737300            # TCA_KIND "ingress"
   `));
-  t.same(encodeSetQdisc({ index: 2, handle: 0xffff0000, parent: TC.TC_H_CLSACT, params: { kind: 'clsact' } }), hex(`
+  t.same(encodeSetQdisc({ index: 2, handle: 0xffff0000, parent: C.TC_H_CLSACT, params: { kind: 'clsact' } }), hex(`
     30000000 2400 0505 00000000 00000000  # tc qdisc replace dev v1 clsact
     00 00 0000 02000000 0000ffff f1ffffff 00000000
     0b00 0100 636c7361637400 00           # TCA_KIND "clsact"
@@ -464,7 +465,7 @@ t.test('netem: a struct tc_netem_qopt inside TCA_OPTIONS, then attributes', asyn
       0c00 0a00 dc05000000000000          #   TCA_NETEM_LATENCY64 1500 ns
       0c00 0b00 fa00000000000000          #   TCA_NETEM_JITTER64 250 ns
   `);
-  t.match(parseQdisc(reply(TC.RTM_NEWQDISC, ns))?.options, { delay: 0.0015, jitter: 0.00025, loss: 0, rate: null });
+  t.match(parseQdisc(reply(C.RTM_NEWQDISC, ns))?.options, { delay: 0.0015, jitter: 0.00025, loss: 0, rate: null });
 });
 
 t.test('deletes and dumps, as tc sends them', async (t) => {
@@ -473,7 +474,7 @@ t.test('deletes and dumps, as tc sends them', async (t) => {
     00 00 0000 03000000 00000000 ffffffff 00000000
   `));
   t.same(encodeDelQdisc(3, 0x10010), hex('24000000 2500 0500 00000000 00000000  00 00 0000 03000000 00000000 10000100 00000000  # ... parent 1:10'));
-  t.same(encodeDelQdisc(3, TC.TC_H_INGRESS, 0xffff0000, 'ingress'), hex(`
+  t.same(encodeDelQdisc(3, C.TC_H_INGRESS, 0xffff0000, 'ingress'), hex(`
     30000000 2500 0500 00000000 00000000  # tc qdisc del dev v0 ingress: the handle and the kind too
     00 00 0000 03000000 0000ffff f1ffffff 00000000
     0c00 0100 696e677265737300
@@ -531,8 +532,8 @@ t.test('qdiscs read back from the kernel, and printed as tc qdisc show prints th
       18000300 02000000 dc050000 07000000 01000000 63000000  # queue: qlen 2, backlog 1500, drops 7, requeues 1, overlimits 99
       0c000800 0000000001000000           # TCA_STATS_PKT64: 2^32 packets, over the 32-bit count
   `);
-  t.same(parseQdisc(reply(TC.RTM_NEWQDISC, counted))?.stats, { bytes: 123456, packets: 2 ** 32, drops: 7, overlimits: 99, requeues: 1, backlog: 1500, qlen: 2 });
-  t.same(parseQdisc(reply(TC.RTM_NEWQDISC, counted))?.attribute(TC.TCA_KIND), Buffer.from('tbf\0'), 'attributes stay readable');
+  t.same(parseQdisc(reply(C.RTM_NEWQDISC, counted))?.stats, { bytes: 123456, packets: 2 ** 32, drops: 7, overlimits: 99, requeues: 1, backlog: 1500, qlen: 2 });
+  t.same(parseQdisc(reply(C.RTM_NEWQDISC, counted))?.attribute(C.TCA_KIND), Buffer.from('tbf\0'), 'attributes stay readable');
 });
 
 t.test('classes read back from the kernel, as tc class show prints them', async (t) => {

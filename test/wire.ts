@@ -16,3 +16,15 @@ export function message(buf: Buffer): RawMessage {
 export function reply(type: number, payload: Buffer): RawMessage {
   return { type, flags: 0, seq: 1, buf: payload, start: 0, end: payload.length };
 }
+
+/** A seeded xorshift32: the same "random" inputs on every run, for the parsers' robustness tests. */
+export function xorshift(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>>= 0);
+  };
+}

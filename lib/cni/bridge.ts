@@ -9,14 +9,16 @@
  * @internal
  * @packageDocumentation
  */
-import { NetlinkError } from '../errors.js';
-import { Netns } from '../netns.js';
+import { constants } from 'node:os';
+import { unlessMissing } from '../errors.js';
 import { parsePrefix } from '../wire/ip.js';
-import { hostVethName, lockNetwork, writeAttachment, type Attachment } from './attachments.js';
+import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
-import { firstHost, ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
+import { firstHost, v6 } from './common.js';
 import { delegate } from './ipam.js';
 import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+
+const { EADDRNOTAVAIL, EEXIST } = constants.errno;
 
 /** The reference bridge plugin's keys, with its defaults. */
 export interface BridgeConf {
@@ -71,36 +73,22 @@ export function bridgeConf(conf: NetConf): BridgeConf {
 }
 
 /** ADD: what the reference bridge plugin makes, and its result. */
-export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
+export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
   const bc = bridgeConf(conf);
-  const host = Netns.current();
-  const unlock = await lockNetwork(conf.name);
-  const undo: (() => Promise<unknown>)[] = [];
-  let container: Netns | null = null;
-  try {
-    container = await openContainer(env.netns);
-    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
-    // A leftover of the same attachment (an ADD that died) goes first.
-    await ignore(host.deleteLink(hostVeth), 'ENODEV');
-
+  return common.adding(conf, env, async (run) => {
+    const { host, container } = run;
     // The bridge: made if missing, by whichever call gets there first.
-    await ignore(host.createBridge(bc.bridge, { up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }), 'EEXIST');
+    await unlessMissing(host.createBridge(bc.bridge, { up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }), EEXIST, true);
     const br = await host.link(bc.bridge);
     if (br.kind !== 'bridge') throw new CniError(CODES.GENERIC, `${bc.bridge} already exists but is not a bridge`);
     if (!br.up) await host.setUp(bc.bridge);
     if (bc.promiscMode && !br.promisc) await host.setLink(bc.bridge, { promisc: true });
-
-    // The pair: the container end made inside the container's namespace, the host end on the bridge.
-    await host.createVeth(hostVeth, { peer: env.ifname, peerNetns: container, master: bc.bridge, up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }).catch((e: unknown) => {
-      if (e instanceof NetlinkError && e.code === 'EEXIST') throw new CniError(CODES.GENERIC, `container veth name provided (${env.ifname}) already exists`);
-      throw e;
-    });
-    undo.push(() => ignore(host.deleteLink(hostVeth), 'ENODEV'));
-    if (bc.hairpinMode) await host.setBridgePort(hostVeth, { hairpin: true });
+    await common.createPair(run, env, bc.mtu, bc.bridge);
+    if (bc.hairpinMode) await host.setBridgePort(run.hostVeth, { hairpin: true });
 
     // IPAM.
     const ipam = await delegate(conf, raw, env, 'ADD');
-    if (ipam) undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+    if (ipam) run.undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
     const result: Result = { interfaces: [], ips: [], routes: [...(ipam?.routes ?? [])], dns: { ...(conf.dns ?? {}), ...(ipam?.dns ?? {}) } };
     if (ipam && ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
     for (const ip of ipam?.ips ?? []) {
@@ -117,14 +105,9 @@ export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Resu
     }
 
     // The container's side: addresses, up, routes (through the gateway of their family).
-    const cont = container;
-    await Promise.all(result.ips.map((ip) => cont.addAddress(env.ifname, ip.address)));
-    await cont.setUp(env.ifname);
-    for (const r of result.routes) {
-      const family = v6(r.dst) ? 6 : 4;
-      const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
-      await cont.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: env.ifname, ...(gw ? { via: gw } : {}) });
-    }
+    await Promise.all(result.ips.map((ip) => container.addAddress(env.ifname, ip.address)));
+    await container.setUp(env.ifname);
+    await common.addRoutes(container, env.ifname, result);
 
     // The gateway on the bridge, and forwarding, as the reference does.
     if (bc.isGateway) {
@@ -134,42 +117,24 @@ export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Resu
         const family = v6(cidr) ? 6 : 4;
         const existing = (await host.addresses({ ifname: bc.bridge, family })).filter((a) => a.scope === 'global');
         if (!existing.some((a) => a.cidr === cidr)) {
-          const other = existing.find((a) => networkOf(a.cidr) !== networkOf(cidr) || a.cidr !== cidr);
-          if (other && !bc.forceAddress) throw new CniError(CODES.GENERIC, `"${bc.bridge}" already has an IP address different from ${cidr}`);
-          if (other && bc.forceAddress) for (const a of existing) await ignore(host.deleteAddress(bc.bridge, a.cidr), 'EADDRNOTAVAIL');
-          await ignore(host.addAddress(bc.bridge, cidr, family === 6 ? { noDad: true } : {}), 'EEXIST');
+          if (existing.length && !bc.forceAddress) throw new CniError(CODES.GENERIC, `"${bc.bridge}" already has an IP address different from ${cidr}`);
+          for (const a of existing) await unlessMissing(host.deleteAddress(bc.bridge, a.cidr), EADDRNOTAVAIL, true);
+          await unlessMissing(host.addAddress(bc.bridge, cidr, family === 6 ? { noDad: true } : {}), EEXIST, true);
         }
         await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
       }
     }
 
-    // ipMasq: one masquerade per container address, in the library's own nf_tables table.
-    const masquerade = bc.ipMasq ? result.ips.map(masqueradeOf) : [];
-    for (const m of masquerade) {
-      await ignore(host.masquerade(m), 'EEXIST');
-      undo.push(() => host.deleteMasquerade(m, { missingOk: true }));
-    }
-
-    const attachment: Attachment = { network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade };
-    await writeAttachment(attachment);
-
-    const [brNow, hostNow, contNow] = await Promise.all([host.link(bc.bridge), host.link(hostVeth), cont.link(env.ifname)]);
+    const masquerade = bc.ipMasq ? await common.masqueradeAll(run, result.ips) : [];
+    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade });
+    const [brNow, hostNow, contNow] = await Promise.all([host.link(bc.bridge), host.link(run.hostVeth), container.link(env.ifname)]);
     result.interfaces = [
       { name: bc.bridge, mac: brNow.address ?? '' },
-      { name: hostVeth, mac: hostNow.address ?? '' },
+      { name: run.hostVeth, mac: hostNow.address ?? '' },
       { name: env.ifname, mac: contNow.address ?? '', sandbox: env.netns },
     ];
-    if (result.ips.length === 0) result.ips = [];
     return result;
-  } catch (e) {
-    // Nothing half-made: what this ADD made goes again, newest first.
-    for (const u of undo.reverse()) await u().catch(() => undefined);
-    throw e;
-  } finally {
-    container?.close();
-    host.close();
-    await unlock();
-  }
+  });
 }
 
 /** CHECK: the container's interface, addresses and routes of prevResult are there; the host side is on the bridge. */

@@ -5,13 +5,16 @@
  * @internal
  * @packageDocumentation
  */
-import { NetlinkError } from '../errors.js';
+import { constants } from 'node:os';
+import { NetlinkError, unlessMissing } from '../errors.js';
 import { Netns } from '../netns.js';
-import { formatAddress, parsePrefix } from '../wire/ip.js';
+import { formatAddress, networkOf, parsePrefix } from '../wire/ip.js';
 import type { MasqueradeSpec } from '../wire/nat.js';
 import { hostVethName, listAttachments, lockNetwork, readAttachment, removeAttachment, type Attachment } from './attachments.js';
 import { delegate, delegateIfSpoken } from './ipam.js';
-import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type ResultIp } from './spec.js';
+import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+
+const { EEXIST, ENODEV } = constants.errno;
 
 /** The container's namespace; code 3 if it cannot be opened. */
 export function openContainer(path: string): Promise<Netns> {
@@ -21,20 +24,15 @@ export function openContainer(path: string): Promise<Netns> {
 }
 
 /** An address's network: `198.18.5.0/24` of `198.18.5.7/24`. */
-export function networkOf(cidr: string): string {
-  const p = parsePrefix(cidr);
-  const b = Buffer.from(p.bytes);
-  for (let bit = p.prefixLength; bit < b.length * 8; bit++) b[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return `${formatAddress(b, 0, b.length)}/${p.prefixLength}`;
+export function networkText(cidr: string): string {
+  return networkOf(parsePrefix(cidr)).text;
 }
 
 /** The first address of an address's network: the gateway the reference picks when IPAM names none. */
 export function firstHost(cidr: string): string {
-  const p = parsePrefix(cidr);
-  const b = Buffer.from(p.bytes);
-  for (let bit = p.prefixLength; bit < b.length * 8; bit++) b[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  b[b.length - 1]! += 1;
-  return formatAddress(b, 0, b.length);
+  const { bytes } = networkOf(parsePrefix(cidr));
+  bytes[bytes.length - 1]! += 1;
+  return formatAddress(bytes, 0, bytes.length);
 }
 
 export const v6 = (a: string): boolean => a.includes(':');
@@ -42,16 +40,69 @@ export const v6 = (a: string): boolean => a.includes(':');
 /** The masquerade of one container address, as the reference's ipMasq: its network and multicast keep their source. */
 export function masqueradeOf(ip: ResultIp): MasqueradeSpec {
   const host = ip.address.split('/')[0]!;
-  return { from: `${host}/${v6(host) ? 128 : 32}`, notTo: [networkOf(ip.address), v6(host) ? 'ff00::/8' : '224.0.0.0/4'] };
+  return { from: `${host}/${v6(host) ? 128 : 32}`, notTo: [networkText(ip.address), v6(host) ? 'ff00::/8' : '224.0.0.0/4'] };
 }
 
-/** Awaits `p`, taking a NetlinkError of one of `codes` for success. */
-export async function ignore(p: Promise<unknown>, ...codes: string[]): Promise<void> {
+/** What an ADD works with, and what it has made so far (undone newest first if it fails). */
+export interface AddRun {
+  host: Netns;
+  container: Netns;
+  /** The host end's name: the same on ADD, DEL and GC. */
+  hostVeth: string;
+  undo: (() => Promise<unknown>)[];
+}
+
+/**
+ * ADD's frame for both plugins: the network's lock, the two namespaces, a leftover of the same
+ * attachment (an ADD that died) removed first, and on any failure everything `make` did undone,
+ * so that nothing is half-made.
+ */
+export async function adding(conf: NetConf, env: CniEnv, make: (r: AddRun) => Promise<Result>): Promise<Result> {
+  const host = Netns.current();
+  const unlock = await lockNetwork(conf.name);
+  const undo: AddRun['undo'] = [];
+  let container: Netns | null = null;
   try {
-    await p;
+    container = await openContainer(env.netns);
+    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
+    await unlessMissing(host.deleteLink(hostVeth), ENODEV, true);
+    return await make({ host, container, hostVeth, undo });
   } catch (e) {
-    if (!(e instanceof NetlinkError) || !codes.includes(e.code)) throw e;
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+    throw e;
+  } finally {
+    container?.close();
+    host.close();
+    await unlock();
   }
+}
+
+/** The pair: the container end made inside the container's namespace, the host end here (on `master`), up. */
+export async function createPair(r: AddRun, env: CniEnv, mtu: number | null, master?: string): Promise<void> {
+  await r.host.createVeth(r.hostVeth, { peer: env.ifname, peerNetns: r.container, up: true, ...(master ? { master } : {}), ...(mtu !== null ? { mtu } : {}) }).catch((e: unknown) => {
+    if (e instanceof NetlinkError && e.errno === EEXIST) throw new CniError(CODES.GENERIC, `container veth name provided (${env.ifname}) already exists`);
+    throw e;
+  });
+  r.undo.push(() => unlessMissing(r.host.deleteLink(r.hostVeth), ENODEV, true));
+}
+
+/** The result's routes in the container, each through its own gateway or that of its family. */
+export async function addRoutes(container: Netns, ifname: string, result: Result): Promise<void> {
+  for (const r of result.routes) {
+    const family = v6(r.dst) ? 6 : 4;
+    const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
+    await container.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: ifname, ...(gw ? { via: gw } : {}) });
+  }
+}
+
+/** ipMasq: one masquerade per container address, in the library's own nf_tables table, undone with the ADD. */
+export async function masqueradeAll(r: AddRun, ips: readonly ResultIp[]): Promise<MasqueradeSpec[]> {
+  const specs = ips.map(masqueradeOf);
+  for (const m of specs) {
+    await unlessMissing(r.host.masquerade(m), EEXIST, true);
+    r.undo.push(() => r.host.deleteMasquerade(m, { missingOk: true }));
+  }
+  return specs;
 }
 
 /** Removes what an attachment made: its veth (by the container's end, or the host's if the container is gone) and its NAT rules. */
@@ -64,13 +115,13 @@ async function dismantle(host: Netns, a: Pick<Attachment, 'netns' | 'ifname' | '
         await container.deleteLink(a.ifname);
         removed = true;
       } catch (e) {
-        if (!(e instanceof NetlinkError) || e.code !== 'ENODEV') throw e;
+        if (!(e instanceof NetlinkError) || e.errno !== ENODEV) throw e;
       } finally {
         container.close();
       }
     }
   }
-  if (!removed) await ignore(host.deleteLink(a.hostVeth), 'ENODEV');
+  if (!removed) await unlessMissing(host.deleteLink(a.hostVeth), ENODEV, true);
   for (const m of a.masquerade) await host.deleteMasquerade(m, { missingOk: true });
 }
 
@@ -161,7 +212,7 @@ export async function check(conf: NetConf, env: CniEnv, hostSide: (host: Netns, 
     }
     const routes = { 4: await container.routes(), 6: await container.routes({ family: 6 }) };
     for (const r of prev.routes) {
-      const to = r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : networkOf(r.dst);
+      const to = r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : networkText(r.dst);
       if (!routes[v6(r.dst) ? 6 : 4].some((k) => k.to === to && (!r.gw || k.gateway === canonicalIp(r.gw)))) fail(`route ${r.dst}${r.gw ? ` via ${r.gw}` : ''} is missing in ${env.netns}`);
     }
   } finally {

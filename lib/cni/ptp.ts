@@ -7,13 +7,15 @@
  * @internal
  * @packageDocumentation
  */
-import { NetlinkError } from '../errors.js';
-import { Netns } from '../netns.js';
-import { hostVethName, lockNetwork, writeAttachment } from './attachments.js';
+import { constants } from 'node:os';
+import { unlessMissing } from '../errors.js';
+import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
-import { ignore, masqueradeOf, networkOf, openContainer, v6 } from './common.js';
+import { networkText, v6 } from './common.js';
 import { delegate } from './ipam.js';
 import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result } from './spec.js';
+
+const { EEXIST, ESRCH } = constants.errno;
 
 const KNOWN = new Set(['cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'ipMasq', 'mtu']);
 
@@ -28,71 +30,45 @@ export function ptpConf(conf: NetConf): { ipMasq: boolean; mtu: number | null } 
 }
 
 /** ADD: what the reference ptp plugin makes, and its result. */
-export async function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
+export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
   const pc = ptpConf(conf);
-  const host = Netns.current();
-  const unlock = await lockNetwork(conf.name);
-  const undo: (() => Promise<unknown>)[] = [];
-  let container: Netns | null = null;
-  try {
-    container = await openContainer(env.netns);
-    const cont = container;
+  return common.adding(conf, env, async (run) => {
+    const { host, container } = run;
     const ipam = (await delegate(conf, raw, env, 'ADD'))!;
-    undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+    run.undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
     if (ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
     for (const ip of ipam.ips) if (!ip.gateway) throw new CniError(CODES.GENERIC, `IPAM gave ${ip.address} no gateway: ptp needs one for the host end`);
-    const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
-    await ignore(host.deleteLink(hostVeth), 'ENODEV');
-    await host.createVeth(hostVeth, { peer: env.ifname, peerNetns: cont, up: true, ...(pc.mtu !== null ? { mtu: pc.mtu } : {}) }).catch((e: unknown) => {
-      if (e instanceof NetlinkError && e.code === 'EEXIST') throw new CniError(CODES.GENERIC, `container veth name provided (${env.ifname}) already exists`);
-      throw e;
-    });
-    undo.push(() => ignore(host.deleteLink(hostVeth), 'ENODEV'));
+    await common.createPair(run, env, pc.mtu);
 
     const result: Result = { interfaces: [], ips: ipam.ips.map((ip) => ({ address: ip.address, gateway: canonicalIp(ip.gateway!), interface: 1 })), routes: ipam.routes, dns: { ...(conf.dns ?? {}), ...ipam.dns } };
     // The container: its address, up; its subnet reached only through the gateway.
-    await Promise.all(result.ips.map((ip) => cont.addAddress(env.ifname, ip.address, v6(ip.address) ? { noDad: true } : {})));
-    await cont.setUp(env.ifname);
+    await Promise.all(result.ips.map((ip) => container.addAddress(env.ifname, ip.address, v6(ip.address) ? { noDad: true } : {})));
+    await container.setUp(env.ifname);
     for (const ip of result.ips) {
       const family = v6(ip.address) ? 6 : 4;
-      const net = networkOf(ip.address);
-      await ignore(cont.deleteRoute({ to: net, dev: env.ifname, family }), 'ESRCH');
-      await cont.addRoute({ to: `${ip.gateway}/${family === 6 ? 128 : 32}`, dev: env.ifname, scope: 'link' });
-      await cont.addRoute({ to: net, via: ip.gateway!, dev: env.ifname, src: ip.address.split('/')[0]! });
+      const net = networkText(ip.address);
+      await unlessMissing(container.deleteRoute({ to: net, dev: env.ifname, family }), ESRCH, true);
+      await container.addRoute({ to: `${ip.gateway}/${family === 6 ? 128 : 32}`, dev: env.ifname, scope: 'link' });
+      await container.addRoute({ to: net, via: ip.gateway!, dev: env.ifname, src: ip.address.split('/')[0]! });
     }
-    for (const r of result.routes) {
-      const family = v6(r.dst) ? 6 : 4;
-      const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
-      await cont.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: env.ifname, ...(gw ? { via: gw } : {}) });
-    }
+    await common.addRoutes(container, env.ifname, result);
     // The host end: the gateway as a host address, a route to the container.
     for (const ip of result.ips) {
       const family = v6(ip.address) ? 6 : 4;
       const max = family === 6 ? 128 : 32;
-      await ignore(host.addAddress(hostVeth, `${ip.gateway}/${max}`, family === 6 ? { noDad: true } : {}), 'EEXIST');
-      await host.addRoute({ to: `${ip.address.split('/')[0]}/${max}`, dev: hostVeth, scope: 'host' });
+      await unlessMissing(host.addAddress(run.hostVeth, `${ip.gateway}/${max}`, family === 6 ? { noDad: true } : {}), EEXIST, true);
+      await host.addRoute({ to: `${ip.address.split('/')[0]}/${max}`, dev: run.hostVeth, scope: 'host' });
       await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
     }
-    const masquerade = pc.ipMasq ? result.ips.map(masqueradeOf) : [];
-    for (const m of masquerade) {
-      await ignore(host.masquerade(m), 'EEXIST');
-      undo.push(() => host.deleteMasquerade(m, { missingOk: true }));
-    }
-    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth, bridge: null, ips: result.ips.map((i) => i.address), masquerade });
-    const [hostNow, contNow] = await Promise.all([host.link(hostVeth), cont.link(env.ifname)]);
+    const masquerade = pc.ipMasq ? await common.masqueradeAll(run, result.ips) : [];
+    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: null, ips: result.ips.map((i) => i.address), masquerade });
+    const [hostNow, contNow] = await Promise.all([host.link(run.hostVeth), container.link(env.ifname)]);
     result.interfaces = [
-      { name: hostVeth, mac: hostNow.address ?? '' },
+      { name: run.hostVeth, mac: hostNow.address ?? '' },
       { name: env.ifname, mac: contNow.address ?? '', sandbox: env.netns },
     ];
     return result;
-  } catch (e) {
-    for (const u of undo.reverse()) await u().catch(() => undefined);
-    throw e;
-  } finally {
-    container?.close();
-    host.close();
-    await unlock();
-  }
+  });
 }
 
 /** CHECK: the container's interface, its addresses and routes of prevResult, the host end. */

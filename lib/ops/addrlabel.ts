@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkIfname, checkInt, checkOptions, opt } from '../validate.js';
-import { AL, encodeAddrLabel, encodeDumpAddrLabels, parseAddrLabel, type AddrLabel } from '../wire/addrlabel.js';
+import { encodeAddrLabel, encodeDumpAddrLabels, IPV6_ADDR_LABEL_DEFAULT, parseAddrLabel, type AddrLabel } from '../wire/addrlabel.js';
 import { parsePrefix, type IpPrefix } from '../wire/ip.js';
 import { linkNamer, resolveIndex } from './resolve.js';
 
@@ -49,7 +49,7 @@ function checkPrefix(v: unknown): IpPrefix {
 }
 
 function checkLabel(v: unknown): number {
-  return checkInt(v, 0, AL.IPV6_ADDR_LABEL_DEFAULT - 1, 'label');
+  return checkInt(v, 0, IPV6_ADDR_LABEL_DEFAULT - 1, 'label');
 }
 
 function labelCtx(h: NsHandle, op: string, prefix: string, dev: string | undefined): ErrorContext {

@@ -3,11 +3,12 @@
  * do them. Each checks everything first, then resolves names, encodes (lib/wire) and sends.
  * @packageDocumentation
  */
+import { C } from '../wire/constants.js';
 import { constants } from 'node:os';
 import type { Ctx, ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkIfname, checkInt, checkOptions, opt } from '../validate.js';
-import { BR, encodeBridgeVlan, encodeDumpBridgeVlans, encodeSetBridgePort, parseBridgeVlans, type BridgePortMessage, type BridgeVlan } from '../wire/bridge.js';
+import { encodeBridgeVlan, encodeDumpBridgeVlans, encodeSetBridgePort, parseBridgeVlans, type BridgePortMessage, type BridgeVlan } from '../wire/bridge.js';
 import { resolveIndex } from './resolve.js';
 
 const { ENODEV, EOPNOTSUPP } = constants.errno;
@@ -130,7 +131,7 @@ function checkVlan(spec: BridgeVlanSpec | BridgeVlanKey, what: string, adding: b
   const untagged = opt(o.untagged, bool('untagged')) ?? false;
   const range = vidEnd !== undefined && vidEnd !== vid;
   if (pvid && range) throw new TypeError(`pvid cannot be given for the range ${vid}-${vidEnd}: a port has one PVID`);
-  return { dev, vid, vidEnd: range ? vidEnd : undefined, bridgeFlags: (self ? BR.BRIDGE_FLAGS_SELF : 0) | (master ? BR.BRIDGE_FLAGS_MASTER : 0), pvid, untagged };
+  return { dev, vid, vidEnd: range ? vidEnd : undefined, bridgeFlags: (self ? C.BRIDGE_FLAGS_SELF : 0) | (master ? C.BRIDGE_FLAGS_MASTER : 0), pvid, untagged };
 }
 
 function vlanCtx(h: NsHandle, op: string, v: CheckedVlan, hints: Record<number, string>): Ctx {

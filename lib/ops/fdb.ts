@@ -7,7 +7,6 @@ import { constants } from 'node:os';
 import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkIfname, checkInt, checkMac, checkName, checkOptions, opt } from '../validate.js';
-import { BR } from '../wire/bridge.js';
 import { C } from '../wire/constants.js';
 import { encodeDumpFdb, encodeFdb, parseFdbEntry, type FdbEntry, type FdbMessage, type FdbMode } from '../wire/fdb.js';
 import { parseIp } from '../wire/ip.js';
@@ -120,8 +119,8 @@ function checkFdb(spec: FdbSpec, what: string, adding: boolean): Checked {
   const stateName = opt(o.state, (v) => checkName(STATES, v, 'state'));
   const sticky = opt(o.sticky, (v) => checkBoolean(v, 'sticky')) ?? false;
   // As `bridge fdb`: the device's own table unless told otherwise.
-  let flags = (self || !master ? BR.NTF_SELF : 0) | (master ? BR.NTF_MASTER : 0);
-  if (sticky) flags |= BR.NTF_STICKY;
+  let flags = (self || !master ? C.NTF_SELF : 0) | (master ? C.NTF_MASTER : 0);
+  if (sticky) flags |= C.NTF_STICKY;
   return {
     lladdr, text: formatMac(lladdr, 0, lladdr.length), dev, via, flags, rest, dst: dst?.text,
     state: stateName ?? STATES.permanent,
@@ -138,7 +137,7 @@ function fdbCtx(h: NsHandle, op: string, c: Checked, hints: Record<number, strin
       subject: `${c.text} dev ${c.dev}${extra} in netns ${h.label}`,
       hints: {
         [ENODEV]: `no interface named ${c.dev} in netns ${h.label}`,
-        [EOPNOTSUPP]: c.flags & BR.NTF_MASTER ? `${c.dev} is no bridge port: master: true adds to the table of the bridge dev is a port of` : `${c.dev} keeps no forwarding database of its own`,
+        [EOPNOTSUPP]: c.flags & C.NTF_MASTER ? `${c.dev} is no bridge port: master: true adds to the table of the bridge dev is a port of` : `${c.dev} keeps no forwarding database of its own`,
         ...hints,
       },
     };

@@ -16,9 +16,9 @@ import { contextError, withHints, type Ctx, type ErrorContext } from '../errors.
 import type { NsHandle } from '../handle.js';
 import { checkArray, checkBoolean, checkIfname, checkInt, checkName, checkOptions, opt } from '../validate.js';
 import { C } from '../wire/constants.js';
-import { formatAddress, parseIp, parsePrefix } from '../wire/ip.js';
+import { formatAddress, networkOf, parseIp, parsePrefix } from '../wire/ip.js';
 import {
-  forwardChains, forwardExprs, masqueradeExprs, NAT_CHAINS, NAT_TABLE, natKey, networkOf, parseNatRule,
+  forwardChains, forwardExprs, masqueradeExprs, NAT_CHAINS, NAT_TABLE, natKey, parseNatRule,
   type ForwardRule, type ForwardSpec, type ForwardWire, type MasqueradeRule, type MasqueradeSpec, type MasqueradeWire, type NatChain, type NatProtocol, type NatRule,
 } from '../wire/nat.js';
 import type { KernelError } from '../wire/netlink.js';

@@ -5,6 +5,7 @@
  * tc's own arithmetic.
  * @packageDocumentation
  */
+import { C } from '../wire/constants.js';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
@@ -24,7 +25,7 @@ import {
   parseQdisc,
   probability,
   PSCHED_DEFAULT,
-  TC,
+  
   tbfLimit,
   time2tick,
   xmittime,
@@ -356,7 +357,7 @@ export function checkQdiscHandle(v: unknown, what = 'handle'): number {
 
 /** A class id (`'1:10'`, `'1:'`, `':10'`), `'root'` where allowed, or a 32-bit id. @internal */
 export function checkClassid(v: unknown, what: string, root: boolean): number {
-  if (root && v === 'root') return TC.TC_H_ROOT;
+  if (root && v === 'root') return C.TC_H_ROOT;
   if (typeof v === 'string') {
     const m = CLASSID.exec(v);
     if (!m) throw new TypeError(`${what} ${showValue(v)} must be a class id such as '1:10'${root ? " or 'root'" : ''}`);
@@ -382,12 +383,12 @@ interface CheckedQdisc {
 }
 
 function placement(o: Partial<QdiscPlacement>): { handle: number; parent: number; where: string } {
-  const parent = opt(o.parent, (v) => checkClassid(v, 'parent', true)) ?? TC.TC_H_ROOT;
+  const parent = opt(o.parent, (v) => checkClassid(v, 'parent', true)) ?? C.TC_H_ROOT;
   if (parent === 0) throw new RangeError(`parent ${showValue(o.parent)} is not a class id: give 'root' or a class such as '1:10'`);
   return {
     handle: opt(o.handle, (v) => checkQdiscHandle(v)) ?? 0,
     parent,
-    where: parent === TC.TC_H_ROOT ? 'root' : `parent ${formatClassid(parent)}`,
+    where: parent === C.TC_H_ROOT ? 'root' : `parent ${formatClassid(parent)}`,
   };
 }
 
@@ -485,7 +486,7 @@ function checkQdiscSpec(spec: QdiscSpec): CheckedQdisc {
   if (kind === 'ingress' || kind === 'clsact') {
     checkOptions(spec, `${kind} qdisc`, ['kind']);
     const params: QdiscParams = { kind };
-    return { kind, handle: 0xffff0000, parent: TC.TC_H_INGRESS, where: kind, params: () => params };
+    return { kind, handle: 0xffff0000, parent: C.TC_H_INGRESS, where: kind, params: () => params };
   }
   throw new TypeError(`qdisc kind must be one of ${KINDS.join(', ')}, got ${showValue(kind)}`);
 }
@@ -519,13 +520,13 @@ export async function deleteQdisc(h: NsHandle, ifname: string, options: DeleteQd
   let where: string;
   if (o.parent === 'ingress' || o.parent === 'clsact') {
     const kind = o.parent;
-    msg = (index) => encodeDelQdisc(index, TC.TC_H_INGRESS, 0xffff0000, kind);
+    msg = (index) => encodeDelQdisc(index, C.TC_H_INGRESS, 0xffff0000, kind);
     where = kind;
   } else {
-    const parent = opt(o.parent, (v) => checkClassid(v, 'parent', true)) ?? TC.TC_H_ROOT;
+    const parent = opt(o.parent, (v) => checkClassid(v, 'parent', true)) ?? C.TC_H_ROOT;
     if (parent === 0) throw new RangeError(`parent ${showValue(o.parent)} is not a class id: give 'root', 'ingress', 'clsact' or a class such as '1:10'`);
     msg = (index) => encodeDelQdisc(index, parent);
-    where = parent === TC.TC_H_ROOT ? 'root' : `parent ${formatClassid(parent)}`;
+    where = parent === C.TC_H_ROOT ? 'root' : `parent ${formatClassid(parent)}`;
   }
   const ingress = o.parent === 'ingress' || o.parent === 'clsact';
   const ctx: Ctx = () =>
@@ -583,7 +584,7 @@ function checkClassSpec(spec: ClassSpec): { classid: number; parent: number; htb
     ceil,
     burst: opt(o.burst, (v) => checkSize(v, 'burst')),
     cburst: opt(o.cburst, (v) => checkSize(v, 'cburst')),
-    prio: opt(o.prio, (v) => checkInt(v, 0, TC.TC_HTB_NUMPRIO - 1, 'prio')) ?? 0,
+    prio: opt(o.prio, (v) => checkInt(v, 0, C.TC_HTB_NUMPRIO - 1, 'prio')) ?? 0,
     quantum: opt(o.quantum, (v) => checkInt(v, 1, U32_MAX, 'quantum')) ?? 0,
     mtu: opt(o.mtu, (v) => checkInt(v, 1, 0xffff, 'mtu')) ?? 1600,
   };

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { checkIfname, checkNetnsName, showValue } from '../validate.js';
-import { formatAddress, parseIp, parsePrefix, type Family } from '../wire/ip.js';
+import { formatAddress, networkOf, parseIp, parsePrefix, type Family } from '../wire/ip.js';
 import type { ChangeRoute } from './plan.js';
 
 /** A route of a topology document: `{ to: default | PREFIX, via?, dev?, metric?, table? }`. */
@@ -382,9 +382,7 @@ export function check(doc: unknown): Model {
       const p = c.try(`${path}.to`, () => parsePrefix(r.to, 'to'));
       if (!p) continue;
       family = p.family;
-      const bytes = Buffer.from(p.bytes);
-      for (let bit = p.prefixLength; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-      to = `${formatAddress(bytes, 0, bytes.length)}/${p.prefixLength}`;
+      to = networkOf(p).text;
       if (via && via.family !== family) c.fail(`${path}.via`, `${via.text} is IPv${via.family}, but to ${p.text} is IPv${family}`);
     }
     const dev = r.dev === undefined ? null : c.ifname(r.dev, `${path}.dev`) ?? null;

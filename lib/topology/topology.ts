@@ -5,7 +5,9 @@
  * exactly what the topology made.
  * @packageDocumentation
  */
+import { constants } from 'node:os';
 import type * as Yaml from 'yaml';
+import { unlessMissing } from '../errors.js';
 import { Netns } from '../netns.js';
 import type { RouteSpec } from '../ops/route.js';
 import { check, routeKey, TopologyError, type Model, type TopologyDocument } from './document.js';
@@ -120,6 +122,8 @@ export class TopologyApplyError extends Error {
     return this.unrestored.length === 0;
   }
 }
+
+const { ENODEV } = constants.errno;
 
 /** The YAML parser, loaded on the first parse: it costs ~50 ms, which a library user who never parses should not pay at require time. */
 let yaml: typeof Yaml | undefined;
@@ -372,10 +376,8 @@ export class Topology {
         await ns(c.ns).deleteRoute(routeSpec(c.route), { missingOk: true });
         return { what: `ip -n ${c.ns} route add ${c.route.to}`, run: () => ns(c.ns).addRoute(routeSpec(c.route)) };
       case 'delete-link':
-        await ns(c.ns).deleteLink(c.name).catch((e: unknown) => {
-          // Gone already: the other end of its veth pair went first.
-          if ((e as { code?: string }).code !== 'ENODEV') throw e;
-        });
+        // Gone already: the other end of its veth pair went first.
+        await unlessMissing(ns(c.ns).deleteLink(c.name), ENODEV, true);
         return null;
       case 'delete-netns':
       case 'detach-netns':

@@ -11,20 +11,8 @@ import { formatAddress } from './ip.js';
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
-/**
- * Address label constants the addon does not export yet (linux/rtnetlink.h,
- * linux/if_addrlabel.h). They belong in constants.ts and native/constants.cc.
- * @internal
- */
-export const AL = {
-  RTM_NEWADDRLABEL: C.RTM_NEWADDRLABEL,
-  RTM_DELADDRLABEL: C.RTM_DELADDRLABEL,
-  RTM_GETADDRLABEL: C.RTM_GETADDRLABEL,
-  IFAL_ADDRESS: C.IFAL_ADDRESS,
-  IFAL_LABEL: C.IFAL_LABEL,
-  /** `IPV6_ADDR_LABEL_DEFAULT` (net/ipv6/addrlabel.c): not a label one may give. */
-  IPV6_ADDR_LABEL_DEFAULT: 0xffffffff,
-} as const;
+/** `IPV6_ADDR_LABEL_DEFAULT` (net/ipv6/addrlabel.c, not a UAPI header): not a label one may give. @internal */
+export const IPV6_ADDR_LABEL_DEFAULT = 0xffffffff;
 
 /** Size of `struct ifaddrlblmsg`. @internal */
 export const IFADDRLBLMSG_LEN = 12;
@@ -57,15 +45,15 @@ export class AddrLabel extends KernelObject {
 
 /** Reads an RTM_NEWADDRLABEL message; other messages give undefined. @internal */
 export function parseAddrLabel(m: RawMessage): AddrLabel | undefined {
-  if (m.type !== AL.RTM_NEWADDRLABEL || m.end - m.start < IFADDRLBLMSG_LEN) return undefined;
+  if (m.type !== C.RTM_NEWADDRLABEL || m.end - m.start < IFADDRLBLMSG_LEN) return undefined;
   const buf = m.buf;
   if (buf[m.start] !== C.AF_INET6) return undefined;
   const l = new AddrLabel(buf, m.start + IFADDRLBLMSG_LEN, m.end);
   l.prefixLength = buf[m.start + 2]!;
   l.index = readU32(buf, m.start + 4);
   eachAttr(buf, m.start + IFADDRLBLMSG_LEN, m.end, (type, s, e) => {
-    if (type === AL.IFAL_ADDRESS) l.address = formatAddress(buf, s, e);
-    else if (type === AL.IFAL_LABEL && e - s >= 4) l.label = readU32(buf, s);
+    if (type === C.IFAL_ADDRESS) l.address = formatAddress(buf, s, e);
+    else if (type === C.IFAL_LABEL && e - s >= 4) l.label = readU32(buf, s);
   });
   l.prefix = `${l.address}/${l.prefixLength}`;
   return l;
@@ -84,16 +72,16 @@ export interface AddrLabelMessage {
 /** RTM_NEWADDRLABEL (`ip addrlabel add`, with `replace` as the kernel allows) or RTM_DELADDRLABEL (`ip addrlabel del`). @internal */
 export function encodeAddrLabel(cmd: 'add' | 'replace' | 'delete', l: AddrLabelMessage): Buffer {
   const flags = cmd === 'delete' ? 0 : C.NLM_F_CREATE | (cmd === 'replace' ? C.NLM_F_REPLACE : C.NLM_F_EXCL);
-  const w = new MessageWriter(cmd === 'delete' ? AL.RTM_DELADDRLABEL : AL.RTM_NEWADDRLABEL, C.NLM_F_REQUEST | C.NLM_F_ACK | flags, 64);
+  const w = new MessageWriter(cmd === 'delete' ? C.RTM_DELADDRLABEL : C.RTM_NEWADDRLABEL, C.NLM_F_REQUEST | C.NLM_F_ACK | flags, 64);
   w.u8(C.AF_INET6).u8(0).u8(l.prefixLength).u8(0).u32(l.index).u32(0);
-  w.putU32(AL.IFAL_LABEL, l.label);
-  w.putBytes(AL.IFAL_ADDRESS, l.address);
+  w.putU32(C.IFAL_LABEL, l.label);
+  w.putBytes(C.IFAL_ADDRESS, l.address);
   return w.finish();
 }
 
 /** RTM_GETADDRLABEL dump: `ip addrlabel list`. @internal */
 export function encodeDumpAddrLabels(): Buffer {
-  const w = new MessageWriter(AL.RTM_GETADDRLABEL, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
+  const w = new MessageWriter(C.RTM_GETADDRLABEL, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
   w.u8(C.AF_INET6).u8(0).u8(0).u8(0).u32(0).u32(0);
   return w.finish();
 }

@@ -12,76 +12,16 @@ import { nameOf } from './names.js';
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
-/**
- * Bridge constants the addon does not export yet (linux/if_link.h, linux/if_bridge.h,
- * linux/rtnetlink.h, linux/neighbour.h). They belong in constants.ts and native/constants.cc;
- * until then they live here.
- * @internal
- */
-export const BR = {
-  // linux/if_link.h: link attributes
-  /** `IFLA_PROTINFO`: a port's settings, set through the bridge (`bridge link set`). */
-  IFLA_PROTINFO: C.IFLA_PROTINFO,
-  /** `IFLA_AF_SPEC`: per-family data; for AF_BRIDGE, the VLANs and IFLA_BRIDGE_FLAGS. */
-  IFLA_AF_SPEC: C.IFLA_AF_SPEC,
-  // linux/if_link.h: a bridge's own settings, in IFLA_INFO_DATA
-  IFLA_BR_FORWARD_DELAY: C.IFLA_BR_FORWARD_DELAY,
-  IFLA_BR_AGEING_TIME: C.IFLA_BR_AGEING_TIME,
-  IFLA_BR_STP_STATE: C.IFLA_BR_STP_STATE,
-  IFLA_BR_VLAN_FILTERING: C.IFLA_BR_VLAN_FILTERING,
-  IFLA_BR_VLAN_PROTOCOL: C.IFLA_BR_VLAN_PROTOCOL,
-  IFLA_BR_MCAST_SNOOPING: C.IFLA_BR_MCAST_SNOOPING,
-  IFLA_BR_VLAN_DEFAULT_PVID: C.IFLA_BR_VLAN_DEFAULT_PVID,
-  // linux/if_link.h: a port's settings, in IFLA_PROTINFO or IFLA_INFO_SLAVE_DATA
-  IFLA_BRPORT_STATE: C.IFLA_BRPORT_STATE,
-  IFLA_BRPORT_PRIORITY: C.IFLA_BRPORT_PRIORITY,
-  IFLA_BRPORT_COST: C.IFLA_BRPORT_COST,
-  IFLA_BRPORT_MODE: C.IFLA_BRPORT_MODE,
-  IFLA_BRPORT_LEARNING: C.IFLA_BRPORT_LEARNING,
-  IFLA_BRPORT_UNICAST_FLOOD: C.IFLA_BRPORT_UNICAST_FLOOD,
-  IFLA_BRPORT_MCAST_FLOOD: C.IFLA_BRPORT_MCAST_FLOOD,
-  IFLA_BRPORT_BCAST_FLOOD: C.IFLA_BRPORT_BCAST_FLOOD,
-  IFLA_BRPORT_NEIGH_SUPPRESS: C.IFLA_BRPORT_NEIGH_SUPPRESS,
-  IFLA_BRPORT_ISOLATED: C.IFLA_BRPORT_ISOLATED,
-  // linux/if_bridge.h: inside IFLA_AF_SPEC
-  IFLA_BRIDGE_FLAGS: C.IFLA_BRIDGE_FLAGS,
-  IFLA_BRIDGE_VLAN_INFO: C.IFLA_BRIDGE_VLAN_INFO,
-  BRIDGE_FLAGS_MASTER: C.BRIDGE_FLAGS_MASTER,
-  BRIDGE_FLAGS_SELF: C.BRIDGE_FLAGS_SELF,
-  BRIDGE_VLAN_INFO_PVID: C.BRIDGE_VLAN_INFO_PVID,
-  BRIDGE_VLAN_INFO_UNTAGGED: C.BRIDGE_VLAN_INFO_UNTAGGED,
-  BRIDGE_VLAN_INFO_RANGE_BEGIN: C.BRIDGE_VLAN_INFO_RANGE_BEGIN,
-  BRIDGE_VLAN_INFO_RANGE_END: C.BRIDGE_VLAN_INFO_RANGE_END,
-  BR_STATE_DISABLED: C.BR_STATE_DISABLED,
-  BR_STATE_LISTENING: C.BR_STATE_LISTENING,
-  BR_STATE_LEARNING: C.BR_STATE_LEARNING,
-  BR_STATE_FORWARDING: C.BR_STATE_FORWARDING,
-  BR_STATE_BLOCKING: C.BR_STATE_BLOCKING,
-  // linux/rtnetlink.h: IFLA_EXT_MASK bits
-  RTEXT_FILTER_BRVLAN: C.RTEXT_FILTER_BRVLAN,
-  // linux/neighbour.h: forwarding database entries
-  NDA_VLAN: C.NDA_VLAN,
-  NDA_PORT: C.NDA_PORT,
-  NDA_VNI: C.NDA_VNI,
-  NDA_IFINDEX: C.NDA_IFINDEX,
-  NDA_MASTER: C.NDA_MASTER,
-  NDA_SRC_VNI: C.NDA_SRC_VNI,
-  NTF_SELF: C.NTF_SELF,
-  NTF_MASTER: C.NTF_MASTER,
-  NTF_EXT_LEARNED: C.NTF_EXT_LEARNED,
-  NTF_OFFLOADED: C.NTF_OFFLOADED,
-  NTF_STICKY: C.NTF_STICKY,
-} as const;
 
 /** A bridge port's spanning-tree state, as `bridge link` prints it after `state`. */
 export type BridgePortState = 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking';
 
 const PORT_STATES: Readonly<Record<BridgePortState, number>> = {
-  disabled: BR.BR_STATE_DISABLED,
-  listening: BR.BR_STATE_LISTENING,
-  learning: BR.BR_STATE_LEARNING,
-  forwarding: BR.BR_STATE_FORWARDING,
-  blocking: BR.BR_STATE_BLOCKING,
+  disabled: C.BR_STATE_DISABLED,
+  listening: C.BR_STATE_LISTENING,
+  learning: C.BR_STATE_LEARNING,
+  forwarding: C.BR_STATE_FORWARDING,
+  blocking: C.BR_STATE_BLOCKING,
 };
 
 /**
@@ -118,34 +58,34 @@ export function decodeBridgePort(buf: Buffer, s: number, e: number): BridgePortI
     const len = ae - as;
     const on = len >= 1 && buf[as] !== 0;
     switch (t) {
-      case BR.IFLA_BRPORT_STATE:
+      case C.IFLA_BRPORT_STATE:
         if (len >= 1) p.state = nameOf(PORT_STATES, buf[as]!);
         break;
-      case BR.IFLA_BRPORT_PRIORITY:
+      case C.IFLA_BRPORT_PRIORITY:
         if (len >= 2) p.priority = readU16(buf, as);
         break;
-      case BR.IFLA_BRPORT_COST:
+      case C.IFLA_BRPORT_COST:
         if (len >= 4) p.cost = readU32(buf, as);
         break;
-      case BR.IFLA_BRPORT_LEARNING:
+      case C.IFLA_BRPORT_LEARNING:
         p.learning = on;
         break;
-      case BR.IFLA_BRPORT_UNICAST_FLOOD:
+      case C.IFLA_BRPORT_UNICAST_FLOOD:
         p.flood = on;
         break;
-      case BR.IFLA_BRPORT_MCAST_FLOOD:
+      case C.IFLA_BRPORT_MCAST_FLOOD:
         p.mcastFlood = on;
         break;
-      case BR.IFLA_BRPORT_BCAST_FLOOD:
+      case C.IFLA_BRPORT_BCAST_FLOOD:
         p.bcastFlood = on;
         break;
-      case BR.IFLA_BRPORT_MODE:
+      case C.IFLA_BRPORT_MODE:
         p.hairpin = on;
         break;
-      case BR.IFLA_BRPORT_ISOLATED:
+      case C.IFLA_BRPORT_ISOLATED:
         p.isolated = on;
         break;
-      case BR.IFLA_BRPORT_NEIGH_SUPPRESS:
+      case C.IFLA_BRPORT_NEIGH_SUPPRESS:
         p.neighSuppress = on;
         break;
       default:
@@ -173,16 +113,16 @@ const u8 = (v: boolean): number => (v ? 1 : 0);
 export function encodeSetBridgePort(index: number, p: BridgePortMessage): Buffer {
   const w = new MessageWriter(C.RTM_SETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 96);
   bridgeIfinfo(w, index);
-  const at = w.nestStart(BR.IFLA_PROTINFO | C.NLA_F_NESTED);
-  if (p.hairpin !== undefined) w.putU8(BR.IFLA_BRPORT_MODE, u8(p.hairpin));
-  if (p.flood !== undefined) w.putU8(BR.IFLA_BRPORT_UNICAST_FLOOD, u8(p.flood));
-  if (p.mcastFlood !== undefined) w.putU8(BR.IFLA_BRPORT_MCAST_FLOOD, u8(p.mcastFlood));
-  if (p.bcastFlood !== undefined) w.putU8(BR.IFLA_BRPORT_BCAST_FLOOD, u8(p.bcastFlood));
-  if (p.learning !== undefined) w.putU8(BR.IFLA_BRPORT_LEARNING, u8(p.learning));
-  if (p.cost !== undefined) w.putU32(BR.IFLA_BRPORT_COST, p.cost);
-  if (p.priority !== undefined) w.putU16(BR.IFLA_BRPORT_PRIORITY, p.priority);
-  if (p.neighSuppress !== undefined) w.putU8(BR.IFLA_BRPORT_NEIGH_SUPPRESS, u8(p.neighSuppress));
-  if (p.isolated !== undefined) w.putU8(BR.IFLA_BRPORT_ISOLATED, u8(p.isolated));
+  const at = w.nestStart(C.IFLA_PROTINFO | C.NLA_F_NESTED);
+  if (p.hairpin !== undefined) w.putU8(C.IFLA_BRPORT_MODE, u8(p.hairpin));
+  if (p.flood !== undefined) w.putU8(C.IFLA_BRPORT_UNICAST_FLOOD, u8(p.flood));
+  if (p.mcastFlood !== undefined) w.putU8(C.IFLA_BRPORT_MCAST_FLOOD, u8(p.mcastFlood));
+  if (p.bcastFlood !== undefined) w.putU8(C.IFLA_BRPORT_BCAST_FLOOD, u8(p.bcastFlood));
+  if (p.learning !== undefined) w.putU8(C.IFLA_BRPORT_LEARNING, u8(p.learning));
+  if (p.cost !== undefined) w.putU32(C.IFLA_BRPORT_COST, p.cost);
+  if (p.priority !== undefined) w.putU16(C.IFLA_BRPORT_PRIORITY, p.priority);
+  if (p.neighSuppress !== undefined) w.putU8(C.IFLA_BRPORT_NEIGH_SUPPRESS, u8(p.neighSuppress));
+  if (p.isolated !== undefined) w.putU8(C.IFLA_BRPORT_ISOLATED, u8(p.isolated));
   w.nestEnd(at);
   return w.finish();
 }
@@ -208,20 +148,20 @@ export interface BridgeVlanMessage {
 export function encodeBridgeVlan(cmd: 'add' | 'delete', v: BridgeVlanMessage): Buffer {
   const w = new MessageWriter(cmd === 'add' ? C.RTM_SETLINK : C.RTM_DELLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   bridgeIfinfo(w, v.index);
-  const at = w.nestStart(BR.IFLA_AF_SPEC);
-  if (v.bridgeFlags) w.putU16(BR.IFLA_BRIDGE_FLAGS, v.bridgeFlags);
-  const flags = (v.pvid ? BR.BRIDGE_VLAN_INFO_PVID : 0) | (v.untagged ? BR.BRIDGE_VLAN_INFO_UNTAGGED : 0);
+  const at = w.nestStart(C.IFLA_AF_SPEC);
+  if (v.bridgeFlags) w.putU16(C.IFLA_BRIDGE_FLAGS, v.bridgeFlags);
+  const flags = (v.pvid ? C.BRIDGE_VLAN_INFO_PVID : 0) | (v.untagged ? C.BRIDGE_VLAN_INFO_UNTAGGED : 0);
   // struct bridge_vlan_info { __u16 flags; __u16 vid; }, in host byte order.
   const info = (f: number, vid: number): void => {
-    const a = w.nestStart(BR.IFLA_BRIDGE_VLAN_INFO);
+    const a = w.nestStart(C.IFLA_BRIDGE_VLAN_INFO);
     w.u16(f).u16(vid);
     w.nestEnd(a);
   };
   if (v.vidEnd === undefined || v.vidEnd === v.vid) {
     info(flags, v.vid);
   } else {
-    info(flags | BR.BRIDGE_VLAN_INFO_RANGE_BEGIN, v.vid);
-    info(flags | BR.BRIDGE_VLAN_INFO_RANGE_END, v.vidEnd);
+    info(flags | C.BRIDGE_VLAN_INFO_RANGE_BEGIN, v.vid);
+    info(flags | C.BRIDGE_VLAN_INFO_RANGE_END, v.vidEnd);
   }
   w.nestEnd(at);
   return w.finish();
@@ -235,7 +175,7 @@ export function encodeBridgeVlan(cmd: 'add' | 'delete', v: BridgeVlanMessage): B
 export function encodeDumpBridgeVlans(): Buffer {
   const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_DUMP, 40);
   bridgeIfinfo(w, 0);
-  w.putU32(C.IFLA_EXT_MASK, BR.RTEXT_FILTER_BRVLAN);
+  w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_BRVLAN);
   return w.finish();
 }
 
@@ -256,11 +196,11 @@ export class BridgeVlan extends KernelObject {
 
   /** Untagged frames arriving here are given this VLAN (`PVID`). */
   get pvid(): boolean {
-    return (this.flags & BR.BRIDGE_VLAN_INFO_PVID) !== 0;
+    return (this.flags & C.BRIDGE_VLAN_INFO_PVID) !== 0;
   }
   /** Frames of this VLAN leave here without a tag (`Egress Untagged`). */
   get untagged(): boolean {
-    return (this.flags & BR.BRIDGE_VLAN_INFO_UNTAGGED) !== 0;
+    return (this.flags & C.BRIDGE_VLAN_INFO_UNTAGGED) !== 0;
   }
 
   /** The entry as `bridge vlan show` prints it: `veth0 10 PVID Egress Untagged`. */
@@ -294,16 +234,16 @@ export function parseBridgeVlans(m: RawMessage): BridgeVlan[] | undefined {
   };
   eachAttr(buf, m.start + IFINFOMSG_LEN, m.end, (t, s, e) => {
     if (t === C.IFLA_IFNAME) dev = readString(buf, s, e);
-    if (t !== BR.IFLA_AF_SPEC) return;
+    if (t !== C.IFLA_AF_SPEC) return;
     let begin: number | null = null;
     eachAttr(buf, s, e, (at, vs, ve) => {
-      if (at !== BR.IFLA_BRIDGE_VLAN_INFO || ve - vs < 4) return;
+      if (at !== C.IFLA_BRIDGE_VLAN_INFO || ve - vs < 4) return;
       const flags = readU16(buf, vs);
       const vid = readU16(buf, vs + 2);
-      const own = flags & ~(BR.BRIDGE_VLAN_INFO_RANGE_BEGIN | BR.BRIDGE_VLAN_INFO_RANGE_END);
-      if (flags & BR.BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+      const own = flags & ~(C.BRIDGE_VLAN_INFO_RANGE_BEGIN | C.BRIDGE_VLAN_INFO_RANGE_END);
+      if (flags & C.BRIDGE_VLAN_INFO_RANGE_BEGIN) {
         begin = vid;
-      } else if (flags & BR.BRIDGE_VLAN_INFO_RANGE_END && begin !== null && begin <= vid) {
+      } else if (flags & C.BRIDGE_VLAN_INFO_RANGE_END && begin !== null && begin <= vid) {
         for (let id = begin; id <= vid; id++) add(id, own);
         begin = null;
       } else {

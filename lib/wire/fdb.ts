@@ -5,7 +5,6 @@
  */
 import { inspect } from 'node:util';
 import { eachAttr, MessageWriter, readI32, readU16, readU32 } from './attr.js';
-import { BR } from './bridge.js';
 import { C, NDMSG_LEN } from './constants.js';
 import { formatAddress } from './ip.js';
 import { formatMac } from './mac.js';
@@ -21,12 +20,12 @@ export type FdbState = 'permanent' | 'static' | 'dynamic' | 'stale';
 
 /** `NTF_*` bits as `bridge fdb` names them, in the order it prints them. */
 const FDB_FLAGS: readonly (readonly [number, string])[] = [
-  [BR.NTF_SELF, 'self'],
+  [C.NTF_SELF, 'self'],
   [C.NTF_ROUTER, 'router'],
-  [BR.NTF_EXT_LEARNED, 'extern_learn'],
-  [BR.NTF_OFFLOADED, 'offload'],
-  [BR.NTF_MASTER, 'master'],
-  [BR.NTF_STICKY, 'sticky'],
+  [C.NTF_EXT_LEARNED, 'extern_learn'],
+  [C.NTF_OFFLOADED, 'offload'],
+  [C.NTF_MASTER, 'master'],
+  [C.NTF_STICKY, 'sticky'],
 ];
 
 /**
@@ -72,15 +71,15 @@ export class FdbEntry extends KernelObject {
   }
   /** The entry is the device's own (`self`), not its bridge's. */
   get self(): boolean {
-    return (this.flags & BR.NTF_SELF) !== 0;
+    return (this.flags & C.NTF_SELF) !== 0;
   }
   /** It never moves to another port (`sticky`). */
   get sticky(): boolean {
-    return (this.flags & BR.NTF_STICKY) !== 0;
+    return (this.flags & C.NTF_STICKY) !== 0;
   }
   /** It was learned outside the bridge (`extern_learn`). */
   get externLearn(): boolean {
-    return (this.flags & BR.NTF_EXT_LEARNED) !== 0;
+    return (this.flags & C.NTF_EXT_LEARNED) !== 0;
   }
   /** The flags' names, as `bridge -j fdb show` lists them: `['self']`, `['sticky']`, … */
   get flagNames(): string[] {
@@ -125,22 +124,22 @@ export function parseFdbEntry(m: RawMessage): FdbEntry | undefined {
       case C.NDA_DST:
         if (len === 4 || len === 16) f.dst = formatAddress(buf, s, e);
         break;
-      case BR.NDA_VLAN:
+      case C.NDA_VLAN:
         if (len >= 2) f.vlan = readU16(buf, s);
         break;
-      case BR.NDA_PORT:
+      case C.NDA_PORT:
         if (len >= 2) f.port = buf.readUInt16BE(s);
         break;
-      case BR.NDA_VNI:
+      case C.NDA_VNI:
         if (len >= 4) f.vni = readU32(buf, s);
         break;
-      case BR.NDA_SRC_VNI:
+      case C.NDA_SRC_VNI:
         if (len >= 4) f.srcVni = readU32(buf, s);
         break;
-      case BR.NDA_IFINDEX:
+      case C.NDA_IFINDEX:
         if (len >= 4) f.viaIndex = readU32(buf, s);
         break;
-      case BR.NDA_MASTER:
+      case C.NDA_MASTER:
         if (len >= 4) f.masterIndex = readU32(buf, s);
         break;
       default:
@@ -194,11 +193,11 @@ export function encodeFdb(cmd: FdbMode | 'delete', f: FdbMessage): Buffer {
   w.u8(C.AF_BRIDGE).u8(0).u16(0).i32(f.index).u16(f.state).u8(f.flags).u8(0);
   w.putBytes(C.NDA_LLADDR, f.lladdr);
   if (f.dst !== undefined) w.putBytes(C.NDA_DST, f.dst);
-  if (f.vlan !== undefined) w.putU16(BR.NDA_VLAN, f.vlan);
-  if (f.port !== undefined) w.putBe16(BR.NDA_PORT, f.port);
-  if (f.vni !== undefined) w.putU32(BR.NDA_VNI, f.vni);
-  if (f.srcVni !== undefined) w.putU32(BR.NDA_SRC_VNI, f.srcVni);
-  if (f.via !== undefined) w.putU32(BR.NDA_IFINDEX, f.via);
+  if (f.vlan !== undefined) w.putU16(C.NDA_VLAN, f.vlan);
+  if (f.port !== undefined) w.putBe16(C.NDA_PORT, f.port);
+  if (f.vni !== undefined) w.putU32(C.NDA_VNI, f.vni);
+  if (f.srcVni !== undefined) w.putU32(C.NDA_SRC_VNI, f.srcVni);
+  if (f.via !== undefined) w.putU32(C.NDA_IFINDEX, f.via);
   return w.finish();
 }
 
@@ -210,6 +209,6 @@ export function encodeFdb(cmd: FdbMode | 'delete', f: FdbMessage): Buffer {
 export function encodeDumpFdb(index = 0, master = 0): Buffer {
   const w = new MessageWriter(C.RTM_GETNEIGH, C.NLM_F_REQUEST | C.NLM_F_DUMP, 40);
   w.u8(C.AF_BRIDGE).u8(0).u16(0).i32(index).u16(0).u8(0).u8(0);
-  if (master) w.putU32(BR.NDA_MASTER, master);
+  if (master) w.putU32(C.NDA_MASTER, master);
   return w.finish();
 }

@@ -106,6 +106,13 @@ export function broadcastOf(bytes: Buffer, prefixLength: number): Buffer {
   return out;
 }
 
+/** Clears the host bits of a prefix (as nft does with `ip saddr 192.0.2.5/24`), its text as `ip` prints a prefix. @internal */
+export function networkOf(p: IpPrefix): IpPrefix {
+  const bytes = Buffer.from(p.bytes);
+  for (let bit = p.prefixLength; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return { ...p, bytes, text: `${formatAddress(bytes, 0, bytes.length)}/${p.prefixLength}` };
+}
+
 /** Formats 4 or 16 bytes as `ip` prints them. @internal */
 export function formatAddress(buf: Buffer, start: number, end: number): string {
   const len = end - start;

@@ -8,21 +8,6 @@ import { MessageWriter, readI32 } from './attr.js';
 import { C, IFINFOMSG_LEN } from './constants.js';
 import type { RawMessage } from './netlink.js';
 
-/**
- * Link constants the addon does not export yet (linux/rtnetlink.h, linux/if_link.h). They
- * belong in constants.ts and native/constants.cc; until then they live here.
- * @internal
- */
-export const LP = {
-  /** `RTM_NEWLINKPROP`: add properties (alternative names) to a link. */
-  RTM_NEWLINKPROP: C.RTM_NEWLINKPROP,
-  /** `RTM_DELLINKPROP`: remove them. */
-  RTM_DELLINKPROP: C.RTM_DELLINKPROP,
-  /** `IFLA_PROP_LIST`: the nest of a link's properties. */
-  IFLA_PROP_LIST: C.IFLA_PROP_LIST,
-  /** `IFLA_ALT_IFNAME`: one alternative name, in IFLA_PROP_LIST or naming a link to look up. */
-  IFLA_ALT_IFNAME: C.IFLA_ALT_IFNAME,
-} as const;
 
 /**
  * One link in a request, every value checked and resolved: what RTM_NEWLINK and RTM_SETLINK
@@ -127,7 +112,7 @@ export function encodeGetLink(name: string, skipStats = false, altName = false):
 function encodeLinkRequest(type: number, name: string, skipStats = false, altName = false): Buffer {
   const w = new MessageWriter(type, C.NLM_F_REQUEST | C.NLM_F_ACK, 64);
   ifinfomsg(w);
-  w.putStrz(altName ? LP.IFLA_ALT_IFNAME : C.IFLA_IFNAME, name);
+  w.putStrz(altName ? C.IFLA_ALT_IFNAME : C.IFLA_IFNAME, name);
   if (skipStats) w.putU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
   return w.finish();
 }
@@ -140,11 +125,11 @@ function encodeLinkRequest(type: number, name: string, skipStats = false, altNam
 export function encodeLinkProp(cmd: 'add' | 'delete', name: string, altNames: readonly string[]): Buffer {
   const add = cmd === 'add';
   // The flags ip sends: the kernel reads none of them but ACK.
-  const w = new MessageWriter(add ? LP.RTM_NEWLINKPROP : LP.RTM_DELLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK | (add ? C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_APPEND : 0), 64);
+  const w = new MessageWriter(add ? C.RTM_NEWLINKPROP : C.RTM_DELLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK | (add ? C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_APPEND : 0), 64);
   ifinfomsg(w);
   w.putStrz(C.IFLA_IFNAME, name);
-  const list = w.nestStart(LP.IFLA_PROP_LIST | C.NLA_F_NESTED);
-  for (const alt of altNames) w.putStrz(LP.IFLA_ALT_IFNAME, alt);
+  const list = w.nestStart(C.IFLA_PROP_LIST | C.NLA_F_NESTED);
+  for (const alt of altNames) w.putStrz(C.IFLA_ALT_IFNAME, alt);
   w.nestEnd(list);
   return w.finish();
 }

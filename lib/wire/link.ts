@@ -9,7 +9,6 @@ import { decodeBridgePort, type BridgePortInfo } from './bridge.js';
 import { C, IFINFOMSG_LEN, NLA_TYPE_MASK } from './constants.js';
 import { KINDS } from './kinds/index.js';
 import type { LinkInfo } from './kinds/public.js';
-import { LP } from './link-message.js';
 import { formatMac } from './mac.js';
 import { bitNames, LINK_FLAGS, nameOf, OPERSTATES, type OperState } from './names.js';
 import type { RawMessage } from './netlink.js';
@@ -249,9 +248,9 @@ export function parseLink(m: RawMessage): Link | undefined {
         link.alias = alias === '' ? null : alias;
         break;
       }
-      case LP.IFLA_PROP_LIST:
+      case C.IFLA_PROP_LIST:
         eachAttr(buf, s, e, (t, as, ae) => {
-          if (t === LP.IFLA_ALT_IFNAME) link.altNames.push(readString(buf, as, ae));
+          if (t === C.IFLA_ALT_IFNAME) link.altNames.push(readString(buf, as, ae));
         });
         break;
       case C.IFLA_STATS64:

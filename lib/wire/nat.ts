@@ -142,12 +142,6 @@ function prefixMatch(p: IpPrefix, at: number, op: number = EQ): Expr[] {
   return out;
 }
 
-/** Clears the host bits of a prefix (nft does the same with `ip saddr 192.0.2.5/24`). @internal */
-export function networkOf(p: IpPrefix): IpPrefix {
-  const bytes = Buffer.from(p.bytes);
-  for (let bit = p.prefixLength; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return { ...p, bytes, text: `${formatAddress(bytes, 0, bytes.length)}/${p.prefixLength}` };
-}
 
 /** `ip saddr FROM [ip daddr != NOT ...] [oifname OUT] masquerade`. @internal */
 export function masqueradeExprs(spec: MasqueradeWire): Expr[] {

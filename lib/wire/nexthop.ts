@@ -12,39 +12,6 @@ import { nameOf, PROTOCOLS, SCOPES, type RouteProtocol, type Scope } from './nam
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
-/**
- * Nexthop constants the addon does not export yet (linux/rtnetlink.h, linux/nexthop.h). They
- * belong in constants.ts and native/constants.cc; until then they live here.
- * @internal
- */
-export const NH = {
-  /** linux/rtnetlink.h */
-  RTM_NEWNEXTHOP: C.RTM_NEWNEXTHOP,
-  RTM_DELNEXTHOP: C.RTM_DELNEXTHOP,
-  RTM_GETNEXTHOP: C.RTM_GETNEXTHOP,
-  /** linux/nexthop.h: `enum { NHA_* }` */
-  NHA_ID: C.NHA_ID,
-  NHA_GROUP: C.NHA_GROUP,
-  NHA_GROUP_TYPE: C.NHA_GROUP_TYPE,
-  NHA_BLACKHOLE: C.NHA_BLACKHOLE,
-  NHA_OIF: C.NHA_OIF,
-  NHA_GATEWAY: C.NHA_GATEWAY,
-  NHA_GROUPS: C.NHA_GROUPS,
-  NHA_FDB: C.NHA_FDB,
-  NHA_RES_GROUP: C.NHA_RES_GROUP,
-  /** linux/nexthop.h: `enum { NHA_RES_GROUP_* }` */
-  NHA_RES_GROUP_BUCKETS: C.NHA_RES_GROUP_BUCKETS,
-  NHA_RES_GROUP_IDLE_TIMER: C.NHA_RES_GROUP_IDLE_TIMER,
-  NHA_RES_GROUP_UNBALANCED_TIMER: C.NHA_RES_GROUP_UNBALANCED_TIMER,
-  NHA_RES_GROUP_UNBALANCED_TIME: C.NHA_RES_GROUP_UNBALANCED_TIME,
-  /** linux/nexthop.h: `enum { NEXTHOP_GRP_TYPE_* }` */
-  NEXTHOP_GRP_TYPE_MPATH: C.NEXTHOP_GRP_TYPE_MPATH,
-  NEXTHOP_GRP_TYPE_RES: C.NEXTHOP_GRP_TYPE_RES,
-  /** linux/rtnetlink.h: `RTNH_F_*` that `ip` names besides those in constants.ts. */
-  RTNH_F_OFFLOAD: C.RTNH_F_OFFLOAD,
-  RTNH_F_UNRESOLVED: C.RTNH_F_UNRESOLVED,
-  RTNH_F_TRAP: C.RTNH_F_TRAP,
-} as const;
 
 /** Size of `struct nhmsg`. @internal */
 export const NHMSG_LEN = 8;
@@ -58,8 +25,8 @@ export type NexthopGroupType = 'mpath' | 'resilient';
 
 /** @internal */
 export const GROUP_TYPES: Readonly<Record<NexthopGroupType, number>> = {
-  mpath: NH.NEXTHOP_GRP_TYPE_MPATH,
-  resilient: NH.NEXTHOP_GRP_TYPE_RES,
+  mpath: C.NEXTHOP_GRP_TYPE_MPATH,
+  resilient: C.NEXTHOP_GRP_TYPE_RES,
 };
 
 /** One member of a nexthop group: `group ID[,WEIGHT]/...`. */
@@ -152,10 +119,10 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [C.RTNH_F_DEAD, 'dead'],
   [C.RTNH_F_ONLINK, 'onlink'],
   [C.RTNH_F_PERVASIVE, 'pervasive'],
-  [NH.RTNH_F_OFFLOAD, 'offload'],
-  [NH.RTNH_F_TRAP, 'trap'],
+  [C.RTNH_F_OFFLOAD, 'offload'],
+  [C.RTNH_F_TRAP, 'trap'],
   [C.RTNH_F_LINKDOWN, 'linkdown'],
-  [NH.RTNH_F_UNRESOLVED, 'unresolved'],
+  [C.RTNH_F_UNRESOLVED, 'unresolved'],
 ];
 
 function readGroup(buf: Buffer, s: number, e: number): NexthopGroupMember[] {
@@ -170,17 +137,17 @@ function readGroup(buf: Buffer, s: number, e: number): NexthopGroupMember[] {
 function readResilient(buf: Buffer, s: number, e: number): ResilientSettings {
   const r: ResilientSettings = { buckets: 0, idleTimer: 0, unbalancedTimer: 0, unbalancedTime: 0 };
   eachAttr(buf, s, e, (t, as, ae) => {
-    if (t === NH.NHA_RES_GROUP_BUCKETS && ae - as >= 2) r.buckets = readU16(buf, as);
-    else if (t === NH.NHA_RES_GROUP_IDLE_TIMER && ae - as >= 4) r.idleTimer = readU32(buf, as) / USER_HZ;
-    else if (t === NH.NHA_RES_GROUP_UNBALANCED_TIMER && ae - as >= 4) r.unbalancedTimer = readU32(buf, as) / USER_HZ;
-    else if (t === NH.NHA_RES_GROUP_UNBALANCED_TIME && ae - as >= 8) r.unbalancedTime = readU64(buf, as) / USER_HZ;
+    if (t === C.NHA_RES_GROUP_BUCKETS && ae - as >= 2) r.buckets = readU16(buf, as);
+    else if (t === C.NHA_RES_GROUP_IDLE_TIMER && ae - as >= 4) r.idleTimer = readU32(buf, as) / USER_HZ;
+    else if (t === C.NHA_RES_GROUP_UNBALANCED_TIMER && ae - as >= 4) r.unbalancedTimer = readU32(buf, as) / USER_HZ;
+    else if (t === C.NHA_RES_GROUP_UNBALANCED_TIME && ae - as >= 8) r.unbalancedTime = readU64(buf, as) / USER_HZ;
   });
   return r;
 }
 
 /** Reads an RTM_NEWNEXTHOP message; other messages give undefined. @internal */
 export function parseNexthop(m: RawMessage): Nexthop | undefined {
-  if (m.type !== NH.RTM_NEWNEXTHOP || m.end - m.start < NHMSG_LEN) return undefined;
+  if (m.type !== C.RTM_NEWNEXTHOP || m.end - m.start < NHMSG_LEN) return undefined;
   const buf = m.buf;
   const n = new Nexthop(buf, m.start + NHMSG_LEN, m.end);
   const af = buf[m.start]!;
@@ -190,28 +157,28 @@ export function parseNexthop(m: RawMessage): Nexthop | undefined {
   n.flags = readU32(buf, m.start + 4);
   eachAttr(buf, m.start + NHMSG_LEN, m.end, (type, s, e) => {
     switch (type) {
-      case NH.NHA_ID:
+      case C.NHA_ID:
         if (e - s >= 4) n.id = readU32(buf, s);
         break;
-      case NH.NHA_GROUP:
+      case C.NHA_GROUP:
         n.group = readGroup(buf, s, e);
         break;
-      case NH.NHA_GROUP_TYPE:
+      case C.NHA_GROUP_TYPE:
         if (e - s >= 2) n.groupType = nameOf(GROUP_TYPES, readU16(buf, s));
         break;
-      case NH.NHA_BLACKHOLE:
+      case C.NHA_BLACKHOLE:
         n.blackhole = true;
         break;
-      case NH.NHA_OIF:
+      case C.NHA_OIF:
         if (e - s >= 4) n.oif = readU32(buf, s);
         break;
-      case NH.NHA_GATEWAY:
+      case C.NHA_GATEWAY:
         n.gateway = formatAddress(buf, s, e);
         break;
-      case NH.NHA_FDB:
+      case C.NHA_FDB:
         n.fdb = true;
         break;
-      case NH.NHA_RES_GROUP:
+      case C.NHA_RES_GROUP:
         n.resilient = readResilient(buf, s, e);
         break;
       default:
@@ -252,43 +219,43 @@ function nhmsg(w: MessageWriter, af: number, protocol: number, flags: number): v
  */
 export function encodeNexthop(replace: boolean, n: NexthopMessage, echo = false): Buffer {
   const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (replace ? C.NLM_F_REPLACE : C.NLM_F_EXCL) | (echo ? C.NLM_F_ECHO : 0);
-  const w = new MessageWriter(NH.RTM_NEWNEXTHOP, flags, 96);
+  const w = new MessageWriter(C.RTM_NEWNEXTHOP, flags, 96);
   nhmsg(w, n.af, n.protocol, n.flags);
-  if (n.id) w.putU32(NH.NHA_ID, n.id);
+  if (n.id) w.putU32(C.NHA_ID, n.id);
   if (n.group && n.group.length > 0) {
-    const at = w.nestStart(NH.NHA_GROUP);
+    const at = w.nestStart(C.NHA_GROUP);
     for (const m of n.group) w.u32(m.id).u8((m.weight - 1) & 0xff).u8((m.weight - 1) >> 8).u16(0);
     w.nestEnd(at);
   }
   if (n.resilient) {
-    const at = w.nestStart(NH.NHA_RES_GROUP | C.NLA_F_NESTED);
+    const at = w.nestStart(C.NHA_RES_GROUP | C.NLA_F_NESTED);
     const r = n.resilient;
-    if (r.buckets !== undefined) w.putU16(NH.NHA_RES_GROUP_BUCKETS, r.buckets);
-    if (r.idleTimer !== undefined) w.putU32(NH.NHA_RES_GROUP_IDLE_TIMER, Math.round(r.idleTimer * USER_HZ));
-    if (r.unbalancedTimer !== undefined) w.putU32(NH.NHA_RES_GROUP_UNBALANCED_TIMER, Math.round(r.unbalancedTimer * USER_HZ));
+    if (r.buckets !== undefined) w.putU16(C.NHA_RES_GROUP_BUCKETS, r.buckets);
+    if (r.idleTimer !== undefined) w.putU32(C.NHA_RES_GROUP_IDLE_TIMER, Math.round(r.idleTimer * USER_HZ));
+    if (r.unbalancedTimer !== undefined) w.putU32(C.NHA_RES_GROUP_UNBALANCED_TIMER, Math.round(r.unbalancedTimer * USER_HZ));
     w.nestEnd(at);
   }
-  if (n.groupType !== undefined) w.putU16(NH.NHA_GROUP_TYPE, n.groupType);
-  if (n.blackhole) w.putBytes(NH.NHA_BLACKHOLE, Buffer.alloc(0));
-  if (n.gateway) w.putBytes(NH.NHA_GATEWAY, n.gateway);
-  if (n.oif !== undefined) w.putU32(NH.NHA_OIF, n.oif);
-  if (n.fdb) w.putBytes(NH.NHA_FDB, Buffer.alloc(0));
+  if (n.groupType !== undefined) w.putU16(C.NHA_GROUP_TYPE, n.groupType);
+  if (n.blackhole) w.putBytes(C.NHA_BLACKHOLE, Buffer.alloc(0));
+  if (n.gateway) w.putBytes(C.NHA_GATEWAY, n.gateway);
+  if (n.oif !== undefined) w.putU32(C.NHA_OIF, n.oif);
+  if (n.fdb) w.putBytes(C.NHA_FDB, Buffer.alloc(0));
   return w.finish();
 }
 
 /** RTM_DELNEXTHOP: `ip nexthop del id ID`. @internal */
 export function encodeDelNexthop(id: number): Buffer {
-  const w = new MessageWriter(NH.RTM_DELNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
+  const w = new MessageWriter(C.RTM_DELNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
   nhmsg(w, C.AF_UNSPEC, 0, 0);
-  w.putU32(NH.NHA_ID, id);
+  w.putU32(C.NHA_ID, id);
   return w.finish();
 }
 
 /** RTM_GETNEXTHOP for one id: `ip nexthop get id ID`. @internal */
 export function encodeGetNexthop(id: number): Buffer {
-  const w = new MessageWriter(NH.RTM_GETNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
+  const w = new MessageWriter(C.RTM_GETNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_ACK, 32);
   nhmsg(w, C.AF_UNSPEC, 0, 0);
-  w.putU32(NH.NHA_ID, id);
+  w.putU32(C.NHA_ID, id);
   return w.finish();
 }
 
@@ -302,10 +269,10 @@ export interface NexthopDumpFilter {
 
 /** RTM_GETNEXTHOP dump: `ip [-4|-6] nexthop show ...`. @internal */
 export function encodeDumpNexthops(f: NexthopDumpFilter): Buffer {
-  const w = new MessageWriter(NH.RTM_GETNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
+  const w = new MessageWriter(C.RTM_GETNEXTHOP, C.NLM_F_REQUEST | C.NLM_F_DUMP, 32);
   nhmsg(w, f.af, 0, 0);
-  if (f.oif !== undefined) w.putU32(NH.NHA_OIF, f.oif);
-  if (f.groups) w.putBytes(NH.NHA_GROUPS, Buffer.alloc(0));
-  if (f.fdb) w.putBytes(NH.NHA_FDB, Buffer.alloc(0));
+  if (f.oif !== undefined) w.putU32(C.NHA_OIF, f.oif);
+  if (f.groups) w.putBytes(C.NHA_GROUPS, Buffer.alloc(0));
+  if (f.fdb) w.putBytes(C.NHA_FDB, Buffer.alloc(0));
   return w.finish();
 }

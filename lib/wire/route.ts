@@ -12,21 +12,6 @@ import { nameOf, PROTOCOLS, ROUTE_TYPES, SCOPES, TABLES, type RouteProtocol, typ
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
-/**
- * Route constants the addon does not export yet (linux/rtnetlink.h). They belong in
- * constants.ts and native/constants.cc; until then they live here.
- * @internal
- */
-export const RT = {
-  /** `RTAX_LOCK`: the RTA_METRICS bitmask of metrics the kernel must not change (`lock`). */
-  RTAX_LOCK: C.RTAX_LOCK,
-  /** `RTA_FLOW`: the route's realms (`realm`): the destination realm in the low 16 bits. */
-  RTA_FLOW: C.RTA_FLOW,
-  /** `RTM_F_FIB_MATCH`: a lookup answers with the route as configured (`ip route get fibmatch`). */
-  RTM_F_FIB_MATCH: C.RTM_F_FIB_MATCH,
-  /** `RTA_NH_ID`: the nexthop object a route uses (`nhid N`). */
-  RTA_NH_ID: C.RTA_NH_ID,
-} as const;
 
 /** One next hop of a multipath route. */
 export interface NextHop {
@@ -182,13 +167,13 @@ export function parseRoute(m: RawMessage): Route | undefined {
         eachAttr(buf, s, e, (t, ms, me) => {
           if (me - ms < 4) return;
           if (t === C.RTAX_MTU) r.mtu = readU32(buf, ms);
-          else if (t === RT.RTAX_LOCK) r.mtuLock = (readU32(buf, ms) & (1 << C.RTAX_MTU)) !== 0;
+          else if (t === C.RTAX_LOCK) r.mtuLock = (readU32(buf, ms) & (1 << C.RTAX_MTU)) !== 0;
         });
         break;
-      case RT.RTA_NH_ID:
+      case C.RTA_NH_ID:
         if (e - s >= 4) r.nhid = readU32(buf, s);
         break;
-      case RT.RTA_FLOW:
+      case C.RTA_FLOW:
         if (e - s >= 4) r.realm = readU32(buf, s) & 0xffff;
         break;
       case C.RTA_MULTIPATH:
@@ -277,7 +262,7 @@ export function encodeRoute(cmd: RouteCommand, r: RouteMessage): Buffer {
   w.u32(rtnh);
   w.putU32(C.RTA_TABLE, r.table);
   if (r.dst && r.dst.prefixLength > 0) w.putBytes(C.RTA_DST, r.dst.bytes);
-  if (r.nhid !== undefined) w.putU32(RT.RTA_NH_ID, r.nhid);
+  if (r.nhid !== undefined) w.putU32(C.RTA_NH_ID, r.nhid);
   if (r.via) putGateway(w, r.af, r.via);
   if (r.oif !== undefined) w.putU32(C.RTA_OIF, r.oif);
   if (r.metric !== undefined) w.putU32(C.RTA_PRIORITY, r.metric);
@@ -285,10 +270,10 @@ export function encodeRoute(cmd: RouteCommand, r: RouteMessage): Buffer {
   if (r.mtu !== undefined) {
     const m = w.nestStart(C.RTA_METRICS);
     w.putU32(C.RTAX_MTU, r.mtu);
-    if (r.mtuLock) w.putU32(RT.RTAX_LOCK, 1 << C.RTAX_MTU);
+    if (r.mtuLock) w.putU32(C.RTAX_LOCK, 1 << C.RTAX_MTU);
     w.nestEnd(m);
   }
-  if (r.realm !== undefined) w.putU32(RT.RTA_FLOW, r.realm);
+  if (r.realm !== undefined) w.putU32(C.RTA_FLOW, r.realm);
   if (r.nexthops && r.nexthops.length > 0) {
     const mp = w.nestStart(C.RTA_MULTIPATH);
     for (const h of r.nexthops) {
@@ -325,7 +310,7 @@ export function encodeGetRoute(q: RouteLookup): Buffer {
   const bits = q.dst.length * 8;
   const w = new MessageWriter(C.RTM_GETROUTE, C.NLM_F_REQUEST | C.NLM_F_ACK, 96);
   w.u8(q.af).u8(bits).u8(q.from ? bits : 0).u8(0).u8(0).u8(0).u8(0).u8(0);
-  w.u32((q.af === C.AF_INET ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? RT.RTM_F_FIB_MATCH : 0));
+  w.u32((q.af === C.AF_INET ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? C.RTM_F_FIB_MATCH : 0));
   w.putBytes(C.RTA_DST, q.dst);
   if (q.from) w.putBytes(C.RTA_SRC, q.from);
   if (q.iif !== undefined) w.putU32(C.RTA_IIF, q.iif);

@@ -12,29 +12,6 @@ import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 import { tableName } from './route.js';
 
-/**
- * Rule constants the addon does not export yet (linux/fib_rules.h). They belong in
- * constants.ts and native/constants.cc; until then they live here.
- * @internal
- */
-export const FR = {
-  /** `fib_rule_hdr.flags`: the selector is negated (`not`). */
-  FIB_RULE_INVERT: C.FIB_RULE_INVERT,
-  /** `fib_rule_hdr.flags`: a `goto` whose target rule does not exist (`[unresolved]`). */
-  FIB_RULE_UNRESOLVED: C.FIB_RULE_UNRESOLVED,
-  /** `fib_rule_hdr.flags`: the `iif` interface does not exist (`[detached]`). */
-  FIB_RULE_IIF_DETACHED: C.FIB_RULE_IIF_DETACHED,
-  /** `fib_rule_hdr.flags`: the `oif` interface does not exist (`[detached]`). */
-  FIB_RULE_OIF_DETACHED: C.FIB_RULE_OIF_DETACHED,
-  FRA_FLOW: C.FRA_FLOW,
-  FRA_SUPPRESS_IFGROUP: C.FRA_SUPPRESS_IFGROUP,
-  FRA_SUPPRESS_PREFIXLEN: C.FRA_SUPPRESS_PREFIXLEN,
-  FRA_L3MDEV: C.FRA_L3MDEV,
-  FRA_UID_RANGE: C.FRA_UID_RANGE,
-  FRA_IP_PROTO: C.FRA_IP_PROTO,
-  FRA_SPORT_RANGE: C.FRA_SPORT_RANGE,
-  FRA_DPORT_RANGE: C.FRA_DPORT_RANGE,
-} as const;
 
 /** An IP protocol as `ip rule ... ipproto` names it (the names of /etc/protocols). */
 export type IpProtocol =
@@ -127,15 +104,15 @@ export class Rule extends KernelObject {
 
   /** A `goto` whose target rule does not exist (`[unresolved]`). */
   get unresolved(): boolean {
-    return (this.flags & FR.FIB_RULE_UNRESOLVED) !== 0;
+    return (this.flags & C.FIB_RULE_UNRESOLVED) !== 0;
   }
   /** Its `iif` names no existing interface (`iif X [detached]`). */
   get iifDetached(): boolean {
-    return (this.flags & FR.FIB_RULE_IIF_DETACHED) !== 0;
+    return (this.flags & C.FIB_RULE_IIF_DETACHED) !== 0;
   }
   /** Its `oif` names no existing interface (`oif X [detached]`). */
   get oifDetached(): boolean {
-    return (this.flags & FR.FIB_RULE_OIF_DETACHED) !== 0;
+    return (this.flags & C.FIB_RULE_OIF_DETACHED) !== 0;
   }
 
   /** The object as `ip rule show` prints it on one line. */
@@ -196,7 +173,7 @@ export function parseRule(m: RawMessage): Rule | undefined {
   let table = buf[m.start + 4]!;
   r.action = nameOf(RULE_ACTIONS, buf[m.start + 7]!);
   r.flags = readU32(buf, m.start + 8);
-  r.invert = (r.flags & FR.FIB_RULE_INVERT) !== 0;
+  r.invert = (r.flags & C.FIB_RULE_INVERT) !== 0;
   eachAttr(buf, m.start + FIB_RULE_HDR_LEN, m.end, (type, s, e) => {
     switch (type) {
       case C.FRA_SRC:
@@ -229,7 +206,7 @@ export function parseRule(m: RawMessage): Rule | undefined {
       case C.FRA_PROTOCOL:
         if (e > s) r.protocol = nameOf(PROTOCOLS, buf[s]!);
         break;
-      case FR.FRA_FLOW:
+      case C.FRA_FLOW:
         if (e - s >= 4) {
           const flow = readU32(buf, s);
           r.realm = flow & 0xffff;
@@ -237,25 +214,25 @@ export function parseRule(m: RawMessage): Rule | undefined {
         }
         break;
       // Both come as -1 when unset (the kernel always sends the prefix length).
-      case FR.FRA_SUPPRESS_IFGROUP:
+      case C.FRA_SUPPRESS_IFGROUP:
         if (e - s >= 4 && readU32(buf, s) !== UNSET) r.suppressIfgroup = readU32(buf, s);
         break;
-      case FR.FRA_SUPPRESS_PREFIXLEN:
+      case C.FRA_SUPPRESS_PREFIXLEN:
         if (e - s >= 4 && readU32(buf, s) !== UNSET) r.suppressPrefixLength = readU32(buf, s);
         break;
-      case FR.FRA_L3MDEV:
+      case C.FRA_L3MDEV:
         if (e > s) r.l3mdev = buf[s] !== 0;
         break;
-      case FR.FRA_UID_RANGE:
+      case C.FRA_UID_RANGE:
         r.uidRange = readRange(buf, s, e, true);
         break;
-      case FR.FRA_IP_PROTO:
+      case C.FRA_IP_PROTO:
         if (e > s) r.ipProto = nameOf(IP_PROTOCOLS, buf[s]!);
         break;
-      case FR.FRA_SPORT_RANGE:
+      case C.FRA_SPORT_RANGE:
         r.sport = readRange(buf, s, e, false);
         break;
-      case FR.FRA_DPORT_RANGE:
+      case C.FRA_DPORT_RANGE:
         r.dport = readRange(buf, s, e, false);
         break;
       default:
@@ -301,7 +278,7 @@ export interface RuleMessage {
 export function encodeRule(add: boolean, r: RuleMessage): Buffer {
   const w = new MessageWriter(add ? C.RTM_NEWRULE : C.RTM_DELRULE, C.NLM_F_REQUEST | C.NLM_F_ACK | (add ? C.NLM_F_CREATE | C.NLM_F_EXCL : 0), 96);
   w.u8(r.af).u8(r.to?.prefixLength ?? 0).u8(r.from?.prefixLength ?? 0).u8(r.tos ?? 0);
-  w.u8(r.table !== undefined && r.table < 256 ? r.table : 0).u8(0).u8(0).u8(r.action).u32(r.invert ? FR.FIB_RULE_INVERT : 0);
+  w.u8(r.table !== undefined && r.table < 256 ? r.table : 0).u8(0).u8(0).u8(r.action).u32(r.invert ? C.FIB_RULE_INVERT : 0);
   if (r.table !== undefined) w.putU32(C.FRA_TABLE, r.table);
   if (r.priority !== undefined) w.putU32(C.FRA_PRIORITY, r.priority);
   if (r.from) w.putBytes(C.FRA_SRC, r.from.bytes);
@@ -311,14 +288,14 @@ export function encodeRule(add: boolean, r: RuleMessage): Buffer {
   if (r.fwmark !== undefined) w.putU32(C.FRA_FWMARK, r.fwmark);
   if (r.fwmask !== undefined) w.putU32(C.FRA_FWMASK, r.fwmask);
   if (r.goto !== undefined) w.putU32(C.FRA_GOTO, r.goto);
-  if (r.l3mdev) w.putU8(FR.FRA_L3MDEV, 1);
-  if (r.ipProto !== undefined) w.putU8(FR.FRA_IP_PROTO, r.ipProto);
-  if (r.sport) putRange(w, FR.FRA_SPORT_RANGE, r.sport, false);
-  if (r.dport) putRange(w, FR.FRA_DPORT_RANGE, r.dport, false);
-  if (r.uidRange) putRange(w, FR.FRA_UID_RANGE, r.uidRange, true);
-  if (r.suppressPrefixLength !== undefined) w.putU32(FR.FRA_SUPPRESS_PREFIXLEN, r.suppressPrefixLength);
-  if (r.suppressIfgroup !== undefined) w.putU32(FR.FRA_SUPPRESS_IFGROUP, r.suppressIfgroup);
-  if (r.flow !== undefined) w.putU32(FR.FRA_FLOW, r.flow);
+  if (r.l3mdev) w.putU8(C.FRA_L3MDEV, 1);
+  if (r.ipProto !== undefined) w.putU8(C.FRA_IP_PROTO, r.ipProto);
+  if (r.sport) putRange(w, C.FRA_SPORT_RANGE, r.sport, false);
+  if (r.dport) putRange(w, C.FRA_DPORT_RANGE, r.dport, false);
+  if (r.uidRange) putRange(w, C.FRA_UID_RANGE, r.uidRange, true);
+  if (r.suppressPrefixLength !== undefined) w.putU32(C.FRA_SUPPRESS_PREFIXLEN, r.suppressPrefixLength);
+  if (r.suppressIfgroup !== undefined) w.putU32(C.FRA_SUPPRESS_IFGROUP, r.suppressIfgroup);
+  if (r.flow !== undefined) w.putU32(C.FRA_FLOW, r.flow);
   if (r.protocol !== undefined) w.putU8(C.FRA_PROTOCOL, r.protocol);
   return w.finish();
 }

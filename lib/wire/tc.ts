@@ -18,61 +18,6 @@ import { C } from './constants.js';
 import type { RawMessage } from './netlink.js';
 import { KernelObject } from './object.js';
 
-/**
- * UAPI values of traffic control. They belong in `C` (lib/wire/constants.ts) and in
- * native/constants.cc, where test/constants.test.ts holds the two sides equal; until they are
- * moved there they live here, each with the header it comes from.
- * @internal
- */
-export const TC = {
-  // linux/rtnetlink.h: message types
-  RTM_NEWQDISC: C.RTM_NEWQDISC,
-  RTM_DELQDISC: C.RTM_DELQDISC,
-  RTM_GETQDISC: C.RTM_GETQDISC,
-  RTM_NEWTCLASS: C.RTM_NEWTCLASS,
-  RTM_DELTCLASS: C.RTM_DELTCLASS,
-  RTM_GETTCLASS: C.RTM_GETTCLASS,
-  // linux/rtnetlink.h: attributes of a tcmsg
-  TCA_KIND: C.TCA_KIND,
-  TCA_OPTIONS: C.TCA_OPTIONS,
-  TCA_STATS: C.TCA_STATS,
-  TCA_STATS2: C.TCA_STATS2,
-  // linux/gen_stats.h: inside TCA_STATS2
-  TCA_STATS_BASIC: C.TCA_STATS_BASIC,
-  TCA_STATS_QUEUE: C.TCA_STATS_QUEUE,
-  TCA_STATS_PKT64: C.TCA_STATS_PKT64,
-  // linux/pkt_sched.h: handles
-  TC_H_UNSPEC: C.TC_H_UNSPEC,
-  TC_H_ROOT: C.TC_H_ROOT,
-  TC_H_INGRESS: C.TC_H_INGRESS,
-  TC_H_CLSACT: C.TC_H_CLSACT,
-  TC_LINKLAYER_ETHERNET: C.TC_LINKLAYER_ETHERNET,
-  TC_LINKLAYER_MASK: C.TC_LINKLAYER_MASK,
-  // linux/pkt_sched.h: tbf
-  TCA_TBF_PARMS: C.TCA_TBF_PARMS,
-  TCA_TBF_RTAB: C.TCA_TBF_RTAB,
-  TCA_TBF_PTAB: C.TCA_TBF_PTAB,
-  TCA_TBF_RATE64: C.TCA_TBF_RATE64,
-  TCA_TBF_PRATE64: C.TCA_TBF_PRATE64,
-  TCA_TBF_BURST: C.TCA_TBF_BURST,
-  TCA_TBF_PBURST: C.TCA_TBF_PBURST,
-  // linux/pkt_sched.h: htb
-  TC_HTB_PROTOVER: C.TC_HTB_PROTOVER,
-  TC_HTB_NUMPRIO: C.TC_HTB_NUMPRIO,
-  TCA_HTB_PARMS: C.TCA_HTB_PARMS,
-  TCA_HTB_INIT: C.TCA_HTB_INIT,
-  TCA_HTB_CTAB: C.TCA_HTB_CTAB,
-  TCA_HTB_RTAB: C.TCA_HTB_RTAB,
-  TCA_HTB_DIRECT_QLEN: C.TCA_HTB_DIRECT_QLEN,
-  TCA_HTB_RATE64: C.TCA_HTB_RATE64,
-  TCA_HTB_CEIL64: C.TCA_HTB_CEIL64,
-  // linux/pkt_sched.h: netem
-  TCA_NETEM_CORR: C.TCA_NETEM_CORR,
-  TCA_NETEM_RATE: C.TCA_NETEM_RATE,
-  TCA_NETEM_RATE64: C.TCA_NETEM_RATE64,
-  TCA_NETEM_LATENCY64: C.TCA_NETEM_LATENCY64,
-  TCA_NETEM_JITTER64: C.TCA_NETEM_JITTER64,
-} as const;
 
 /** `sizeof(struct tcmsg)`: family, 3 bytes of padding, ifindex, handle, parent, info. @internal */
 export const TCMSG_LEN = 20;
@@ -177,7 +122,7 @@ function rateTable(rate: number, mtu: number, ps: Psched): { table: Buffer; cell
 
 /** struct tc_ratespec as tc fills it: Ethernet, no overhead or mpu, cell_align -1. */
 function ratespec(s: Struct, cellLog: number, rate: number): void {
-  s.u8(cellLog).u8(TC.TC_LINKLAYER_ETHERNET).u16(0).u16(0xffff).u16(0).u32(rate);
+  s.u8(cellLog).u8(C.TC_LINKLAYER_ETHERNET).u16(0).u16(0xffff).u16(0).u32(rate);
 }
 
 function u64Attr(w: MessageWriter, type: number, v: number): void {
@@ -224,15 +169,15 @@ function tbfOptions(w: MessageWriter, p: TbfParams, ps: Psched): void {
   if (ptab) ratespec(s, ptab.cellLog, peak);
   else s.u32(0).u32(0).u32(0);
   s.u32(p.limit).u32(xmittime(rate, p.burst, ps) ?? U32_MAX).u32(peak ? xmittime(peak, mtu, ps) ?? U32_MAX : 0);
-  const at = w.nestStart(TC.TCA_OPTIONS);
-  w.putBytes(TC.TCA_TBF_PARMS, s.buf);
-  w.putU32(TC.TCA_TBF_BURST, p.burst);
-  if (p.rate >= 0x1_0000_0000) u64Attr(w, TC.TCA_TBF_RATE64, p.rate);
-  w.putBytes(TC.TCA_TBF_RTAB, rtab.table);
+  const at = w.nestStart(C.TCA_OPTIONS);
+  w.putBytes(C.TCA_TBF_PARMS, s.buf);
+  w.putU32(C.TCA_TBF_BURST, p.burst);
+  if (p.rate >= 0x1_0000_0000) u64Attr(w, C.TCA_TBF_RATE64, p.rate);
+  w.putBytes(C.TCA_TBF_RTAB, rtab.table);
   if (ptab && p.peakrate) {
-    if (p.peakrate >= 0x1_0000_0000) u64Attr(w, TC.TCA_TBF_PRATE64, p.peakrate);
-    w.putU32(TC.TCA_TBF_PBURST, mtu);
-    w.putBytes(TC.TCA_TBF_PTAB, ptab.table);
+    if (p.peakrate >= 0x1_0000_0000) u64Attr(w, C.TCA_TBF_PRATE64, p.peakrate);
+    w.putU32(C.TCA_TBF_PBURST, mtu);
+    w.putBytes(C.TCA_TBF_PTAB, ptab.table);
   }
   w.nestEnd(at);
 }
@@ -246,9 +191,9 @@ export interface HtbParams {
 
 /** TCA_OPTIONS of an htb qdisc: TCA_HTB_INIT (struct tc_htb_glob, version 3), [DIRECT_QLEN]. */
 function htbOptions(w: MessageWriter, p: HtbParams): void {
-  const at = w.nestStart(TC.TCA_OPTIONS);
-  w.putBytes(TC.TCA_HTB_INIT, new Struct(HTB_GLOB_LEN).u32(TC.TC_HTB_PROTOVER).u32(p.r2q).u32(p.defcls).u32(0).u32(0).buf);
-  if (p.directQlen !== undefined) w.putU32(TC.TCA_HTB_DIRECT_QLEN, p.directQlen);
+  const at = w.nestStart(C.TCA_OPTIONS);
+  w.putBytes(C.TCA_HTB_INIT, new Struct(HTB_GLOB_LEN).u32(C.TC_HTB_PROTOVER).u32(p.r2q).u32(p.defcls).u32(0).u32(0).buf);
+  if (p.directQlen !== undefined) w.putU32(C.TCA_HTB_DIRECT_QLEN, p.directQlen);
   w.nestEnd(at);
 }
 
@@ -280,12 +225,12 @@ function htbClassOptions(w: MessageWriter, p: HtbClassParams, ps: Psched): void 
   ratespec(s, rtab.cellLog, rate32(p.rate));
   ratespec(s, ctab.cellLog, rate32(p.ceil));
   s.u32(xmittime(p.rate, burst, ps) ?? U32_MAX).u32(xmittime(p.ceil, cburst, ps) ?? U32_MAX).u32(p.quantum).u32(0).u32(p.prio);
-  const at = w.nestStart(TC.TCA_OPTIONS);
-  if (p.rate >= 0x1_0000_0000) u64Attr(w, TC.TCA_HTB_RATE64, p.rate);
-  if (p.ceil >= 0x1_0000_0000) u64Attr(w, TC.TCA_HTB_CEIL64, p.ceil);
-  w.putBytes(TC.TCA_HTB_PARMS, s.buf);
-  w.putBytes(TC.TCA_HTB_RTAB, rtab.table);
-  w.putBytes(TC.TCA_HTB_CTAB, ctab.table);
+  const at = w.nestStart(C.TCA_OPTIONS);
+  if (p.rate >= 0x1_0000_0000) u64Attr(w, C.TCA_HTB_RATE64, p.rate);
+  if (p.ceil >= 0x1_0000_0000) u64Attr(w, C.TCA_HTB_CEIL64, p.ceil);
+  w.putBytes(C.TCA_HTB_PARMS, s.buf);
+  w.putBytes(C.TCA_HTB_RTAB, rtab.table);
+  w.putBytes(C.TCA_HTB_CTAB, ctab.table);
   w.nestEnd(at);
 }
 
@@ -312,12 +257,12 @@ export interface NetemParams {
  * after it inside the same TCA_OPTIONS (TCA_NETEM_CORR, [RATE64], RATE).
  */
 function netemOptions(w: MessageWriter, p: NetemParams): void {
-  const at = w.nestStart(TC.TCA_OPTIONS);
+  const at = w.nestStart(C.TCA_OPTIONS);
   w.bytes(new Struct(NETEM_QOPT_LEN).u32(p.latency).u32(p.limit).u32(p.loss).u32(0).u32(0).u32(p.jitter).buf);
-  if (p.corr) w.putBytes(TC.TCA_NETEM_CORR, new Struct(12).u32(p.corr.delay).u32(p.corr.loss).u32(0).buf);
+  if (p.corr) w.putBytes(C.TCA_NETEM_CORR, new Struct(12).u32(p.corr.delay).u32(p.corr.loss).u32(0).buf);
   if (p.rate !== undefined) {
-    if (p.rate >= 0x1_0000_0000) u64Attr(w, TC.TCA_NETEM_RATE64, p.rate);
-    w.putBytes(TC.TCA_NETEM_RATE, new Struct(16).u32(rate32(p.rate)).u32(0).u32(0).u32(0).buf);
+    if (p.rate >= 0x1_0000_0000) u64Attr(w, C.TCA_NETEM_RATE64, p.rate);
+    w.putBytes(C.TCA_NETEM_RATE, new Struct(16).u32(rate32(p.rate)).u32(0).u32(0).u32(0).buf);
   }
   w.nestEnd(at);
 }
@@ -344,9 +289,9 @@ function tcmsg(w: MessageWriter, index: number, handle: number, parent: number):
 /** RTM_NEWQDISC with NLM_F_CREATE | NLM_F_REPLACE: `tc qdisc replace`. @internal */
 export function encodeSetQdisc(q: QdiscMessage, ps: Psched = PSCHED_DEFAULT): Buffer {
   const p = q.params;
-  const w = new MessageWriter(TC.RTM_NEWQDISC, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_REPLACE, p.kind === 'tbf' ? 1152 : 128);
+  const w = new MessageWriter(C.RTM_NEWQDISC, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_REPLACE, p.kind === 'tbf' ? 1152 : 128);
   tcmsg(w, q.index, q.handle, q.parent);
-  w.putStrz(TC.TCA_KIND, p.kind);
+  w.putStrz(C.TCA_KIND, p.kind);
   if (p.kind === 'tbf') tbfOptions(w, p.tbf, ps);
   else if (p.kind === 'htb') htbOptions(w, p.htb);
   else if (p.kind === 'netem') netemOptions(w, p.netem);
@@ -355,15 +300,15 @@ export function encodeSetQdisc(q: QdiscMessage, ps: Psched = PSCHED_DEFAULT): Bu
 
 /** RTM_DELQDISC: `tc qdisc del dev IFNAME root | parent ID | ingress | clsact`. @internal */
 export function encodeDelQdisc(index: number, parent: number, handle = 0, kind?: string): Buffer {
-  const w = new MessageWriter(TC.RTM_DELQDISC, C.NLM_F_REQUEST | C.NLM_F_ACK, 48);
+  const w = new MessageWriter(C.RTM_DELQDISC, C.NLM_F_REQUEST | C.NLM_F_ACK, 48);
   tcmsg(w, index, handle, parent);
-  if (kind !== undefined) w.putStrz(TC.TCA_KIND, kind);
+  if (kind !== undefined) w.putStrz(C.TCA_KIND, kind);
   return w.finish();
 }
 
 /** RTM_GETQDISC dump, as `tc qdisc show [dev IFNAME]` asks (the kernel lists every link's). @internal */
 export function encodeDumpQdiscs(index: number): Buffer {
-  const w = new MessageWriter(TC.RTM_GETQDISC, C.NLM_F_REQUEST | C.NLM_F_DUMP, 36);
+  const w = new MessageWriter(C.RTM_GETQDISC, C.NLM_F_REQUEST | C.NLM_F_DUMP, 36);
   tcmsg(w, index, 0, 0);
   return w.finish();
 }
@@ -382,23 +327,23 @@ export interface ClassMessage {
  * @internal
  */
 export function encodeNewClass(c: ClassMessage, exclusive: boolean, ps: Psched = PSCHED_DEFAULT): Buffer {
-  const w = new MessageWriter(TC.RTM_NEWTCLASS, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (exclusive ? C.NLM_F_EXCL : 0), 2176);
+  const w = new MessageWriter(C.RTM_NEWTCLASS, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | (exclusive ? C.NLM_F_EXCL : 0), 2176);
   tcmsg(w, c.index, c.classid, c.parent);
-  w.putStrz(TC.TCA_KIND, 'htb');
+  w.putStrz(C.TCA_KIND, 'htb');
   htbClassOptions(w, c.htb, ps);
   return w.finish();
 }
 
 /** RTM_DELTCLASS: `tc class del dev IFNAME classid ID`. @internal */
 export function encodeDelClass(index: number, classid: number): Buffer {
-  const w = new MessageWriter(TC.RTM_DELTCLASS, C.NLM_F_REQUEST | C.NLM_F_ACK, 36);
+  const w = new MessageWriter(C.RTM_DELTCLASS, C.NLM_F_REQUEST | C.NLM_F_ACK, 36);
   tcmsg(w, index, classid, 0);
   return w.finish();
 }
 
 /** RTM_GETTCLASS dump of one link's classes: `tc class show dev IFNAME`. @internal */
 export function encodeDumpClasses(index: number): Buffer {
-  const w = new MessageWriter(TC.RTM_GETTCLASS, C.NLM_F_REQUEST | C.NLM_F_DUMP, 36);
+  const w = new MessageWriter(C.RTM_GETTCLASS, C.NLM_F_REQUEST | C.NLM_F_DUMP, 36);
   tcmsg(w, index, 0, 0);
   return w.finish();
 }
@@ -411,7 +356,7 @@ export function formatHandle(h: number): string {
 /** A class id or parent as tc prints it (print_tc_classid): `root`, `1:10`, `1:`, `:5`, `none`. @internal */
 export function formatClassid(h: number): string {
   h >>>= 0;
-  if (h === TC.TC_H_ROOT) return 'root';
+  if (h === C.TC_H_ROOT) return 'root';
   if (h === 0) return 'none';
   const maj = h >>> 16;
   const min = h & 0xffff;
@@ -665,11 +610,11 @@ function bytesIn(rate: number, ticks: number, ps: Psched): number {
 }
 
 function parseTbf(buf: Buffer, s: number, e: number, ps: Psched): TbfOptions | null {
-  const parms = findAttr(buf, s, e, TC.TCA_TBF_PARMS);
+  const parms = findAttr(buf, s, e, C.TCA_TBF_PARMS);
   if (!parms || parms[1] - parms[0] < TBF_QOPT_LEN) return null;
   const p = parms[0];
-  const rate = rateOf(buf, p, findAttr(buf, s, e, TC.TCA_TBF_RATE64));
-  const peak = rateOf(buf, p + RATESPEC_LEN, findAttr(buf, s, e, TC.TCA_TBF_PRATE64));
+  const rate = rateOf(buf, p, findAttr(buf, s, e, C.TCA_TBF_RATE64));
+  const peak = rateOf(buf, p + RATESPEC_LEN, findAttr(buf, s, e, C.TCA_TBF_PRATE64));
   const limit = readU32(buf, p + 24);
   const buffer = readU32(buf, p + 28);
   const mtuTicks = readU32(buf, p + 32);
@@ -691,9 +636,9 @@ function parseTbf(buf: Buffer, s: number, e: number, ps: Psched): TbfOptions | n
 }
 
 function parseHtb(buf: Buffer, s: number, e: number): HtbOptions | null {
-  const init = findAttr(buf, s, e, TC.TCA_HTB_INIT);
+  const init = findAttr(buf, s, e, C.TCA_HTB_INIT);
   if (!init || init[1] - init[0] < HTB_GLOB_LEN) return null;
-  const qlen = findAttr(buf, s, e, TC.TCA_HTB_DIRECT_QLEN);
+  const qlen = findAttr(buf, s, e, C.TCA_HTB_DIRECT_QLEN);
   return {
     kind: 'htb',
     r2q: readU32(buf, init[0] + 4),
@@ -719,15 +664,15 @@ function parseNetem(buf: Buffer, s: number, e: number, ps: Psched): NetemOptions
   };
   let rate64: number | undefined;
   eachAttr(buf, s + NETEM_QOPT_LEN, e, (type, as, ae) => {
-    if (type === TC.TCA_NETEM_CORR && ae - as >= 8) {
+    if (type === C.TCA_NETEM_CORR && ae - as >= 8) {
       out.delayCorrelation = percentOf(readU32(buf, as));
       out.lossCorrelation = percentOf(readU32(buf, as + 4));
-    } else if (type === TC.TCA_NETEM_RATE && ae - as >= 4) {
+    } else if (type === C.TCA_NETEM_RATE && ae - as >= 4) {
       const r = readU32(buf, as);
       if (r) out.rate = r * 8;
-    } else if (type === TC.TCA_NETEM_RATE64 && ae - as >= 8) rate64 = readU64(buf, as);
-    else if (type === TC.TCA_NETEM_LATENCY64 && ae - as >= 8) latencyNs = Math.max(0, readU64(buf, as));
-    else if (type === TC.TCA_NETEM_JITTER64 && ae - as >= 8) jitterNs = Math.max(0, readU64(buf, as));
+    } else if (type === C.TCA_NETEM_RATE64 && ae - as >= 8) rate64 = readU64(buf, as);
+    else if (type === C.TCA_NETEM_LATENCY64 && ae - as >= 8) latencyNs = Math.max(0, readU64(buf, as));
+    else if (type === C.TCA_NETEM_JITTER64 && ae - as >= 8) jitterNs = Math.max(0, readU64(buf, as));
   });
   if (rate64 !== undefined && out.rate !== null) out.rate = rate64 * 8;
   out.delay = latencyNs / 1e6;
@@ -736,11 +681,11 @@ function parseNetem(buf: Buffer, s: number, e: number, ps: Psched): NetemOptions
 }
 
 function parseHtbClass(buf: Buffer, s: number, e: number, ps: Psched): HtbClassOptions | null {
-  const parms = findAttr(buf, s, e, TC.TCA_HTB_PARMS);
+  const parms = findAttr(buf, s, e, C.TCA_HTB_PARMS);
   if (!parms || parms[1] - parms[0] < HTB_OPT_LEN) return null;
   const p = parms[0];
-  const rate = rateOf(buf, p, findAttr(buf, s, e, TC.TCA_HTB_RATE64));
-  const ceil = rateOf(buf, p + RATESPEC_LEN, findAttr(buf, s, e, TC.TCA_HTB_CEIL64));
+  const rate = rateOf(buf, p, findAttr(buf, s, e, C.TCA_HTB_RATE64));
+  const ceil = rateOf(buf, p + RATESPEC_LEN, findAttr(buf, s, e, C.TCA_HTB_CEIL64));
   return {
     kind: 'htb',
     rate: rate * 8,
@@ -755,26 +700,26 @@ function parseHtbClass(buf: Buffer, s: number, e: number, ps: Psched): HtbClassO
 
 /** TCA_STATS2's basic and queue counters, or the older struct tc_stats. */
 function parseStats(buf: Buffer, s: number, e: number): TcStats | null {
-  const stats2 = findAttr(buf, s, e, TC.TCA_STATS2);
+  const stats2 = findAttr(buf, s, e, C.TCA_STATS2);
   if (stats2) {
     const st: TcStats = { bytes: 0, packets: 0, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
     let pkt64: number | undefined;
     eachAttr(buf, stats2[0], stats2[1], (type, as, ae) => {
-      if (type === TC.TCA_STATS_BASIC && ae - as >= 12) {
+      if (type === C.TCA_STATS_BASIC && ae - as >= 12) {
         st.bytes = readU64(buf, as);
         st.packets = readU32(buf, as + 8);
-      } else if (type === TC.TCA_STATS_QUEUE && ae - as >= 20) {
+      } else if (type === C.TCA_STATS_QUEUE && ae - as >= 20) {
         st.qlen = readU32(buf, as);
         st.backlog = readU32(buf, as + 4);
         st.drops = readU32(buf, as + 8);
         st.requeues = readU32(buf, as + 12);
         st.overlimits = readU32(buf, as + 16);
-      } else if (type === TC.TCA_STATS_PKT64 && ae - as >= 8) pkt64 = readU64(buf, as);
+      } else if (type === C.TCA_STATS_PKT64 && ae - as >= 8) pkt64 = readU64(buf, as);
     });
     if (pkt64 !== undefined) st.packets = pkt64;
     return st;
   }
-  const old = findAttr(buf, s, e, TC.TCA_STATS);
+  const old = findAttr(buf, s, e, C.TCA_STATS);
   if (!old || old[1] - old[0] < 36) return null;
   const o = old[0];
   return { bytes: readU64(buf, o), packets: readU32(buf, o + 8), drops: readU32(buf, o + 12), overlimits: readU32(buf, o + 16), requeues: 0, qlen: readU32(buf, o + 28), backlog: readU32(buf, o + 32) };
@@ -782,13 +727,13 @@ function parseStats(buf: Buffer, s: number, e: number): TcStats | null {
 
 /** The kind, the options' bounds and the counters of a tcmsg's attributes. */
 function readTcAttrs(buf: Buffer, s: number, e: number): { kind: string; options: [number, number] | undefined; stats: TcStats | null } {
-  const k = findAttr(buf, s, e, TC.TCA_KIND);
-  return { kind: k ? readString(buf, k[0], k[1]) : '', options: findAttr(buf, s, e, TC.TCA_OPTIONS), stats: parseStats(buf, s, e) };
+  const k = findAttr(buf, s, e, C.TCA_KIND);
+  return { kind: k ? readString(buf, k[0], k[1]) : '', options: findAttr(buf, s, e, C.TCA_OPTIONS), stats: parseStats(buf, s, e) };
 }
 
 /** Reads an RTM_NEWQDISC message; other messages give undefined. @internal */
 export function parseQdisc(m: RawMessage, ps: Psched = PSCHED_DEFAULT): Qdisc | undefined {
-  if (m.type !== TC.RTM_NEWQDISC || m.end - m.start < TCMSG_LEN) return undefined;
+  if (m.type !== C.RTM_NEWQDISC || m.end - m.start < TCMSG_LEN) return undefined;
   const buf = m.buf;
   const at = m.start + TCMSG_LEN;
   const q = new Qdisc(buf, at, m.end);
@@ -810,7 +755,7 @@ export function parseQdisc(m: RawMessage, ps: Psched = PSCHED_DEFAULT): Qdisc | 
 
 /** Reads an RTM_NEWTCLASS message; other messages give undefined. @internal */
 export function parseClass(m: RawMessage, ps: Psched = PSCHED_DEFAULT): TrafficClass | undefined {
-  if (m.type !== TC.RTM_NEWTCLASS || m.end - m.start < TCMSG_LEN) return undefined;
+  if (m.type !== C.RTM_NEWTCLASS || m.end - m.start < TCMSG_LEN) return undefined;
   const buf = m.buf;
   const at = m.start + TCMSG_LEN;
   const c = new TrafficClass(buf, at, m.end);

@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 import { eachAttr, readU16, readU32 } from '../attr.js';
-import { BR } from '../bridge.js';
 import { C } from '../constants.js';
 import { checkBoolean, checkInt, showValue } from '../../validate.js';
 import type { KindCodec } from './kind.js';
@@ -65,16 +64,8 @@ function centis(v: unknown, what: string): number {
   return c;
 }
 
-/** Checked settings: times in hundredths. */
-interface Checked {
-  stp?: boolean;
-  vlanFiltering?: boolean;
-  vlanProtocol?: '802.1Q' | '802.1ad';
-  ageingTime?: number;
-  forwardDelay?: number;
-  mcastSnooping?: boolean;
-  defaultPvid?: number;
-}
+/** Checked settings: the same fields, the times in hundredths. */
+type Checked = BridgeSettings;
 
 /** @internal */
 export const bridge: KindCodec<Checked, BridgeInfo> = {
@@ -97,41 +88,41 @@ export const bridge: KindCodec<Checked, BridgeInfo> = {
   },
   // In the order `ip link add ... type bridge` writes them when given in this order.
   encode(w, o) {
-    if (o.stp !== undefined) w.putU32(BR.IFLA_BR_STP_STATE, o.stp ? 1 : 0);
-    if (o.vlanFiltering !== undefined) w.putU8(BR.IFLA_BR_VLAN_FILTERING, o.vlanFiltering ? 1 : 0);
-    if (o.vlanProtocol !== undefined) w.putBe16(BR.IFLA_BR_VLAN_PROTOCOL, o.vlanProtocol === '802.1ad' ? C.ETH_P_8021AD : C.ETH_P_8021Q);
-    if (o.ageingTime !== undefined) w.putU32(BR.IFLA_BR_AGEING_TIME, o.ageingTime);
-    if (o.forwardDelay !== undefined) w.putU32(BR.IFLA_BR_FORWARD_DELAY, o.forwardDelay);
-    if (o.mcastSnooping !== undefined) w.putU8(BR.IFLA_BR_MCAST_SNOOPING, o.mcastSnooping ? 1 : 0);
-    if (o.defaultPvid !== undefined) w.putU16(BR.IFLA_BR_VLAN_DEFAULT_PVID, o.defaultPvid);
+    if (o.stp !== undefined) w.putU32(C.IFLA_BR_STP_STATE, o.stp ? 1 : 0);
+    if (o.vlanFiltering !== undefined) w.putU8(C.IFLA_BR_VLAN_FILTERING, o.vlanFiltering ? 1 : 0);
+    if (o.vlanProtocol !== undefined) w.putBe16(C.IFLA_BR_VLAN_PROTOCOL, o.vlanProtocol === '802.1ad' ? C.ETH_P_8021AD : C.ETH_P_8021Q);
+    if (o.ageingTime !== undefined) w.putU32(C.IFLA_BR_AGEING_TIME, o.ageingTime);
+    if (o.forwardDelay !== undefined) w.putU32(C.IFLA_BR_FORWARD_DELAY, o.forwardDelay);
+    if (o.mcastSnooping !== undefined) w.putU8(C.IFLA_BR_MCAST_SNOOPING, o.mcastSnooping ? 1 : 0);
+    if (o.defaultPvid !== undefined) w.putU16(C.IFLA_BR_VLAN_DEFAULT_PVID, o.defaultPvid);
   },
   decode(buf, s, e) {
     const info: BridgeInfo = { kind: 'bridge', stp: false, vlanFiltering: false, vlanProtocol: null, ageingTime: 0, forwardDelay: 0, mcastSnooping: null, defaultPvid: null };
     eachAttr(buf, s, e, (t, as, ae) => {
       const len = ae - as;
       switch (t) {
-        case BR.IFLA_BR_STP_STATE:
+        case C.IFLA_BR_STP_STATE:
           if (len >= 4) info.stp = readU32(buf, as) !== 0;
           break;
-        case BR.IFLA_BR_VLAN_FILTERING:
+        case C.IFLA_BR_VLAN_FILTERING:
           if (len >= 1) info.vlanFiltering = buf[as] !== 0;
           break;
-        case BR.IFLA_BR_VLAN_PROTOCOL:
+        case C.IFLA_BR_VLAN_PROTOCOL:
           if (len >= 2) {
             const p = buf.readUInt16BE(as);
             info.vlanProtocol = p === C.ETH_P_8021Q ? '802.1Q' : p === C.ETH_P_8021AD ? '802.1ad' : p;
           }
           break;
-        case BR.IFLA_BR_AGEING_TIME:
+        case C.IFLA_BR_AGEING_TIME:
           if (len >= 4) info.ageingTime = readU32(buf, as) / 100;
           break;
-        case BR.IFLA_BR_FORWARD_DELAY:
+        case C.IFLA_BR_FORWARD_DELAY:
           if (len >= 4) info.forwardDelay = readU32(buf, as) / 100;
           break;
-        case BR.IFLA_BR_MCAST_SNOOPING:
+        case C.IFLA_BR_MCAST_SNOOPING:
           if (len >= 1) info.mcastSnooping = buf[as] !== 0;
           break;
-        case BR.IFLA_BR_VLAN_DEFAULT_PVID:
+        case C.IFLA_BR_VLAN_DEFAULT_PVID:
           if (len >= 2) info.defaultPvid = readU16(buf, as);
           break;
         default:
