@@ -255,6 +255,7 @@ t.test('results in each version; VERSION; STATUS; GC; errors as the spec defines
     ['hairpinMode with promiscMode, refused as the reference does', l.run(plugin, 'ADD', bridgeConf(l, { hairpinMode: true, promiscMode: true }), env), 999, /cannot set hairpin mode and promiscuous mode at the same time\./],
     ['an unknown key', l.run(plugin, 'ADD', bridgeConf(l, { bridgeName: 'x' }), env), 7, /unknown key "bridgeName"/],
     ['a bad mtu', l.run(plugin, 'ADD', bridgeConf(l, { mtu: 20 }), env), 7, /mtu 20 must be 68 to 65535/],
+    ['a key of a newer reference plugin, asked for', l.run(plugin, 'ADD', bridgeConf(l, { macspoofchk: true }), env), 7, /macspoofchk: this build of netns-link-bridge does not do it yet/],
     ['a netns that does not exist', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '/proc/999999999/ns/net' }), 3, /failed to open netns/],
   ];
   for (const [what, p, code, msg] of errors) {

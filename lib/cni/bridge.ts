@@ -69,6 +69,11 @@ export function bridgeConf(conf: NetConf): BridgeConf {
   if (c.isDefaultGateway) c.isGateway = true;
   if (c.hairpinMode && c.promiscMode) throw new CniError(CODES.GENERIC, 'cannot set hairpin mode and promiscuous mode at the same time.');
   if (c.vlan !== 0) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'vlan: this build of netns-link-bridge does not tag ports yet');
+  // Keys of newer reference plugins that this one does not do: refused when asked for, never ignored.
+  for (const k of ['vlanTrunk', 'macspoofchk', 'enabledad', 'disableContainerInterface'] as const) {
+    const v = conf[k];
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `${k}: this build of netns-link-bridge does not do it yet`);
+  }
   return c;
 }
 

@@ -250,8 +250,8 @@ export class Topology {
 
   /**
    * Makes the kernel match the document: the plan's changes, phase by phase (namespaces, then
-   * bridges and sysctls, veth pairs, link settings, addresses, routes, deletions), each phase
-   * across every namespace at once. A second apply of the same document makes no change. If a
+   * bridges and sysctls, veth pairs, address deletions, link settings with new addresses, bridge
+   * MTUs, routes, deletions), each phase across every namespace at once. A second apply of the same document makes no change. If a
    * change fails, everything this apply did is undone and a {@link TopologyApplyError} names
    * the change. Two applies of one topology wait for each other.
    */
