@@ -5,7 +5,7 @@
  * @internal
  * @packageDocumentation
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CODES, CniError, readResult, type CniEnv, type Command, type NetConf, type Result } from './spec.js';
@@ -23,6 +23,16 @@ export function findPlugin(type: string, env: CniEnv): string {
     }
   }
   throw new CniError(CODES.GENERIC, `failed to find plugin "${type}" in path [${env.path.join(' ')}]`);
+}
+
+/**
+ * Gives a plugin its stdin. A plugin that does not read it (host-local answers VERSION without
+ * it) may exit first: the write then fails with EPIPE, which must not become an uncaught error
+ * that ends this process; the plugin's own answer and status say how it went.
+ */
+function writeStdin(child: ChildProcess, data: string): void {
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(data);
 }
 
 /** A plugin's error object on its stdout, or null. */
@@ -76,7 +86,7 @@ function run(conf: NetConf, raw: string, env: CniEnv, command: Command): Promise
         reject(e instanceof CniError ? e : new CniError(CODES.DECODING_FAILURE, `IPAM plugin ${type} returned no JSON result`, stdout.slice(0, 500)));
       }
     });
-    child.stdin?.end(raw);
+    writeStdin(child, raw);
   });
 }
 
@@ -91,7 +101,7 @@ function versionsOf(exe: string): Promise<string[]> {
         resolve([]);
       }
     });
-    child.stdin?.end('{"cniVersion":"1.1.0"}');
+    writeStdin(child, '{"cniVersion":"1.1.0"}');
   });
 }
 
