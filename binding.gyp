@@ -37,6 +37,12 @@
       "type": "executable",
       "sources": ["native/exec.c"],
       "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "netns-link-cni",
+      "type": "executable",
+      "sources": ["native/cni-client.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
     }
   ]
 }

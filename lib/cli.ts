@@ -14,7 +14,7 @@
  *   `netns-link` with no command;
  * - `exec`: the command's own status (128 + N when signal N ended it), or 255 when it could not
  *   be started inside the namespace (as `ip netns exec`);
- * - `monitor`: 0 when ended by SIGINT or SIGTERM.
+ * - `monitor`, `cni serve`: 0 when ended by SIGINT or SIGTERM.
  * @internal
  * @packageDocumentation
  */
@@ -23,7 +23,8 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Netns } from './netns.js';
-import { install } from './cni/main.js';
+import { serve } from './cni/agent.js';
+import { DEFAULT_SOCKET, install } from './cni/main.js';
 import { HELPER_FAILED } from './process.js';
 import { RENDER_FORMATS, type RenderFormat } from './topology/render.js';
 import { describeChange, Topology, TopologyError } from './topology/topology.js';
@@ -51,7 +52,9 @@ commands:
   destroy FILE                          remove what the topology made
   show FILE [--format text|json|dot|mermaid]
                                         the topology's namespaces, bridges and links
-  cni install [--dir DIR]               the CNI plugins netns-link-bridge and netns-link-ptp (default /opt/cni/bin)
+  cni install [--dir DIR] [--socket PATH]
+                                        the CNI plugins netns-link-bridge and netns-link-ptp (default /opt/cni/bin)
+  cni serve [--socket PATH]             the CNI agent, which answers the plugins' calls (agent mode)
   help [COMMAND]                        this text, or one command's
 
 options:
@@ -65,7 +68,7 @@ exit status:
   1    failure; a one-line reason on stderr
   2    usage error: unknown command or option, missing or malformed argument
   exec: the command's own status; 255 when it could not be started inside
-  monitor: 0 when ended by SIGINT or SIGTERM
+  monitor, cni serve: 0 when ended by SIGINT or SIGTERM
 
 Run 'netns-link COMMAND --help' for one command.`,
   list: `usage: netns-link list [--json]
@@ -134,12 +137,20 @@ Draws the topology FILE: its namespaces, the interfaces in each, bridges and the
 pairs. dot is Graphviz ('| dot -Tsvg'), mermaid renders in Markdown.
 
 ${STATUS}`,
-  cni: `usage: netns-link cni install [--dir DIR]
+  cni: `usage: netns-link cni install [--dir DIR] [--socket PATH]
+       netns-link cni serve [--socket PATH]
 
-Installs the CNI plugins netns-link-bridge and netns-link-ptp into DIR (default /opt/cni/bin),
-where container runtimes look for plugins: a conflist then says "type": "netns-link-bridge". They run this
-node by its absolute path (runtimes exec plugins without PATH) on this installation of
-netns-link; install again after moving either.
+install: puts the CNI plugins netns-link-bridge and netns-link-ptp into DIR (default
+/opt/cni/bin), where container runtimes look for plugins: a conflist then says "type":
+"netns-link-bridge". Each is a small native program: it hands the call to the agent on PATH
+(default ${DEFAULT_SOCKET}) and relays its answer; when no agent answers it runs the call
+itself with this node (by its absolute path: runtimes exec plugins without PATH) on this
+installation of netns-link. Install again after moving either.
+
+serve: the agent. Listens on PATH (a socket only root can use; its directory is made 0700) and
+answers every call of either plugin, in the calling runtime's network namespace and with its
+environment, so a runtime cannot tell which mode answered; one line per call on stdout. Ends on
+SIGINT or SIGTERM once the calls under way are answered.
 
 ${STATUS}`,
   help: `usage: netns-link help [COMMAND]
@@ -437,11 +448,25 @@ async function show(args: string[]): Promise<number> {
 }
 
 async function cni(args: string[]): Promise<number> {
-  const { values, positionals } = parse('cni', args, { dir: { type: 'string', arg: 'DIR' } });
+  const { values, positionals } = parse('cni', args, { dir: { type: 'string', arg: 'DIR' }, socket: { type: 'string', arg: 'PATH' } });
   const [sub, ...extra] = positionals;
-  if (sub !== 'install') throw new UsageError('cni', sub === undefined ? 'a subcommand is missing: install' : `unknown subcommand ${JSON.stringify(sub)}`);
+  if (sub !== 'install' && sub !== 'serve') throw new UsageError('cni', sub === undefined ? 'a subcommand is missing: install or serve' : `unknown subcommand ${JSON.stringify(sub)}`);
   if (extra.length) throw new UsageError('cni', `unexpected ${extra.join(' ')}`);
-  for (const path of install(text(values, 'dir') ?? '/opt/cni/bin')) process.stdout.write(`${path}\n`);
+  const socket = text(values, 'socket') ?? DEFAULT_SOCKET;
+  if (sub === 'install') {
+    for (const path of install(text(values, 'dir') ?? '/opt/cni/bin', socket)) process.stdout.write(`${path}\n`);
+    return 0;
+  }
+  if (values.dir !== undefined) throw new UsageError('cni', '--dir is an option of cni install');
+  const agent = await serve(socket, {
+    onCall: (r) => process.stdout.write(`${r.command} netns-link-${r.type} ${r.containerId || '-'}/${r.ifname || '-'} status ${r.status} ${r.ms.toFixed(1)} ms\n`),
+  });
+  process.stdout.write(`serving on ${agent.path}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent.close();
   return 0;
 }
 

@@ -45,11 +45,20 @@ export function helperPath(): string {
     helper = resolvePath(override);
     return helper;
   }
+  helper = builtExecutable(HELPER);
+  return helper;
+}
+
+/**
+ * One of the package's native executables (the exec helper, the CNI client): from a local build,
+ * or the prebuild shipped in the package.
+ * @internal
+ */
+export function builtExecutable(name: string): string {
   const root = join(__dirname, '..');
-  const candidates = [join(root, 'build', 'Release', HELPER), join(root, 'prebuilds', `${process.platform}-${process.arch}`, HELPER)];
+  const candidates = [join(root, 'build', 'Release', name), join(root, 'prebuilds', `${process.platform}-${process.arch}`, name)];
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`netns-link: the ${HELPER} helper is missing (looked in ${candidates.join(', ')}); reinstall, or build with node-gyp`);
-  helper = found;
+  if (!found) throw new Error(`netns-link: ${name} is missing (looked in ${candidates.join(', ')}); reinstall, or build with node-gyp`);
   return found;
 }
 

@@ -4,8 +4,9 @@
 //
 //   node scripts/pack.js prepack    the prebuilds: prebuilds/linux-arm64 (cross-compiled with
 //                                   Debian's aarch64-linux-gnu toolchain) and prebuilds/linux-x64
-//                                   (the host), each the addon and the netns-link-exec helper,
-//                                   stripped, built with -Werror; then dist/ (tsc and the ES
+//                                   (the host), each the addon, the netns-link-exec helper and
+//                                   the netns-link-cni client, stripped, built with -Werror;
+//                                   then dist/ (tsc and the ES
 //                                   module face); last, package.json is replaced by the one users
 //                                   get (no dev scripts), the original kept aside.
 //   node scripts/pack.js postpack   puts the original package.json back.
@@ -75,11 +76,15 @@ function prebuild(arch, tools) {
   const lax = makefiles.filter((f) => !readFileSync(join(work, 'build', f), 'utf8').includes('-Werror'));
   if (!makefiles.length || lax.length) throw new Error(`pack: ${name} was not built with -Werror (${lax.join(' ') || 'no makefile'})`);
   const dir = join(root, 'prebuilds', name);
-  const helper = join(dir, 'netns-link-exec');
-  copyFileSync(join(work, 'build', 'Release', 'netns-link-exec'), helper);
-  chmodSync(helper, 0o755);
-  execFileSync(tools ? `${tools}strip` : 'strip', [helper]);
-  for (const f of [join(dir, 'netns-link.glibc.node'), helper]) {
+  // The executables beside the addon: the exec helper and the CNI plugins' client.
+  const helpers = ['netns-link-exec', 'netns-link-cni'].map((exe) => {
+    const path = join(dir, exe);
+    copyFileSync(join(work, 'build', 'Release', exe), path);
+    chmodSync(path, 0o755);
+    execFileSync(tools ? `${tools}strip` : 'strip', [path]);
+    return path;
+  });
+  for (const f of [join(dir, 'netns-link.glibc.node'), ...helpers]) {
     if (elfMachine(f) !== MACHINE[arch]) throw new Error(`pack: ${f} is not a ${name} ELF file (e_machine ${elfMachine(f)})`);
   }
 }

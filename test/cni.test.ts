@@ -3,11 +3,12 @@
 // "runtime's", made by the test with unshare --net), never the host's own. Debian's reference
 // plugins (/usr/lib/cni: bridge, host-local, tuning) run the same configs beside it, and the
 // normalised results and the kernel's state are compared.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Netns } from '../dist/index.js';
 import { hasCommand, SLEEP_MARK, type Teardown } from './helpers';
 
@@ -34,47 +35,107 @@ async function holder(t: Teardown): Promise<ChildProcess & { pid: number }> {
   throw new Error('unshare did not start');
 }
 
+/** Plain: each call is the client running node itself (no agent answers). Agent: `cni serve` answers. */
+type Mode = 'plain' | 'agent';
+const MODES: Mode[] = ['plain', 'agent'];
+
 interface Lab {
   dir: string;
+  mode: Mode;
   /** The runtime's namespace (the plugin's host side). */
   sandbox: number;
   bin: string;
-  run(plugin: string, command: string, conf: object, env?: Record<string, string>): Promise<{ status: number; out: any; stdout: string }>;
+  run(plugin: string, command: string, conf: object | string, env?: Record<string, string>): Promise<{ status: number; out: any; stdout: string }>;
   /** The sandbox, for reading its state. */
   host(): Promise<Netns>;
+  /** Calls of our plugins made so far, and those the agent says it answered. */
+  calls(): { ours: number; agent: number };
+  /** Where the plugins look for the agent. */
+  socket: string;
+  /** Ends the agent (SIGTERM), if there is one. */
+  stopAgent(): Promise<void>;
 }
 
-async function lab(t: Teardown): Promise<Lab> {
+/** Runs a plugin as a runtime does: in the namespace of `pid`, with nothing but `env` (CNI_*) in its environment. */
+function runFrom(pid: number, plugin: string, command: string, conf: object | string, env: Record<string, string>): Promise<{ status: number; out: any; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(NSENTER, [`--net=/proc/${pid}/ns/net`, plugin], { env: { CNI_COMMAND: command, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('close', (status) => {
+      let out: any = null;
+      try {
+        out = stdout ? JSON.parse(stdout) : null;
+      } catch {
+        out = stdout;
+      }
+      resolve({ status: status ?? -1, out, stdout });
+    });
+    child.stdin.end(typeof conf === 'string' ? conf : JSON.stringify(conf));
+  });
+}
+
+async function lab(t: Teardown, mode: Mode): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'netns-link-cni-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const sandbox = (await holder(t)).pid;
   const bin = join(dir, 'bin');
-  execFileSync(process.execPath, [cli, 'cni', 'install', '--dir', bin]);
-  const run: Lab['run'] = (plugin, command, conf, env = {}) =>
-    new Promise((resolve) => {
-      // As a runtime runs it: in the runtime's namespace, with nothing but CNI_* in the environment.
-      const child = spawn(NSENTER, [`--net=/proc/${sandbox}/ns/net`, plugin], {
-        env: { CNI_COMMAND: command, CNI_PATH: `${bin}:${REF}`, NETNS_LINK_CNI_DIR: join(dir, 'state'), ...env },
-        stdio: ['pipe', 'pipe', 'inherit'],
+  const socket = join(dir, 'agent.sock');
+  execFileSync(process.execPath, [cli, 'cni', 'install', '--dir', bin, '--socket', socket]);
+  let answered = 0;
+  let stopAgent = async (): Promise<void> => undefined;
+  if (mode === 'agent') {
+    // The agent in the runtime's namespace, as a node's daemon runs beside its runtime.
+    const agent = spawn(NSENTER, [`--net=/proc/${sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => agent.once('exit', r));
+    stopAgent = async () => {
+      agent.kill('SIGTERM');
+      await exited;
+    };
+    t.teardown(stopAgent);
+    let text = '';
+    await new Promise<void>((resolve, reject) => {
+      agent.stdout.on('data', (d) => {
+        text += d;
+        answered = (text.match(/^[A-Z]* netns-link-/gmu) ?? []).length;
+        if (text.startsWith('serving on ')) resolve();
       });
-      let stdout = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.on('close', (status) => {
-        let out: any = null;
-        try {
-          out = stdout ? JSON.parse(stdout) : null;
-        } catch {
-          out = stdout;
-        }
-        resolve({ status: status ?? -1, out, stdout });
-      });
-      child.stdin.end(JSON.stringify(conf));
+      agent.once('exit', (code) => reject(new Error(`the agent exited (${code}) before serving: ${text}`)));
     });
-  return { dir, sandbox, bin, run, host: () => Netns.fromPid(sandbox) };
+  }
+  let ours = 0;
+  const run: Lab['run'] = (plugin, command, conf, env = {}) => {
+    if (plugin.startsWith(bin)) ours++;
+    return runFrom(sandbox, plugin, command, conf, { CNI_PATH: `${bin}:${REF}`, ...env });
+  };
+  return { dir, mode, sandbox, bin, socket, run, host: () => Netns.fromPid(sandbox), calls: () => ({ ours, agent: answered }), stopAgent };
+}
+
+/**
+ * A test run in both modes: in agent mode every call of our plugins must have been answered by
+ * the agent (not by the client's fallback), in plain mode by none.
+ */
+function both(name: string, options: { skip?: string | false }, body: (t: Test, lab: (t: Teardown) => Promise<Lab>) => Promise<void>): void {
+  for (const mode of MODES) {
+    t.test(`${name} (${mode} mode)`, options, async (t) => {
+      const labs: Lab[] = [];
+      await body(t, async (tt) => {
+        const l = await lab(tt, mode);
+        labs.push(l);
+        return l;
+      });
+      // The agent prints its line after it answers: give the last one a moment.
+      await new Promise((r) => setTimeout(r, 20));
+      for (const l of labs) {
+        const { ours, agent } = l.calls();
+        t.equal(agent, mode === 'agent' ? ours : 0, `${mode} mode: the agent answered ${agent} of our ${ours} calls`);
+      }
+    });
+  }
 }
 
 function bridgeConf(l: Lab, extra: object = {}, subnet = '198.18.5.0/24', version = '1.0.0'): object {
-  return { cniVersion: version, name: 'testnet', type: 'bridge', bridge: 'cni9', isGateway: true, ipMasq: true, ipam: { type: 'host-local', subnet, dataDir: join(l.dir, 'ipam') }, ...extra };
+  return { cniVersion: version, name: 'testnet', type: 'bridge', bridge: 'cni9', isGateway: true, ipMasq: true, dataDir: join(l.dir, 'state'), ipam: { type: 'host-local', subnet, dataDir: join(l.dir, 'ipam') }, ...extra };
 }
 
 /** What may differ between two runs of the same config: MACs, the host veth's name, the sandbox path. */
@@ -96,7 +157,7 @@ async function state(sandbox: Netns, container: Netns, bridge: string): Promise<
   };
 }
 
-t.test('ADD matches the reference bridge plugin result for result, and the kernel state too; DEL leaves nothing', { skip: NEED_REF }, async (t) => {
+both('ADD matches the reference bridge plugin result for result, and the kernel state too; DEL leaves nothing', { skip: NEED_REF }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
   const [c1, c2] = [await holder(t), await holder(t)];
@@ -135,7 +196,7 @@ function pingFrom(pid: number, address: string): Promise<boolean> {
   });
 }
 
-t.test('containers reach each other and, through the masquerade, a namespace with no route back; CHECK sees what was removed by hand', { skip: NEED_REF || (hasCommand('ping') ? false : 'ping') }, async (t) => {
+both('containers reach each other and, through the masquerade, a namespace with no route back; CHECK sees what was removed by hand', { skip: NEED_REF || (hasCommand('ping') ? false : 'ping') }, async (t, lab) => {
   const l = await lab(t);
   const [c1, c2] = [await holder(t), await holder(t)];
   const plugin = join(l.bin, 'netns-link-bridge');
@@ -168,7 +229,7 @@ t.test('containers reach each other and, through the masquerade, a namespace wit
   t.match((await check(r1.out, 'c1', c1)).out, { msg: /interface eth0 does not exist/u });
 });
 
-t.test('DEL after the container is gone still removes its NAT rule and lease; a failing ADD leaves nothing', { skip: NEED_REF }, async (t) => {
+both('DEL after the container is gone still removes its NAT rule and lease; a failing ADD leaves nothing', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const c = await holder(t);
   const plugin = join(l.bin, 'netns-link-bridge');
@@ -197,7 +258,7 @@ t.test('DEL after the container is gone still removes its NAT rule and lease; a 
   n2.close();
 });
 
-t.test('20 ADDs at once on one network: one bridge, 20 distinct addresses; 20 DELs at once leave nothing', { skip: NEED_REF }, async (t) => {
+both('20 ADDs at once on one network: one bridge, 20 distinct addresses; 20 DELs at once leave nothing', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   const cs = await Promise.all(Array.from({ length: 20 }, () => holder(t)));
@@ -216,7 +277,7 @@ t.test('20 ADDs at once on one network: one bridge, 20 distinct addresses; 20 DE
   t.same(readdirSync(join(l.dir, 'ipam', 'testnet')).filter((f) => /^\d/u.test(f)), [], 'no lease left');
 });
 
-t.test('results in each version; VERSION; STATUS; GC; errors as the spec defines them', { skip: NEED_REF }, async (t) => {
+both('results in each version; VERSION; STATUS; GC; errors as the spec defines them', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   for (const version of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
@@ -242,13 +303,7 @@ t.test('results in each version; VERSION; STATUS; GC; errors as the spec defines
   const c = await holder(t);
   const env = { CNI_CONTAINERID: 'e', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
   const errors: [string, Promise<{ status: number; out: any }>, number, RegExp][] = [
-    ['bad JSON', new Promise((resolve) => {
-      const child = spawn(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, plugin], { env: { CNI_COMMAND: 'ADD', CNI_PATH: REF, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('close', (status) => resolve({ status: status ?? -1, out: JSON.parse(out) }));
-      child.stdin.end('{not json');
-    }), 6, /not JSON/],
+    ['bad JSON', l.run(plugin, 'ADD', '{not json', env), 6, /not JSON/],
     ['an incompatible version', l.run(plugin, 'ADD', { ...bridgeConf(l), cniVersion: '9.9.9' }, env), 1, /incompatible CNI versions/],
     ['no CNI_COMMAND', l.run(plugin, '', bridgeConf(l), env), 4, /CNI_COMMAND is not set/],
     ['no CNI_NETNS on ADD', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '' }), 4, /CNI_NETNS is not set/],
@@ -265,11 +320,11 @@ t.test('results in each version; VERSION; STATUS; GC; errors as the spec defines
   }
 });
 
-t.test('netns-link-ptp matches the reference ptp plugin: result, addresses, routes on both ends; masquerade out; DEL', { skip: NEED_REF || (existsSync(join(REF, 'ptp')) ? false : 'no ptp plugin') }, async (t) => {
+both('netns-link-ptp matches the reference ptp plugin: result, addresses, routes on both ends; masquerade out; DEL', { skip: NEED_REF || (existsSync(join(REF, 'ptp')) ? false : 'no ptp plugin') }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
   const [c1, c2] = [await holder(t), await holder(t)];
-  const conf = (l: Lab) => ({ cniVersion: '1.0.0', name: 'ptpnet', type: 'ptp', ipMasq: true, mtu: 1400, ipam: { type: 'host-local', subnet: '198.18.7.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(l.dir, 'ipam') } });
+  const conf = (l: Lab) => ({ cniVersion: '1.0.0', name: 'ptpnet', type: 'ptp', ipMasq: true, mtu: 1400, dataDir: join(l.dir, 'state'), ipam: { type: 'host-local', subnet: '198.18.7.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(l.dir, 'ipam') } });
   const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'p1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const a = await ours.run(join(ours.bin, 'netns-link-ptp'), 'ADD', conf(ours), env(c1));
   const b = await ref.run(join(REF, 'ptp'), 'ADD', conf(ref), { ...env(c2), PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
@@ -300,7 +355,7 @@ t.test('netns-link-ptp matches the reference ptp plugin: result, addresses, rout
   h.close();
 });
 
-t.test('chained ahead of the reference tuning plugin: a correct prevResult', { skip: NEED_REF || (existsSync(join(REF, 'tuning')) ? false : 'no tuning plugin') }, async (t) => {
+both('chained ahead of the reference tuning plugin: a correct prevResult', { skip: NEED_REF || (existsSync(join(REF, 'tuning')) ? false : 'no tuning plugin') }, async (t, lab) => {
   const l = await lab(t);
   const c = await holder(t);
   const env = { CNI_CONTAINERID: 'chain', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
@@ -322,11 +377,85 @@ t.test('chained ahead of the reference tuning plugin: a correct prevResult', { s
   }
 });
 
-t.test('the plugin needs no node on PATH, and the host namespace is never the test\'s own', { skip: NEED_REF }, async (t) => {
+both('the plugin needs no node on PATH, and the host namespace is never the test\'s own', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const hostBefore = (await Netns.current().links()).map((x) => x.name);
   const c = await holder(t);
   const r = await l.run(join(l.bin, 'netns-link-bridge'), 'ADD', bridgeConf(l), { CNI_CONTAINERID: 'p', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   t.equal(r.status, 0, 'runs with CNI_* alone in its environment (no PATH)');
   t.same((await Netns.current().links()).map((x) => x.name), hostBefore, 'this namespace unchanged');
+});
+
+t.test('agent mode: a caller in another namespace is served there; the socket is root-only; no agent, or a dead one, is plain mode; a dropped call is "try again"', { skip: NEED_REF }, async (t) => {
+  const l = await lab(t, 'agent');
+  // A second runtime namespace, whose calls go to the same agent (which runs in l.sandbox).
+  const other = (await holder(t)).pid;
+  const c = await holder(t);
+  const plugin = join(l.bin, 'netns-link-bridge');
+  const env = { CNI_CONTAINERID: 'x1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0', CNI_PATH: `${l.bin}:${REF}` };
+  const add = await runFrom(other, plugin, 'ADD', bridgeConf(l), env);
+  t.equal(add.status, 0, add.stdout);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(l.calls().agent, 1, 'the agent answered it');
+  const [mine, theirs] = await Promise.all([l.host(), Netns.fromPid(other)]);
+  t.teardown(() => [mine, theirs].forEach((n) => n.close()));
+  t.same((await mine.links()).map((x) => x.name), ['lo'], "nothing made in the agent's own namespace");
+  t.same((await theirs.links()).filter((x) => x.kind === 'bridge').map((x) => x.name), ['cni9'], "the bridge made in the caller's");
+  t.equal((await theirs.links()).filter((x) => x.kind === 'veth').length, 1, 'and the host end of the pair');
+  t.equal((await theirs.natRules()).length, 1, 'and the masquerade');
+  t.same(await mine.natRules(), [], 'none in the agent\'s');
+  t.equal((await runFrom(other, plugin, 'DEL', bridgeConf(l), env)).status, 0);
+  t.same((await theirs.links()).filter((x) => x.kind === 'veth'), [], 'DEL removed it there');
+  t.same(await theirs.natRules(), []);
+
+  t.equal(statSync(l.socket).mode & 0o777, 0o600, 'the socket is 0600: root only');
+  const second = spawnSync(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { encoding: 'utf8', timeout: 10_000 });
+  t.equal(second.status, 1, 'a second agent on the same socket is refused');
+  t.match(second.stderr, /an agent already answers on /u);
+
+  // Stopped: the socket is gone and the client runs the call itself.
+  await l.stopAgent();
+  t.notOk(existsSync(l.socket), 'a stopped agent removes its socket');
+  const plain = await runFrom(other, plugin, 'VERSION', { cniVersion: '1.0.0' }, {});
+  t.match(plain.out, { cniVersion: '1.0.0' }, 'no agent: plain mode answers');
+
+  // An agent that died (its socket left, nobody listening): plain mode too; a new agent replaces it.
+  const dead = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(l.socket)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => dead.stdout.once('data', r));
+  dead.kill('SIGKILL');
+  await new Promise((r) => dead.once('exit', r));
+  t.ok(existsSync(l.socket), 'a stale socket');
+  t.match((await runFrom(other, plugin, 'VERSION', { cniVersion: '1.0.0' }, {})).out, { cniVersion: '1.0.0' }, 'a stale socket: plain mode answers');
+
+  // An agent that takes the call and drops it: the runtime is told to try again (code 11).
+  const dropping = createServer((s) => s.destroy());
+  await new Promise<void>((r) => {
+    rmSync(l.socket, { force: true });
+    dropping.listen(l.socket, r);
+  });
+  const dropped = await runFrom(other, plugin, 'ADD', bridgeConf(l), env);
+  await new Promise<void>((r) => dropping.close(() => r()));
+  t.equal(dropped.status, 1);
+  t.match(dropped.out, { code: 11, msg: /agent/u }, 'code 11: try again later');
+  t.same((await theirs.links()).filter((x) => x.kind === 'veth'), [], 'and nothing was made');
+
+  // A request that is not the client's, and one naming a pid in another namespace: refused.
+  const ask = (data: Buffer): Promise<string> =>
+    new Promise((resolve) => {
+      const s = createConnection(l.socket);
+      let out = '';
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out));
+      s.end(data);
+    });
+  const agent = spawn(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    agent.kill('SIGTERM');
+  });
+  await new Promise((r) => agent.stdout.once('data', r));
+  t.match(await ask(Buffer.from('GET / HTTP/1.0\r\n\r\n')), /^1\n.*"code":999.*the request ends inside its header/su, 'not a client: refused');
+  t.match(await ask(Buffer.from('NLCNI0\0bridge\0')), /^1\n.*does not start with NLCNI1/su, 'another protocol version: refused');
+  const me = statSync('/proc/self/ns/net', { bigint: true });
+  const liar = Buffer.from(`NLCNI1\0bridge\0${c.pid}\0${me.dev}:${me.ino}\0CNI_COMMAND=VERSION\0\0{}`);
+  t.match(await ask(liar), /^1\n.*is not in the network namespace the call names/su, 'a pid that is not in the namespace named: refused');
 });

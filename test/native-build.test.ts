@@ -133,7 +133,7 @@ const nativeFiles = ['native', 'native/fuzz'].flatMap((d) => readdirSync(join(ro
 
 t.test('CMakeLists.txt builds what binding.gyp builds', async (t) => {
   const targets = parseGyp(gypText).map((g) => g.target_name);
-  t.same(targets, ['netns_link', 'netns-link-exec'], 'binding.gyp: the addon and the helper');
+  t.same(targets, ['netns_link', 'netns-link-exec', 'netns-link-cni'], 'binding.gyp: the addon, the exec helper and the CNI client');
   t.same(compare(gypText, cmakeText, nativeFiles), [], 'per target the same sources, defines, flags and libraries, and every native source is built');
   const cmake = parseCMake(cmakeText);
   t.ok(cmake.get('netns_link')!.sources.length >= 10, `the addon from ${cmake.get('netns_link')!.sources.length} sources`);

@@ -112,16 +112,18 @@ t.test('the packed tarball', async (t) => {
   t.test('what it holds', async (t) => {
     t.ok(files.includes('prebuilds/linux-x64/netns-link.glibc.node'), 'a linux-x64 prebuild inside, tagged glibc');
     t.ok(files.includes('prebuilds/linux-x64/netns-link-exec'), 'and the exec helper beside it');
+    t.ok(files.includes('prebuilds/linux-x64/netns-link-cni'), 'and the CNI client');
     if (crossArm64) {
       t.ok(files.includes('prebuilds/linux-arm64/netns-link.glibc.node'), 'a linux-arm64 prebuild');
       t.ok(files.includes('prebuilds/linux-arm64/netns-link-exec'), 'and its exec helper');
+      t.ok(files.includes('prebuilds/linux-arm64/netns-link-cni'), 'and its CNI client');
     } else {
       t.pass('a linux-arm64 prebuild', { skip: 'aarch64-linux-gnu-g++ is not installed (apt-get install g++-aarch64-linux-gnu), so the pack left it out' });
     }
-    t.same(files.filter((f) => f.startsWith('prebuilds/')).filter((f) => !/^prebuilds\/linux-(x64|arm64)\/(netns-link\.glibc\.node|netns-link-exec)$/u.test(f)), [], 'nothing else under prebuilds/');
+    t.same(files.filter((f) => f.startsWith('prebuilds/')).filter((f) => !/^prebuilds\/linux-(x64|arm64)\/(netns-link\.glibc\.node|netns-link-exec|netns-link-cni)$/u.test(f)), [], 'nothing else under prebuilds/');
     t.ok(files.includes('dist/cli.js'), 'the netns-link command');
     t.ok(files.includes('schema/topology.schema.json'), 'the JSON Schema of topology documents');
-    for (const f of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'binding.gyp', 'README.md', 'native/addon.cc', 'native/exec.c']) t.ok(files.includes(f), f);
+    for (const f of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'binding.gyp', 'README.md', 'native/addon.cc', 'native/exec.c', 'native/cni-client.c']) t.ok(files.includes(f), f);
     t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('build/')), 'no tests, no local build');
     t.notOk(files.some((f) => f.startsWith('native/fuzz/')), 'no native/fuzz/');
     // The maps point at lib/*.ts: they ship only with their sources.
@@ -172,6 +174,19 @@ t.test('the packed tarball', async (t) => {
     t.match(help.stdout, /^usage: netns-link/u, 'the installed netns-link command runs');
     const listed = await run(join(app, 'node_modules', '.bin', 'netns-link'), ['list', '--json']);
     t.ok(Array.isArray(JSON.parse(listed.stdout)), 'netns-link list --json');
+    // The CNI plugins from the installed package: the prebuilt client, in plain mode (no agent),
+    // answers VERSION with a minimal environment.
+    const cniDir = join(dir, 'cni-bin');
+    await run(join(app, 'node_modules', '.bin', 'netns-link'), ['cni', 'install', '--dir', cniDir, '--socket', join(dir, 'no-agent.sock')]);
+    const version = await new Promise<string>((resolve, reject) => {
+      const c = spawn(join(cniDir, 'netns-link-bridge'), [], { env: { CNI_COMMAND: 'VERSION' }, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('error', reject);
+      c.on('close', () => resolve(out));
+      c.stdin!.end('{"cniVersion":"1.0.0"}');
+    });
+    t.match(JSON.parse(version), { cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] }, 'the installed CNI plugin answers VERSION');
 
     // musl (Alpine): no prebuild is offered; without a source build the error says so.
     const musl = await run('node', ['-e', "require('netns-link')"], { cwd: app, env: { ...process.env, LIBC: 'musl' } }).catch((e: { stderr: string }) => e);
@@ -220,7 +235,7 @@ t.test('the packed tarball', async (t) => {
     for (const arch of crossArm64 ? ['x64', 'arm64'] : ['x64']) {
       const out = join(src, 'build', 'prebuilds', `linux-${arch}`, 'build');
       const made = readdirSync(out).filter((f) => f.endsWith('.target.mk'));
-      t.equal(made.length, 2, `linux-${arch} prebuild's makefiles: ${made.join(' ')}`);
+      t.equal(made.length, 3, `linux-${arch} prebuild's makefiles (addon, exec helper, CNI client): ${made.join(' ')}`);
       for (const f of made) t.match(readFileSync(join(out, f), 'utf8'), /-Werror/u, `the linux-${arch} prebuild compiled with -Werror (${f})`);
       t.match(readFileSync(join(out, 'config.gypi'), 'utf8'), new RegExp(`"target_arch": "${arch}"`, 'u'), `for target_arch ${arch}`);
     }
@@ -253,7 +268,7 @@ t.test('the packed tarball', async (t) => {
     const machine: Record<string, string> = { x64: 'Advanced Micro Devices X86-64', arm64: 'AArch64' };
     const elf: Record<string, Elf> = {};
     for (const arch of arches) {
-      for (const name of ['netns-link.glibc.node', 'netns-link-exec']) {
+      for (const name of ['netns-link.glibc.node', 'netns-link-exec', 'netns-link-cni']) {
         const f = `${arch}/${name}`;
         const e = (elf[f] = await readElf(join(installed, 'prebuilds', `linux-${arch}`, name)));
         t.equal(e.machine, machine[arch], `${f}: ${e.machine}`);
@@ -263,7 +278,7 @@ t.test('the packed tarball', async (t) => {
       }
     }
     if (crossArm64) {
-      for (const name of ['netns-link.glibc.node', 'netns-link-exec']) {
+      for (const name of ['netns-link.glibc.node', 'netns-link-exec', 'netns-link-cni']) {
         const x = elf[`x64/${name}`]!.needs;
         const a = elf[`arm64/${name}`]!.needs;
         t.ok(cmpVersion(a.GLIBC!, x.GLIBC!) <= 0, `arm64 ${name} needs glibc ${a.GLIBC}, no newer than x64's ${x.GLIBC}`);

@@ -16,7 +16,7 @@ import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
 import { firstHost, v6 } from './common.js';
 import { delegate } from './ipam.js';
-import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+import { canonicalIp, CODES, CniError, stateDirOf, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
 
 const { EADDRNOTAVAIL, EEXIST } = constants.errno;
 
@@ -34,7 +34,7 @@ export interface BridgeConf {
 }
 
 const KNOWN = new Set([
-  'cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments',
+  'cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'dataDir', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments',
   'bridge', 'isGateway', 'isDefaultGateway', 'forceAddress', 'ipMasq', 'mtu', 'hairpinMode', 'promiscMode', 'vlan', 'preserveDefaultVlan', 'vlanTrunk', 'enabledad', 'macspoofchk', 'disableContainerInterface',
 ]);
 
@@ -131,7 +131,7 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
     }
 
     const masquerade = bc.ipMasq ? await common.masqueradeAll(run, result.ips) : [];
-    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade });
+    await writeAttachment(stateDirOf(conf), { network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade });
     const [brNow, hostNow, contNow] = await Promise.all([host.link(bc.bridge), host.link(run.hostVeth), container.link(env.ifname)]);
     result.interfaces = [
       { name: bc.bridge, mac: brNow.address ?? '' },

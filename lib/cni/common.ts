@@ -12,7 +12,7 @@ import { formatAddress, networkOf, parsePrefix } from '../wire/ip.js';
 import type { MasqueradeSpec } from '../wire/nat.js';
 import { hostVethName, listAttachments, lockNetwork, readAttachment, removeAttachment, type Attachment } from './attachments.js';
 import { delegate, delegateIfSpoken } from './ipam.js';
-import { canonicalIp, CODES, CniError, readResult, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
+import { canonicalIp, CODES, CniError, stateDirOf, readResult, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
 
 const { EEXIST, ENODEV } = constants.errno;
 
@@ -20,6 +20,14 @@ const { EEXIST, ENODEV } = constants.errno;
 export function openContainer(path: string): Promise<Netns> {
   return Netns.fromPath(path).catch((e: unknown) => {
     throw new CniError(CODES.UNKNOWN_CONTAINER, `failed to open netns ${JSON.stringify(path)}: ${(e as Error).message}`);
+  });
+}
+
+/** The runtime's namespace, where the host side is made: this process's, or the agent's caller's. */
+export function openHost(env: CniEnv): Promise<Netns> {
+  if (env.callerPid === null) return Promise.resolve(Netns.current());
+  return Netns.fromPid(env.callerPid).catch((e: unknown) => {
+    throw new CniError(CODES.GENERIC, `cannot open the caller's namespace (pid ${env.callerPid}): ${(e as Error).message}`);
   });
 }
 
@@ -58,11 +66,12 @@ export interface AddRun {
  * so that nothing is half-made.
  */
 export async function adding(conf: NetConf, env: CniEnv, make: (r: AddRun) => Promise<Result>): Promise<Result> {
-  const host = Netns.current();
-  const unlock = await lockNetwork(conf.name);
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
   const undo: AddRun['undo'] = [];
   let container: Netns | null = null;
+  let host: Netns | null = null;
   try {
+    host = await openHost(env);
     container = await openContainer(env.netns);
     const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
     await unlessMissing(host.deleteLink(hostVeth), ENODEV, true);
@@ -72,7 +81,7 @@ export async function adding(conf: NetConf, env: CniEnv, make: (r: AddRun) => Pr
     throw e;
   } finally {
     container?.close();
-    host.close();
+    host?.close();
     await unlock();
   }
 }
@@ -127,11 +136,12 @@ async function dismantle(host: Netns, a: Pick<Attachment, 'netns' | 'ifname' | '
 
 /** DEL: IPAM's lease, the veth pair, the NAT rules; success when there is nothing (left) to remove. */
 export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boolean): Promise<void> {
-  const unlock = await lockNetwork(conf.name);
-  const host = Netns.current();
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
+  let host: Netns | null = null;
   try {
+    host = await openHost(env);
     await delegate(conf, raw, env, 'DEL');
-    const recorded = await readAttachment(conf.name, env.containerId, env.ifname);
+    const recorded = await readAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
     const a = recorded ?? { netns: env.netns, ifname: env.ifname, hostVeth: hostVethName(conf.name, env.containerId, env.ifname), masquerade: [] };
     // Without a record, the addresses of a veth still there say which masquerades were made.
     if (!recorded && ipMasq && env.netns) {
@@ -146,9 +156,9 @@ export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boole
       }
     }
     await dismantle(host, { ...a, netns: env.netns || a.netns });
-    await removeAttachment(conf.name, env.containerId, env.ifname);
+    await removeAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
   } finally {
-    host.close();
+    host?.close();
     await unlock();
   }
 }
@@ -158,31 +168,33 @@ export async function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void>
   const valid = conf['cni.dev/valid-attachments'];
   if (!Array.isArray(valid)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'GC needs cni.dev/valid-attachments');
   const keep = new Set(valid.map((v: { containerID?: unknown; ifname?: unknown }) => `${String(v.containerID)}/${String(v.ifname)}`));
-  const unlock = await lockNetwork(conf.name);
-  const host = Netns.current();
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
+  let host: Netns | null = null;
   try {
-    for (const a of await listAttachments(conf.name)) {
+    host = await openHost(env);
+    for (const a of await listAttachments(stateDirOf(conf), conf.name)) {
       if (keep.has(`${a.containerId}/${a.ifname}`)) continue;
       await dismantle(host, a);
-      await removeAttachment(conf.name, a.containerId, a.ifname);
+      await removeAttachment(stateDirOf(conf), conf.name, a.containerId, a.ifname);
     }
     // An IPAM plugin of an older spec has no GC: it is asked only if it speaks 1.1.
     await delegateIfSpoken(conf, raw, env, 'GC');
   } finally {
-    host.close();
+    host?.close();
     await unlock();
   }
 }
 
 /** STATUS: ready when this namespace can be managed, and IPAM (if it speaks 1.1) is ready. */
 export async function status(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  const host = Netns.current();
+  let host: Netns | null = null;
   try {
+    host = await openHost(env);
     await host.links();
   } catch (e) {
     throw new CniError(50, `this namespace cannot be managed: ${(e as Error).message}`);
   } finally {
-    host.close();
+    host?.close();
   }
   await delegateIfSpoken(conf, raw, env, 'STATUS');
 }
@@ -195,8 +207,11 @@ export async function status(conf: NetConf, raw: string, env: CniEnv): Promise<v
 export async function check(conf: NetConf, env: CniEnv, hostSide: (host: Netns, fail: (msg: string) => never) => Promise<void>): Promise<void> {
   if (conf.prevResult === undefined) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'CHECK needs prevResult');
   const prev = readResult(conf.prevResult, 'prevResult');
-  const host = Netns.current();
-  const container = await openContainer(env.netns);
+  const host = await openHost(env);
+  const container = await openContainer(env.netns).catch((e: unknown) => {
+    host.close();
+    throw e;
+  });
   const fail = (msg: string): never => {
     throw new CniError(CODES.GENERIC, msg);
   };

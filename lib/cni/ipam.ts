@@ -5,9 +5,10 @@
  * @internal
  * @packageDocumentation
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { Netns } from '../netns.js';
 import { CODES, CniError, readResult, type CniEnv, type Command, type NetConf, type Result } from './spec.js';
 
 /** The IPAM plugin's executable, from CNI_PATH; code 7 if its name is unsafe, 999 if it is not found. */
@@ -25,14 +26,64 @@ export function findPlugin(type: string, env: CniEnv): string {
   throw new CniError(CODES.GENERIC, `failed to find plugin "${type}" in path [${env.path.join(' ')}]`);
 }
 
+/** How a plugin run ended. */
+interface Ran {
+  /** Its exit status; null if it was killed or could not start. */
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Why it did not run to an exit status (not found, timed out, too much output). */
+  error: Error | null;
+}
+
+const MAX_OUTPUT = 16 << 20;
+
 /**
- * Gives a plugin its stdin. A plugin that does not read it (host-local answers VERSION without
- * it) may exit first: the write then fails with EPIPE, which must not become an uncaught error
- * that ends this process; the plugin's own answer and status say how it went.
+ * Runs a plugin as the runtime would: `input` on its stdin, the call's environment with
+ * `CNI_COMMAND` as asked, in the runtime's network namespace (the agent's caller's, entered by
+ * the exec helper, when that is not this process's). A plugin that exits before reading its
+ * stdin (host-local answers VERSION without it) makes the write fail with EPIPE, which must not
+ * become an uncaught error: the plugin's own answer and status say how it went.
  */
-function writeStdin(child: ChildProcess, data: string): void {
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end(data);
+async function runPlugin(exe: string, input: string, env: CniEnv, command: Command, timeoutMs: number): Promise<Ran> {
+  const vars = { ...env.vars, CNI_COMMAND: command };
+  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+  let child: ChildProcess;
+  if (env.callerPid === null) {
+    child = spawn(exe, [], { env: vars, stdio });
+  } else {
+    const ns = await Netns.fromPid(env.callerPid);
+    try {
+      child = ns.spawn(exe, [], { env: vars, stdio });
+    } finally {
+      ns.close();
+    }
+  }
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let error: Error | null = null;
+    const stop = (e: Error): void => {
+      error ??= e;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const take = (into: Buffer[]) => (d: Buffer): void => {
+      size += d.length;
+      if (size > MAX_OUTPUT) stop(new Error(`wrote more than ${MAX_OUTPUT} bytes`));
+      else into.push(d);
+    };
+    child.stdout?.on('data', take(out));
+    child.stderr?.on('data', take(err));
+    child.on('error', (e) => (error ??= e));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
 }
 
 /** A plugin's error object on its stdout, or null. */
@@ -60,49 +111,33 @@ export async function delegate(conf: NetConf, raw: string, env: CniEnv, command:
   }
 }
 
-function run(conf: NetConf, raw: string, env: CniEnv, command: Command): Promise<Result | null> {
+async function run(conf: NetConf, raw: string, env: CniEnv, command: Command): Promise<Result | null> {
   const type = conf.ipam?.type;
-  if (typeof type !== 'string' || type === '') return Promise.resolve(null);
-  const exe = findPlugin(type, env);
-  return new Promise((resolve, reject) => {
-    const child = execFile(exe, [], { env: { ...process.env, CNI_COMMAND: command }, maxBuffer: 16 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) {
-        // A plugin's failure is a CNI error on its stdout: pass its code and message on.
-        const parsed = parseError(stdout);
-        if (parsed && typeof parsed.code === 'number') {
-          reject(new CniError(parsed.code, String(parsed.msg ?? `${type} failed`), typeof parsed.details === 'string' ? parsed.details : ''));
-        } else {
-          reject(new CniError(CODES.GENERIC, `IPAM plugin ${type} failed: ${(stderr || err.message).trim().slice(0, 500)}`));
-        }
-        return;
-      }
-      if (command !== 'ADD') {
-        resolve(null);
-        return;
-      }
-      try {
-        resolve(readResult(JSON.parse(stdout), `IPAM plugin ${type}`));
-      } catch (e) {
-        reject(e instanceof CniError ? e : new CniError(CODES.DECODING_FAILURE, `IPAM plugin ${type} returned no JSON result`, stdout.slice(0, 500)));
-      }
-    });
-    writeStdin(child, raw);
-  });
+  if (typeof type !== 'string' || type === '') return null;
+  const r = await runPlugin(findPlugin(type, env), raw, env, command, 120_000);
+  if (r.status !== 0 || r.error) {
+    // A plugin's failure is a CNI error on its stdout: pass its code and message on.
+    const parsed = parseError(r.stdout);
+    if (!r.error && parsed && typeof parsed.code === 'number') throw new CniError(parsed.code, String(parsed.msg ?? `${type} failed`), typeof parsed.details === 'string' ? parsed.details : '');
+    throw new CniError(CODES.GENERIC, `IPAM plugin ${type} failed: ${(r.stderr || r.error?.message || `exit status ${r.status}`).trim().slice(0, 500)}`);
+  }
+  if (command !== 'ADD') return null;
+  try {
+    return readResult(JSON.parse(r.stdout), `IPAM plugin ${type}`);
+  } catch (e) {
+    throw e instanceof CniError ? e : new CniError(CODES.DECODING_FAILURE, `IPAM plugin ${type} returned no JSON result`, r.stdout.slice(0, 500));
+  }
 }
 
 /** The versions a plugin says it speaks (its VERSION answer). */
-function versionsOf(exe: string): Promise<string[]> {
-  return new Promise((resolve) => {
-    const child = execFile(exe, [], { env: { ...process.env, CNI_COMMAND: 'VERSION' }, timeout: 30_000 }, (err, stdout) => {
-      try {
-        const v = JSON.parse(stdout) as { supportedVersions?: unknown };
-        resolve(!err && Array.isArray(v.supportedVersions) ? v.supportedVersions.map(String) : []);
-      } catch {
-        resolve([]);
-      }
-    });
-    writeStdin(child, '{"cniVersion":"1.1.0"}');
-  });
+async function versionsOf(exe: string, env: CniEnv): Promise<string[]> {
+  const r = await runPlugin(exe, '{"cniVersion":"1.1.0"}', env, 'VERSION', 30_000);
+  try {
+    const v = JSON.parse(r.stdout) as { supportedVersions?: unknown };
+    return r.status === 0 && Array.isArray(v.supportedVersions) ? v.supportedVersions.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** STATUS and GC (CNI 1.1) go on to the IPAM plugin only if it speaks 1.1; an older one has neither. */
@@ -110,6 +145,6 @@ export async function delegateIfSpoken(conf: NetConf, raw: string, env: CniEnv, 
   const type = conf.ipam?.type;
   if (typeof type !== 'string' || type === '') return;
   const exe = findPlugin(type, env);
-  if (!(await versionsOf(exe)).includes('1.1.0')) return;
+  if (!(await versionsOf(exe, env)).includes('1.1.0')) return;
   await delegate(conf, raw, env, command);
 }

@@ -6,8 +6,9 @@
  * @internal
  * @packageDocumentation
  */
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { builtExecutable } from '../process.js';
 import * as bridge from './bridge.js';
 import * as ptp from './ptp.js';
 import { CODES, CniError, parseConf, readEnv, SUPPORTED_VERSIONS, writeResult, type CniEnv, type NetConf, type Result } from './spec.js';
@@ -25,11 +26,14 @@ interface Plugin {
 }
 const IMPLS: Record<PluginType, Plugin> = { bridge, ptp };
 
-/** One call: the answer to print and the exit status. */
-export async function call(type: PluginType, env: NodeJS.ProcessEnv, stdin: string): Promise<{ stdout: string; status: number }> {
+/**
+ * One call: the answer to print and the exit status. `callerPid`: the process whose namespace is
+ * the runtime's, when it is not this one's (the agent's caller).
+ */
+export async function call(type: PluginType, env: Readonly<Record<string, string | undefined>>, stdin: string, callerPid: number | null = null): Promise<{ stdout: string; status: number }> {
   let version: string = SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]!;
   try {
-    const e = readEnv(env);
+    const e = readEnv(env, callerPid);
     if (e.command === 'VERSION') {
       // The version of the config given, if one is, else the newest.
       const given = (() => {
@@ -87,20 +91,47 @@ export async function main(type: PluginType): Promise<void> {
   process.exitCode = status;
 }
 
+/** Where the agent listens unless told otherwise (`cni serve --socket`, `cni install --socket`). */
+export const DEFAULT_SOCKET = '/run/netns-link/cni.sock';
+
+/** The native client installed under the plugins' names. */
+const CLIENT = 'netns-link-cni';
+/** The end of an installed plugin: what native/cni-client.c reads back. */
+const TRAILER_MAGIC = Buffer.from('NLCNI\0v1', 'latin1');
+
 /**
- * Writes the plugins into `dir` under their type names: small scripts that run this node, by
- * its absolute path (recorded now), on this installation's dist/. Returns the paths written.
+ * Writes the plugins into `dir` under their type names: copies of the native client
+ * (native/cni-client.c), each with a record appended of the agent's socket, this node's absolute
+ * path and the plain-mode entry (this file), so that nothing depends on `PATH`. Returns the
+ * paths written.
  */
-export function install(dir: string): string[] {
+export function install(dir: string, socket: string = DEFAULT_SOCKET): string[] {
+  if (!isAbsolute(socket)) throw new TypeError(`the agent's socket must be an absolute path, got ${JSON.stringify(socket)}`);
+  if (Buffer.byteLength(socket) > 107) throw new RangeError(`the agent's socket path ${JSON.stringify(socket)} is longer than a Unix socket address (107 bytes)`);
+  const client = readFileSync(builtExecutable(CLIENT));
+  const record = Buffer.from(`${socket}\0${process.execPath}\0${__filename}\0`, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(record.length);
+  const body = Buffer.concat([client, record, length, TRAILER_MAGIC]);
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  for (const [name, type] of Object.entries(PLUGINS)) {
+  for (const name of Object.keys(PLUGINS)) {
     const path = join(dir, name);
-    const body = `#!${process.execPath}\n// netns-link CNI plugin ${name}: installed by netns-link cni install.\nrequire(${JSON.stringify(join(__dirname, 'main.js'))}).main(${JSON.stringify(type)});\n`;
     writeFileSync(`${path}.tmp`, body, { mode: 0o755 });
     chmodSync(`${path}.tmp`, 0o755);
     renameSync(`${path}.tmp`, path);
     written.push(path);
   }
   return written;
+}
+
+// Plain mode: the client execs `node main.js TYPE` with the runtime's stdin and environment.
+if (require.main === module) {
+  const type = process.argv[2];
+  if (type !== 'bridge' && type !== 'ptp') {
+    process.stderr.write(`usage: node ${__filename} bridge|ptp (the CNI plugins run it; see netns-link cni install)\n`);
+    process.exitCode = 2;
+  } else {
+    void main(type);
+  }
 }

@@ -13,11 +13,11 @@ import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
 import { networkText, v6 } from './common.js';
 import { delegate } from './ipam.js';
-import { canonicalIp, CODES, CniError, type CniEnv, type NetConf, type Result } from './spec.js';
+import { canonicalIp, CODES, CniError, stateDirOf, type CniEnv, type NetConf, type Result } from './spec.js';
 
 const { EEXIST, ESRCH } = constants.errno;
 
-const KNOWN = new Set(['cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'ipMasq', 'mtu']);
+const KNOWN = new Set(['cniVersion', 'name', 'type', 'ipam', 'dns', 'args', 'dataDir', 'prevResult', 'runtimeConfig', 'capabilities', 'cni.dev/valid-attachments', 'cni.dev/attachments', 'ipMasq', 'mtu']);
 
 /** The reference ptp plugin's keys. */
 export function ptpConf(conf: NetConf): { ipMasq: boolean; mtu: number | null } {
@@ -61,7 +61,7 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
       await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
     }
     const masquerade = pc.ipMasq ? await common.masqueradeAll(run, result.ips) : [];
-    await writeAttachment({ network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: null, ips: result.ips.map((i) => i.address), masquerade });
+    await writeAttachment(stateDirOf(conf), { network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: null, ips: result.ips.map((i) => i.address), masquerade });
     const [hostNow, contNow] = await Promise.all([host.link(run.hostVeth), container.link(env.ifname)]);
     result.interfaces = [
       { name: run.hostVeth, mac: hostNow.address ?? '' },

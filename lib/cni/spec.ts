@@ -55,10 +55,17 @@ export interface CniEnv {
   args: string;
   /** Where plugins (IPAM) are looked for. */
   path: string[];
+  /** The call's whole environment, which the IPAM plugin is given too. */
+  vars: Readonly<Record<string, string | undefined>>;
+  /**
+   * The process whose network namespace is the runtime's (the "host side"), when that is not
+   * this process's: the agent's caller. Null in plain mode.
+   */
+  callerPid: number | null;
 }
 
-/** Reads the `CNI_*` variables; code 4 for a missing or malformed one. */
-export function readEnv(env: NodeJS.ProcessEnv): CniEnv {
+/** Reads the `CNI_*` variables; code 4 for a missing or malformed one. `callerPid`: see {@link CniEnv.callerPid}. */
+export function readEnv(env: Readonly<Record<string, string | undefined>>, callerPid: number | null = null): CniEnv {
   const command = env.CNI_COMMAND;
   if (!command) throw new CniError(CODES.INVALID_ENVIRONMENT, 'CNI_COMMAND is not set');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new CniError(CODES.INVALID_ENVIRONMENT, `CNI_COMMAND ${JSON.stringify(command)} is not one of ${COMMANDS.join(', ')}`);
@@ -69,6 +76,8 @@ export function readEnv(env: NodeJS.ProcessEnv): CniEnv {
     ifname: env.CNI_IFNAME ?? '',
     args: env.CNI_ARGS ?? '',
     path: (env.CNI_PATH ?? '').split(':').filter(Boolean),
+    vars: env,
+    callerPid,
   };
   const needs: Record<Command, (keyof CniEnv)[]> = {
     ADD: ['containerId', 'netns', 'ifname', 'path'],
@@ -100,6 +109,16 @@ export interface NetConf {
   [key: string]: unknown;
 }
 
+/**
+ * Where the plugins record what they made for each attachment: the configuration's `dataDir`
+ * (netns-link's own key, as host-local's `ipam.dataDir`), else `/var/lib/cni/netns-link`. It is
+ * a key of the configuration, not of the environment, because runtimes do not give every call
+ * the same environment (podman's DEL after a container exits comes from conmon's cleanup).
+ */
+export function stateDirOf(conf: NetConf): string {
+  return typeof conf.dataDir === 'string' ? conf.dataDir : '/var/lib/cni/netns-link';
+}
+
 /** Parses stdin: code 6 for what is not JSON, 1 for an unsupported version, 7 for a bad config. */
 export function parseConf(stdin: string): NetConf {
   let v: unknown;
@@ -116,6 +135,7 @@ export function parseConf(stdin: string): NetConf {
   }
   if (typeof c.name !== 'string' || c.name === '') throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'name is missing');
   if (typeof c.type !== 'string' || c.type === '') throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'type is missing');
+  if (c.dataDir !== undefined && (typeof c.dataDir !== 'string' || !c.dataDir.startsWith('/'))) throw new CniError(CODES.INVALID_NETWORK_CONFIG, `dataDir ${JSON.stringify(c.dataDir)} must be an absolute path`);
   if (c.ipam !== undefined && (c.ipam === null || typeof c.ipam !== 'object' || Array.isArray(c.ipam))) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'ipam must be an object');
   return c as NetConf;
 }
