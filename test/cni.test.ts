@@ -459,3 +459,28 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
   const liar = Buffer.from(`NLCNI1\0bridge\0${c.pid}\0${me.dev}:${me.ino}\0CNI_COMMAND=VERSION\0\0{}`);
   t.match(await ask(liar), /^1\n.*is not in the network namespace the call names/su, 'a pid that is not in the namespace named: refused');
 });
+
+both('vlan: the port in its VLAN where the kernel filters by VLAN; where it cannot, refused as the reference is refused, leaving nothing', { skip: NEED_REF }, async (t, lab) => {
+  const ours = await lab(t);
+  const ref = await lab(t);
+  const [c1, c2] = [await holder(t), await holder(t)];
+  const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'vl', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const conf = (l: Lab) => bridgeConf(l, { vlan: 100, isGateway: false, ipMasq: false, preserveDefaultVlan: false }, '198.18.8.0/24');
+  const a = await ours.run(join(ours.bin, 'netns-link-bridge'), 'ADD', conf(ours), env(c1));
+  const b = await ref.run(join(REF, 'bridge'), 'ADD', conf(ref), { ...env(c2), PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  t.equal(a.status, b.status, `the same outcome as the reference: ${a.stdout} / ${b.stdout}`);
+  const [host, n1] = await Promise.all([ours.host(), Netns.fromPid(c1.pid)]);
+  t.teardown(() => [host, n1].forEach((n) => n.close()));
+  if (b.status !== 0) {
+    // This kernel: no VLAN filtering in its bridge.
+    t.match(a.out, { code: 999, msg: b.out.msg.replace(/operation not supported$/u, '') }, 'the reference\'s message');
+    t.same((await host.links()).map((x) => x.name), ['lo'], 'nothing left on the runtime side');
+    t.same((await n1.links()).map((x) => x.name), ['lo'], 'nor in the container');
+    t.same(readdirSync(join(ours.dir, 'ipam')).filter((f) => f !== 'testnet'), [], 'no lease');
+    t.pass('the port in its VLAN', { skip: "this kernel's bridge has no VLAN filtering (the reference is refused too)" });
+    return;
+  }
+  const veth = (await host.links()).find((x) => x.kind === 'veth')!;
+  t.same((await host.bridgeVlans({ dev: veth.name })).map((v) => ({ vid: v.vid, pvid: v.pvid, untagged: v.untagged })), [{ vid: 100, pvid: true, untagged: true }], 'VLAN 100, PVID and untagged; VLAN 1 removed');
+  t.match((await host.link('cni9')).info, { kind: 'bridge', vlanFiltering: true }, 'the bridge filters by VLAN');
+});

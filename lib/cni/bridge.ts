@@ -10,12 +10,11 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { unlessMissing } from '../errors.js';
+import { NetlinkError, unlessMissing } from '../errors.js';
 import { parsePrefix } from '../wire/ip.js';
 import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
 import { firstHost, v6 } from './common.js';
-import { delegate } from './ipam.js';
 import { canonicalIp, CODES, CniError, stateDirOf, type CniEnv, type NetConf, type Result, type ResultIp } from './spec.js';
 
 const { EADDRNOTAVAIL, EEXIST } = constants.errno;
@@ -30,7 +29,10 @@ export interface BridgeConf {
   mtu: number | null;
   hairpinMode: boolean;
   promiscMode: boolean;
+  /** The container's port is in this VLAN (its PVID, egress untagged); 0 for none. */
   vlan: number;
+  /** With `vlan`, the port keeps the bridge's default VLAN 1 too (default true). */
+  preserveDefaultVlan: boolean;
 }
 
 const KNOWN = new Set([
@@ -64,11 +66,12 @@ export function bridgeConf(conf: NetConf): BridgeConf {
     hairpinMode: bool(conf, 'hairpinMode'),
     promiscMode: bool(conf, 'promiscMode'),
     vlan,
+    preserveDefaultVlan: conf.preserveDefaultVlan === undefined ? true : bool(conf, 'preserveDefaultVlan'),
   };
   // The reference's rules: a default gateway is a gateway; hairpin and promiscuous mode exclude each other.
   if (c.isDefaultGateway) c.isGateway = true;
   if (c.hairpinMode && c.promiscMode) throw new CniError(CODES.GENERIC, 'cannot set hairpin mode and promiscuous mode at the same time.');
-  if (c.vlan !== 0) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'vlan: this build of netns-link-bridge does not tag ports yet');
+  if (c.vlan !== 0 && c.isGateway) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'vlan with isGateway: this build of netns-link-bridge does not put the gateway on a VLAN interface yet');
   // Keys of newer reference plugins that this one does not do: refused when asked for, never ignored.
   for (const k of ['vlanTrunk', 'macspoofchk', 'enabledad', 'disableContainerInterface'] as const) {
     const v = conf[k];
@@ -82,18 +85,32 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
   const bc = bridgeConf(conf);
   return common.adding(conf, env, async (run) => {
     const { host, container } = run;
-    // The bridge: made if missing, by whichever call gets there first.
-    await unlessMissing(host.createBridge(bc.bridge, { up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}) }), EEXIST, true);
-    const br = await host.link(bc.bridge);
-    if (br.kind !== 'bridge') throw new CniError(CODES.GENERIC, `${bc.bridge} already exists but is not a bridge`);
-    if (!br.up) await host.setUp(bc.bridge);
-    if (bc.promiscMode && !br.promisc) await host.setLink(bc.bridge, { promisc: true });
-    await common.createPair(run, env, bc.mtu, bc.bridge);
-    if (bc.hairpinMode) await host.setBridgePort(run.hostVeth, { hairpin: true });
-
-    // IPAM.
-    const ipam = await delegate(conf, raw, env, 'ADD');
-    if (ipam) run.undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+    // IPAM that never needs the link runs while the bridge and the pair are made.
+    const early = common.ipamAlongside(conf) ? common.ipamAdd(run, conf, raw, env) : null;
+    early?.catch(() => undefined);
+    try {
+      // The bridge: made if missing, by whichever call gets there first.
+      // With a VLAN, the bridge filters by VLAN (a kernel without that refuses, as it refuses the reference).
+      await unlessMissing(host.createBridge(bc.bridge, { up: true, ...(bc.mtu !== null ? { mtu: bc.mtu } : {}), ...(bc.vlan ? { vlanFiltering: true } : {}) }), EEXIST, true).catch((e: unknown) => {
+        if (e instanceof NetlinkError) throw new CniError(CODES.GENERIC, `failed to create bridge ${JSON.stringify(bc.bridge)}: could not add ${JSON.stringify(bc.bridge)}: ${e.message}`);
+        throw e;
+      });
+      const br = await host.link(bc.bridge);
+      if (br.kind !== 'bridge') throw new CniError(CODES.GENERIC, `${bc.bridge} already exists but is not a bridge`);
+      if (!br.up) await host.setUp(bc.bridge);
+      if (bc.promiscMode && !br.promisc) await host.setLink(bc.bridge, { promisc: true });
+      await common.createPair(run, env, bc.mtu, bc.bridge);
+      if (bc.hairpinMode) await host.setBridgePort(run.hostVeth, { hairpin: true });
+      if (bc.vlan) {
+        await host.addBridgeVlan({ dev: run.hostVeth, vid: bc.vlan, pvid: true, untagged: true });
+        if (!bc.preserveDefaultVlan) await host.deleteBridgeVlan({ dev: run.hostVeth, vid: 1 });
+      }
+    } catch (e) {
+      // Its lease is undone with the rest once it has one.
+      await early?.catch(() => undefined);
+      throw e;
+    }
+    const ipam = await (early ?? common.ipamAdd(run, conf, raw, env));
     const result: Result = { interfaces: [], ips: [], routes: [...(ipam?.routes ?? [])], dns: { ...(conf.dns ?? {}), ...(ipam?.dns ?? {}) } };
     if (ipam && ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
     for (const ip of ipam?.ips ?? []) {
@@ -109,13 +126,9 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
       }
     }
 
-    // The container's side: addresses, up, routes (through the gateway of their family).
-    await Promise.all(result.ips.map((ip) => container.addAddress(env.ifname, ip.address)));
-    await container.setUp(env.ifname);
-    await common.addRoutes(container, env.ifname, result);
-
     // The gateway on the bridge, and forwarding, as the reference does.
-    if (bc.isGateway) {
+    const gateway = async (): Promise<void> => {
+      if (!bc.isGateway) return;
       for (const ip of result.ips) {
         if (!ip.gateway) continue;
         const cidr = `${ip.gateway}/${parsePrefix(ip.address).prefixLength}`;
@@ -128,11 +141,17 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
         }
         await host.sysctl(family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward', 1);
       }
-    }
-
-    const masquerade = bc.ipMasq ? await common.masqueradeAll(run, result.ips) : [];
+    };
+    // The container's side (addresses, up, routes through the gateway of their family: one
+    // sendmsg, in order), the gateway, the masquerade and the MACs of the result, all at once:
+    // they touch different objects. The bridge's MAC is final once its port is added.
+    const [, , masquerade, [brNow, hostNow, contNow]] = await common.settled([
+      Promise.all([...result.ips.map((ip) => container.addAddress(env.ifname, ip.address)), container.setUp(env.ifname), common.addRoutes(container, env.ifname, result)]),
+      gateway(),
+      bc.ipMasq ? common.masqueradeAll(run, result.ips) : Promise.resolve([]),
+      Promise.all([host.link(bc.bridge), host.link(run.hostVeth), container.link(env.ifname)]),
+    ] as const);
     await writeAttachment(stateDirOf(conf), { network: conf.name, type: String(conf.type), containerId: env.containerId, ifname: env.ifname, netns: env.netns, hostVeth: run.hostVeth, bridge: bc.bridge, ips: result.ips.map((i) => i.address), masquerade });
-    const [brNow, hostNow, contNow] = await Promise.all([host.link(bc.bridge), host.link(run.hostVeth), container.link(env.ifname)]);
     result.interfaces = [
       { name: bc.bridge, mac: brNow.address ?? '' },
       { name: run.hostVeth, mac: hostNow.address ?? '' },

@@ -86,6 +86,36 @@ export async function adding(conf: NetConf, env: CniEnv, make: (r: AddRun) => Pr
   }
 }
 
+/**
+ * IPAM plugins that allocate from their configuration and files alone and never touch the
+ * container's interface: their ADD and DEL run while the links are made or removed. Others (dhcp
+ * runs on the interface) run in the reference's order.
+ */
+const DETACHED_IPAM = new Set(['host-local', 'static']);
+
+/** Whether IPAM can run alongside the link work (see `DETACHED_IPAM`). */
+export function ipamAlongside(conf: NetConf): boolean {
+  return DETACHED_IPAM.has(String(conf.ipam?.type));
+}
+
+/** IPAM's ADD, its DEL registered as an undo once it has succeeded. */
+export async function ipamAdd(r: AddRun, conf: NetConf, raw: string, env: CniEnv): Promise<Result | null> {
+  const got = await delegate(conf, raw, env, 'ADD');
+  if (got) r.undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
+  return got;
+}
+
+/**
+ * Waits for all of `work`, then throws the first failure: nothing is still running (and adding
+ * to the undo list) when an ADD's undo starts.
+ */
+export async function settled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const out = await Promise.allSettled(work);
+  const failed = out.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return out.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** The pair: the container end made inside the container's namespace, the host end here (on `master`), up. */
 export async function createPair(r: AddRun, env: CniEnv, mtu: number | null, master?: string): Promise<void> {
   await r.host.createVeth(r.hostVeth, { peer: env.ifname, peerNetns: r.container, up: true, ...(master ? { master } : {}), ...(mtu !== null ? { mtu } : {}) }).catch((e: unknown) => {
@@ -95,13 +125,18 @@ export async function createPair(r: AddRun, env: CniEnv, mtu: number | null, mas
   r.undo.push(() => unlessMissing(r.host.deleteLink(r.hostVeth), ENODEV, true));
 }
 
-/** The result's routes in the container, each through its own gateway or that of its family. */
-export async function addRoutes(container: Netns, ifname: string, result: Result): Promise<void> {
-  for (const r of result.routes) {
-    const family = v6(r.dst) ? 6 : 4;
-    const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
-    await container.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: ifname, ...(gw ? { via: gw } : {}) });
-  }
+/**
+ * The result's routes in the container, each through its own gateway or that of its family: sent
+ * together, in order (one `sendmsg`), after whatever the caller queued in the same tick.
+ */
+export function addRoutes(container: Netns, ifname: string, result: Result): Promise<unknown> {
+  return Promise.all(
+    result.routes.map((r) => {
+      const family = v6(r.dst) ? 6 : 4;
+      const gw = r.gw ?? result.ips.find((ip) => v6(ip.address) === (family === 6))?.gateway;
+      return container.addRoute({ to: r.dst === '0.0.0.0/0' || r.dst === '::/0' ? 'default' : r.dst, family, dev: ifname, ...(gw ? { via: gw } : {}) });
+    }),
+  );
 }
 
 /** ipMasq: one masquerade per container address, in the library's own nf_tables table, undone with the ADD. */
@@ -140,7 +175,10 @@ export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boole
   let host: Netns | null = null;
   try {
     host = await openHost(env);
-    await delegate(conf, raw, env, 'DEL');
+    // IPAM's DEL first, as the reference does; alongside the rest when it never needs the link.
+    const ipam = delegate(conf, raw, env, 'DEL');
+    if (!ipamAlongside(conf)) await ipam;
+    ipam.catch(() => undefined);
     const recorded = await readAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
     const a = recorded ?? { netns: env.netns, ifname: env.ifname, hostVeth: hostVethName(conf.name, env.containerId, env.ifname), masquerade: [] };
     // Without a record, the addresses of a veth still there say which masquerades were made.
@@ -155,7 +193,7 @@ export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boole
         }
       }
     }
-    await dismantle(host, { ...a, netns: env.netns || a.netns });
+    await settled([ipam, dismantle(host, { ...a, netns: env.netns || a.netns })]);
     await removeAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
   } finally {
     host?.close();
