@@ -32,6 +32,8 @@ export interface Transport {
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
   ifname(fd: number, index: number): string | number;
   close(fd: number): void;
+  /** close(fd) off the event loop, where closing can take the kernel long (a netfilter socket's). */
+  closeLater?(fd: number): Promise<void>;
 }
 
 /**
@@ -200,7 +202,9 @@ export class Connection {
   private closeIfIdle(): void {
     if (this.closing && !this.closed && !this.inflight && this.queue.length === 0) {
       this.closed = true;
-      this.transport.close(this.fd);
+      // The kernel takes 8-14 ms to close a netfilter socket that sent an nf_tables batch.
+      if (this.protocol === 'netfilter' && this.transport.closeLater) void this.transport.closeLater(this.fd).catch(() => undefined);
+      else this.transport.close(this.fd);
     }
   }
 

@@ -49,6 +49,8 @@ export interface Binding {
   constants: Record<string, number>;
   strerror(errno: number): string;
   close(fd: number): void;
+  /** close(fd) on the libuv pool (a netfilter socket's close can take the kernel milliseconds). */
+  closeLater(fd: number): Promise<void>;
   stats(): NativeStats;
   /** With `dir`, `path` is `dir/NAME`: `dir` must be a real directory (not a symlink) and NAME is opened in it. */
   nsOpen(path: string, dir?: string): Promise<NativeHandle>;
