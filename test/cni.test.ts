@@ -189,6 +189,37 @@ both('ADD matches the reference bridge plugin result for result, and the kernel 
   t.equal((await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', bridgeConf(ours), { ...env(c1), CNI_NETNS: '' })).status, 0, 'DEL with an empty netns path: success');
 });
 
+both('the same as the reference with promiscMode, isDefaultGateway and a dual-stack IPAM: result, bridge, routes, leases', { skip: NEED_REF }, async (t, lab) => {
+  const ours = await lab(t);
+  const ref = await lab(t);
+  const [c1, c2] = [await holder(t), await holder(t)];
+  const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'd1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
+  const conf = (l: Lab) => ({
+    ...bridgeConf(l, { promiscMode: true, isDefaultGateway: true }),
+    ipam: { type: 'host-local', ranges: [[{ subnet: '198.18.14.0/24' }], [{ subnet: '2001:db8:14::/64' }]], dataDir: join(l.dir, 'ipam') },
+  });
+  const a = await ours.run(join(ours.bin, 'netns-link-bridge'), 'ADD', conf(ours), env(c1));
+  const b = await ref.run(join(REF, 'bridge'), 'ADD', conf(ref), { ...env(c2), PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  t.equal(a.status, 0, `ours: ${a.stdout}`);
+  t.equal(b.status, 0, `reference: ${b.stdout}`);
+  t.same(normalise(a.out), normalise(b.out), 'the same result: both addresses, gateways, default routes');
+  const [s1, s2, n1, n2] = await Promise.all([ours.host(), ref.host(), Netns.fromPid(c1.pid), Netns.fromPid(c2.pid)]);
+  t.teardown(() => [s1, s2, n1, n2].forEach((n) => n.close()));
+  const st = await state(s1, n1, 'cni9');
+  t.same(st, await state(s2, n2, 'cni9'), 'the same bridge (promiscuous), ports, container addresses and routes, forwarding');
+  t.match(st, { bridge: { promisc: true } });
+  const v6 = async (h: Netns, n: Netns) => ({
+    bridge: (await h.addresses({ ifname: 'cni9', family: 6 })).filter((x) => x.scope === 'global').map((x) => x.cidr),
+    container: (await n.addresses({ ifname: 'eth0', family: 6 })).filter((x) => x.scope === 'global').map((x) => x.cidr),
+    routes: (await n.routes({ family: 6 })).filter((r) => r.to === 'default').map((r) => r.gateway),
+    forwarding: (await h.sysctl('net.ipv6.conf.all.forwarding')).trim(),
+  });
+  t.same(await v6(s1, n1), await v6(s2, n2), 'the same IPv6 gateway, address, default route and forwarding');
+  t.same(readdirSync(join(ours.dir, 'ipam', 'testnet')).sort(), readdirSync(join(ref.dir, 'ipam', 'testnet')).sort(), 'the same leases, in both families');
+  t.equal((await ours.run(join(ours.bin, 'netns-link-bridge'), 'DEL', conf(ours), env(c1))).status, 0);
+  t.same((await s1.natRules()), [], 'both masquerades removed');
+});
+
 function pingFrom(pid: number, address: string): Promise<boolean> {
   return new Promise((resolve) => {
     const p = spawn(NSENTER, [`--net=/proc/${pid}/ns/net`, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', address], { stdio: 'ignore' });

@@ -128,9 +128,11 @@ export async function serve(path: string, options: ServeOptions = {}): Promise<A
     });
     sock.on('error', () => undefined);
     sock.on('end', () => {
-      const job = answer(Buffer.concat(chunks)).then((reply) => {
-        sock.end(reply);
-      });
+      const job = answer(Buffer.concat(chunks))
+        .catch((e: unknown) => `1\n${JSON.stringify({ cniVersion: '1.1.0', code: 999, msg: `netns-link agent: ${e instanceof Error ? e.message : String(e)}` })}\n`)
+        .then((reply) => {
+          sock.end(reply);
+        });
       running.add(job);
       void job.finally(() => running.delete(job));
     });

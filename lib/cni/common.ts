@@ -177,23 +177,28 @@ export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boole
     host = await openHost(env);
     // IPAM's DEL first, as the reference does; alongside the rest when it never needs the link.
     const ipam = delegate(conf, raw, env, 'DEL');
+    ipam.catch(() => undefined); // handled below; never an unhandled rejection meanwhile
     if (!ipamAlongside(conf)) await ipam;
-    ipam.catch(() => undefined);
-    const recorded = await readAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
-    const a = recorded ?? { netns: env.netns, ifname: env.ifname, hostVeth: hostVethName(conf.name, env.containerId, env.ifname), masquerade: [] };
-    // Without a record, the addresses of a veth still there say which masquerades were made.
-    if (!recorded && ipMasq && env.netns) {
-      const c = await Netns.fromPath(env.netns).catch(() => null);
-      if (c) {
-        try {
-          const addrs = await c.addresses({ ifname: env.ifname }).catch(() => []);
-          a.masquerade = addrs.filter((x) => x.scope === 'global').map((x) => masqueradeOf({ address: x.cidr }));
-        } finally {
-          c.close();
+    try {
+      const recorded = await readAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
+      const a = recorded ?? { netns: env.netns, ifname: env.ifname, hostVeth: hostVethName(conf.name, env.containerId, env.ifname), masquerade: [] };
+      // Without a record, the addresses of a veth still there say which masquerades were made.
+      if (!recorded && ipMasq && env.netns) {
+        const c = await Netns.fromPath(env.netns).catch(() => null);
+        if (c) {
+          try {
+            const addrs = await c.addresses({ ifname: env.ifname }).catch(() => []);
+            a.masquerade = addrs.filter((x) => x.scope === 'global').map((x) => masqueradeOf({ address: x.cidr }));
+          } finally {
+            c.close();
+          }
         }
       }
+      await settled([ipam, dismantle(host, { ...a, netns: env.netns || a.netns })]);
+    } finally {
+      // Never left running past the lock.
+      await ipam.catch(() => undefined);
     }
-    await settled([ipam, dismantle(host, { ...a, netns: env.netns || a.netns })]);
     await removeAttachment(stateDirOf(conf), conf.name, env.containerId, env.ifname);
   } finally {
     host?.close();
