@@ -3,6 +3,7 @@
     pyroute2_bench.py w1-setup N idiomatic|fast
     pyroute2_bench.py w1-teardown N
     pyroute2_bench.py w2 NSNAME
+    pyroute2_bench.py w2-loop NSNAME ROUNDS   link dump then address dump, ROUNDS times: medians
     pyroute2_bench.py w3 NSNAME N
     pyroute2_bench.py w4 NSNAME N     watch IPv4 addresses: "ready", then N RTM_NEWADDR parsed
 
@@ -88,6 +89,21 @@ def w2(name):
     return {"links": len(links), "link_dump_us": t1 - t0, "addresses": len(addrs), "addr_dump_us": t2 - t1}
 
 
+def w2_loop(name, rounds):
+    ipr = in_ns(name)
+    ls, as_ = [], []
+    for _ in range(rounds):
+        t0 = now_us()
+        links = ipr.get_links()
+        t1 = now_us()
+        addrs = ipr.get_addr()
+        t2 = now_us()
+        ls.append(t1 - t0)
+        as_.append(t2 - t1)
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    return {"links": len(links), "link_dump_us": med(ls), "addresses": len(addrs), "addr_dump_us": med(as_)}
+
+
 def w3(name, n):
     ipr = in_ns(name)
     addrs = [f"198.19.{i >> 8}.{i & 255}" for i in range(n)]
@@ -133,6 +149,8 @@ def main(argv):
         out = w1_teardown(int(argv[2]))
     elif cmd == "w2":
         out = w2(argv[2])
+    elif cmd == "w2-loop":
+        out = w2_loop(argv[2], int(argv[3]))
     elif cmd == "w3":
         out = w3(argv[2], int(argv[3]))
     elif cmd == "w4":
