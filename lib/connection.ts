@@ -17,6 +17,7 @@ import { readU16, writeU32 } from './wire/attr.js';
 import { C } from './wire/constants.js';
 import { eachMessage, readAck, readDone, type KernelError, type RawMessage } from './wire/netlink.js';
 import { contextError, isNativeError, type Ctx } from './errors.js';
+import type { NativeError } from './native.js';
 
 /** A socket's netlink protocol: rtnetlink, or nfnetlink (nf_tables). @internal */
 export type Protocol = 'route' | 'netfilter';
@@ -32,6 +33,8 @@ export interface Transport {
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
   ifname(fd: number, index: number): string | number;
   close(fd: number): void;
+  /** Several sockets' exchanges in one job: per socket its replies, or its failure (with `replies`). */
+  transactMany?(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
   /** close(fd) off the event loop, where closing can take the kernel long (a netfilter socket's). */
   closeLater?(fd: number): Promise<void>;
 }
@@ -251,17 +254,32 @@ export class Connection {
     if (debug.enabled) logRequests(this.fd, batch, this.protocol);
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
     this.inflight = true;
+    if (this.transport.transactMany && batch.every(groupable)) joinGroup(this.transport, { conn: this, batch, payload });
+    else this.send(batch, payload);
+  }
+
+  /** One exchange of its own: quick requests on the hot I/O thread, others on the pool; `done` first when it ends. */
+  send(batch: Pending[], payload: Buffer, done?: () => void): void {
     const quick = batch.every((p) => !p.dump && !p.parts && QUICK.has(readU16(p.msg, 4)));
     (quick ? this.transport.transactQuick(this.fd, this.portid, payload) : this.transport.transact(this.fd, this.portid, payload)).then(
-      (replies) => this.settle(batch, replies, null),
+      (replies) => {
+        done?.();
+        this.settle(batch, replies, null);
+      },
       (e: unknown) => {
-        if (isNativeError(e)) this.settle(batch, e.replies ?? Buffer.alloc(0), e);
-        else this.settle(batch, Buffer.alloc(0), { errno: os.errno.EIO, syscall: String(e) });
+        done?.();
+        this.failed(batch, e);
       },
     );
   }
 
-  private settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
+  /** An exchange that failed: what was read is settled, the rest fails with the reason. */
+  failed(batch: Pending[], e: unknown): void {
+    if (isNativeError(e)) this.settle(batch, e.replies ?? Buffer.alloc(0), e);
+    else this.settle(batch, Buffer.alloc(0), { errno: os.errno.EIO, syscall: String(e) });
+  }
+
+  settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
     this.inflight = false;
     const first = batch[0]!.seq;
     const logging = debug.enabled;
@@ -315,4 +333,87 @@ export class Connection {
     if (this.queue.length > 0) this.schedule();
     else this.closeIfIdle();
   }
+}
+
+/**
+ * Requests that may share a job with other sockets' (see {@link joinGroup}): changes and gets
+ * that are not dumps, nf_tables batches, or the slow link work (a link made or deleted, which
+ * holds the rtnl lock for milliseconds and waits for RCU): those keep a job of their own.
+ */
+function groupable(p: Pending): boolean {
+  if (p.dump || p.parts) return false;
+  const type = readU16(p.msg, 4);
+  if (type === C.RTM_DELLINK) return false;
+  if (type === C.RTM_NEWLINK && (readU16(p.msg, 6) & C.NLM_F_CREATE) !== 0) return false;
+  return true;
+}
+
+interface Joined {
+  conn: Connection;
+  batch: Pending[];
+  payload: Buffer;
+}
+
+/** Per transport: the exchanges waiting to go down, and whether a job of them is under way. */
+interface Group {
+  waiting: Joined[];
+  busy: boolean;
+  scheduled: boolean;
+}
+const groups = new Map<Transport, Group>();
+
+/**
+ * Requests of independent namespaces go to the kernel together: every exchange flushed while a
+ * group is under way waits for it, then all of them go as one job (one thread hop), and their
+ * replies come back together. Chains of awaited steps on many namespaces (each host's
+ * `await create; await createVeth; await setUp; ...`) thus fall into step, as a caller's
+ * `Promise.all` phases would keep them, instead of each step of each chain taking a hop of its
+ * own. An exchange alone goes as before (quick requests on the hot I/O thread).
+ */
+function joinGroup(transport: Transport, joined: Joined): void {
+  let g = groups.get(transport);
+  if (!g) {
+    g = { waiting: [], busy: false, scheduled: false };
+    groups.set(transport, g);
+  }
+  g.waiting.push(joined);
+  schedule(transport, g);
+}
+
+function schedule(transport: Transport, g: Group): void {
+  if (g.busy || g.scheduled) return;
+  g.scheduled = true;
+  // After every flush already queued for this tick.
+  process.nextTick(() => sendGroup(transport, g));
+}
+
+function sendGroup(transport: Transport, g: Group): void {
+  g.scheduled = false;
+  if (g.busy || g.waiting.length === 0) return;
+  const group = g.waiting;
+  g.waiting = [];
+  g.busy = true;
+  const done = (): void => {
+    g.busy = false;
+    if (g.waiting.length) schedule(transport, g);
+  };
+  if (group.length === 1) {
+    const only = group[0]!;
+    only.conn.send(only.batch, only.payload, done);
+    return;
+  }
+  transport.transactMany!(group.map((j) => j.conn.fd), group.map((j) => j.conn.portid), group.map((j) => j.payload)).then(
+    (answers) => {
+      done();
+      group.forEach((j, i) => {
+        const a = answers[i];
+        if (Buffer.isBuffer(a)) j.conn.settle(j.batch, a, null);
+        else j.conn.failed(j.batch, a);
+      });
+    },
+    (e: unknown) => {
+      done();
+      for (const j of group) j.conn.failed(j.batch, e);
+    },
+  );
 }

@@ -62,6 +62,11 @@ export interface Binding {
   /** A netlink socket inside the namespace: NETLINK_ROUTE, or the `protocol` given (NETLINK_NETFILTER). */
   socketOpen(nsfd: number, protocol?: number): Promise<{ fd: number; portid: number; sndbuf: number }>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /**
+   * Several sockets' exchanges in one pool job, one after another: per socket its replies, or
+   * its failure (a NativeError with the replies read so far).
+   */
+  transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
   /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
   transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */

@@ -112,6 +112,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("transact", Napi::Function::New(env, Transact));
+  exports.Set("transactMany", Napi::Function::New(env, TransactMany));
   exports.Set("transactQuick", Napi::Function::New(env, TransactQuick));
   exports.Set("quickTimings", Napi::Function::New(env, QuickTimings));
   exports.Set("ifindex", Napi::Function::New(env, Ifindex));

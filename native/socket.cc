@@ -187,4 +187,74 @@ Napi::Value Transact(const Napi::CallbackInfo& info) {
       ->Start();
 }
 
+// transactMany([fd...], [portid...], [requests...]): the exchanges of several sockets in one
+// pool job, one after another, each answered on its own: an array of, per socket, its replies
+// (a Buffer) or its failure (an error with the replies read so far). Requests of independent
+// namespaces that are ready in the same tick go down together, as one thread hop, instead of a
+// hop each (measured: W1 chained at N=500 made 2,510 sendmsg calls in ~2,500 hops).
+namespace {
+
+class TransactManyWorker : public PromiseWorker {
+ public:
+  TransactManyWorker(Napi::Env env, Napi::Array fds, Napi::Array portids, Napi::Array buffers) : PromiseWorker(env) {
+    uint32_t n = buffers.Length();
+    keep_.reserve(n);
+    exchanges_.reserve(n);
+    for (uint32_t i = 0; i < n; i++) {
+      Napi::Buffer<uint8_t> b = buffers.Get(i).As<Napi::Buffer<uint8_t>>();
+      keep_.push_back(Napi::Persistent(b));
+      exchanges_.emplace_back(new Exchange(fds.Get(i).As<Napi::Number>().Int32Value(), portids.Get(i).As<Napi::Number>().Uint32Value(), b.Data(), b.Length()));
+    }
+  }
+  ~TransactManyWorker() override {
+    for (Exchange* e : exchanges_) delete e;
+  }
+
+ protected:
+  void Execute() override {
+    for (Exchange* e : exchanges_) e->Run();
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, exchanges_.size());
+    for (uint32_t i = 0; i < exchanges_.size(); i++) {
+      Exchange& e = *exchanges_[i];
+      if (e.err()) {
+        Napi::Object error = ErrnoError(env, e.err(), e.syscall());
+        error.Set("replies", RepliesBuffer(env, e));
+        out.Set(i, error);
+      } else {
+        out.Set(i, RepliesBuffer(env, e));
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Napi::Reference<Napi::Buffer<uint8_t>>> keep_;
+  std::vector<Exchange*> exchanges_;
+};
+
+}  // namespace
+
+Napi::Value TransactMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || !info[1].IsArray() || !info[2].IsArray()) {
+    Napi::TypeError::New(env, "transactMany(fds, portids, buffers)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array fds = info[0].As<Napi::Array>(), portids = info[1].As<Napi::Array>(), buffers = info[2].As<Napi::Array>();
+  uint32_t n = buffers.Length();
+  if (fds.Length() != n || portids.Length() != n) {
+    Napi::TypeError::New(env, "transactMany: as many fds and portids as buffers").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (!fds.Get(i).IsNumber() || !portids.Get(i).IsNumber() || !buffers.Get(i).IsBuffer()) {
+      Napi::TypeError::New(env, "transactMany(fds, portids, buffers)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  return (new TransactManyWorker(env, fds, portids, buffers))->Start();
+}
+
 }  // namespace nl

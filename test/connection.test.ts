@@ -124,3 +124,49 @@ t.test('a closed connection refuses new requests but answers those made before',
   t.same(closed, [-1], 'closed once idle');
   await t.rejects(conn.request(change(), ctx), { code: 'EBADF' });
 });
+
+t.test('chains of awaited steps on many sockets fall into step: one job per wave, not one per socket', async (t) => {
+  // A kernel that answers every request with an ACK, a little later (as a pool job would).
+  const answer = (requests: Buffer): Buffer => Buffer.concat(seqs(requests).map((s) => ack(s)));
+  const jobs: number[] = [];
+  const grouping: Transport = {
+    ...fake,
+    transact: async (_fd, _portid, requests) => {
+      jobs.push(1);
+      await new Promise((r) => setTimeout(r, 1));
+      return answer(requests);
+    },
+    transactQuick: async (_fd, _portid, requests) => {
+      jobs.push(1);
+      await new Promise((r) => setTimeout(r, 1));
+      return answer(requests);
+    },
+    transactMany: async (fds, _portids, requests) => {
+      jobs.push(fds.length);
+      await new Promise((r) => setTimeout(r, 1));
+      return requests.map(answer);
+    },
+  };
+  const conns = Array.from({ length: 20 }, (_, i) => new Connection(grouping, 100 + i, i + 1));
+  // Each socket's four steps, each awaited before the next; the first ones start out of step.
+  await Promise.all(
+    conns.map(async (c, i) => {
+      await new Promise((r) => setTimeout(r, i % 3));
+      for (let step = 0; step < 4; step++) await c.request(change(), ctx);
+    }),
+  );
+  t.equal(jobs.reduce((a, b) => a + b, 0), 80, 'every request answered');
+  t.ok(jobs.length <= 16, `80 exchanges of 20 sockets in ${jobs.length} jobs (${jobs.join(' ')}), not 80`);
+
+  // A dump, an nf_tables batch and a link creation keep a job of their own.
+  jobs.length = 0;
+  const make = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE).u32(0).finish();
+  kernel = (async (_fd, _portid, requests) => {
+    jobs.push(-1);
+    return Buffer.concat(seqs(requests).map((s) => (requests.readUInt16LE(6) & C.NLM_F_DUMP ? done(s) : ack(s))));
+  }) as Transact;
+  const own: Transport = { ...grouping, transact: (fd, portid, requests) => kernel(fd, portid, requests) };
+  const [a, b] = [new Connection(own, 200, 1), new Connection(own, 201, 2)];
+  await Promise.all([a.dump(dumpReq(), ctx, () => undefined), b.request(make, ctx)]);
+  t.same(jobs, [-1, -1], 'each in a job of its own');
+});
