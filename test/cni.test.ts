@@ -4,7 +4,7 @@
 // plugins (/usr/lib/cni: bridge, host-local, tuning) run the same configs beside it, and the
 // normalised results and the kernel's state are compared.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -250,6 +250,12 @@ both('containers reach each other and, through the masquerade, a namespace with 
   // CHECK: passes, then fails once the container's address is removed by hand.
   const check = (r: any, id: string, c: { pid: number }) => l.run(plugin, 'CHECK', { ...conf, prevResult: r }, { CNI_CONTAINERID: id, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   t.equal((await check(r1.out, 'c1', c1)).status, 0, 'CHECK of what ADD made');
+  // A route removed by hand (the second container's default route): CHECK names it.
+  t.equal((await check(r2.out, 'c2', c2)).status, 0);
+  const n2 = await Netns.fromPid(c2.pid);
+  t.teardown(() => n2.close());
+  await n2.deleteRoute({ to: 'default' });
+  t.match((await check(r2.out, 'c2', c2)).out, { code: 999, msg: /route 0\.0\.0\.0\/0 via 198\.18\.5\.1 is missing/u }, 'CHECK names the route removed by hand');
   const n1 = await Netns.fromPid(c1.pid);
   t.teardown(() => n1.close());
   await n1.deleteAddress('eth0', r1.out.ips[0].address);
@@ -342,6 +348,16 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
     ['an unknown key', l.run(plugin, 'ADD', bridgeConf(l, { bridgeName: 'x' }), env), 7, /unknown key "bridgeName"/],
     ['a bad mtu', l.run(plugin, 'ADD', bridgeConf(l, { mtu: 20 }), env), 7, /mtu 20 must be 68 to 65535/],
     ['a key of a newer reference plugin, asked for', l.run(plugin, 'ADD', bridgeConf(l, { macspoofchk: true }), env), 7, /macspoofchk: this build of netns-link-bridge does not do it yet/],
+    ['the network\'s lock held by a live process', (async () => {
+      // A lock another call holds (a live pid, its owner), waited for 300 ms here.
+      mkdirSync(join(l.dir, 'state', 'testnet'), { recursive: true });
+      writeFileSync(join(l.dir, 'state', 'testnet', 'lock'), `${c.pid}\n`);
+      try {
+        return await l.run(plugin, 'ADD', bridgeConf(l), { ...env, NETNS_LINK_CNI_LOCK_WAIT_MS: '300' });
+      } finally {
+        rmSync(join(l.dir, 'state', 'testnet', 'lock'));
+      }
+    })(), 11, new RegExp(`network testnet is locked by pid ${c.pid}`, 'u')],
     ['a netns that does not exist', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '/proc/999999999/ns/net' }), 3, /failed to open netns/],
   ];
   for (const [what, p, code, msg] of errors) {

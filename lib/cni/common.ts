@@ -23,6 +23,15 @@ export function openContainer(path: string): Promise<Netns> {
   });
 }
 
+/**
+ * How long a call waits for its network's lock before answering code 11 ("try again later"):
+ * `NETNS_LINK_CNI_LOCK_WAIT_MS` in the call's environment, else 30 s.
+ */
+export function lockWait(env: CniEnv): number {
+  const v = Number(env.vars.NETNS_LINK_CNI_LOCK_WAIT_MS);
+  return Number.isInteger(v) && v >= 0 ? v : 30_000;
+}
+
 /** The runtime's namespace, where the host side is made: this process's, or the agent's caller's. */
 export function openHost(env: CniEnv): Promise<Netns> {
   if (env.callerPid === null) return Promise.resolve(Netns.current());
@@ -66,7 +75,7 @@ export interface AddRun {
  * so that nothing is half-made.
  */
 export async function adding(conf: NetConf, env: CniEnv, make: (r: AddRun) => Promise<Result>): Promise<Result> {
-  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name, lockWait(env));
   const undo: AddRun['undo'] = [];
   let container: Netns | null = null;
   let host: Netns | null = null;
@@ -171,7 +180,7 @@ async function dismantle(host: Netns, a: Pick<Attachment, 'netns' | 'ifname' | '
 
 /** DEL: IPAM's lease, the veth pair, the NAT rules; success when there is nothing (left) to remove. */
 export async function del(conf: NetConf, raw: string, env: CniEnv, ipMasq: boolean): Promise<void> {
-  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name, lockWait(env));
   let host: Netns | null = null;
   try {
     host = await openHost(env);
@@ -211,7 +220,7 @@ export async function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void>
   const valid = conf['cni.dev/valid-attachments'];
   if (!Array.isArray(valid)) throw new CniError(CODES.INVALID_NETWORK_CONFIG, 'GC needs cni.dev/valid-attachments');
   const keep = new Set(valid.map((v: { containerID?: unknown; ifname?: unknown }) => `${String(v.containerID)}/${String(v.ifname)}`));
-  const unlock = await lockNetwork(stateDirOf(conf), conf.name);
+  const unlock = await lockNetwork(stateDirOf(conf), conf.name, lockWait(env));
   let host: Netns | null = null;
   try {
     host = await openHost(env);
