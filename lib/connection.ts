@@ -383,8 +383,9 @@ function joinGroup(transport: Transport, joined: Joined): void {
 function schedule(transport: Transport, g: Group): void {
   if (g.busy || g.scheduled) return;
   g.scheduled = true;
-  // After every flush already queued for this tick.
-  process.nextTick(() => sendGroup(transport, g));
+  // After every flush already queued for this tick; after a turn of the loop when over the budget.
+  if (overBudget()) setImmediate(() => sendGroup(transport, g));
+  else process.nextTick(() => sendGroup(transport, g));
 }
 
 function sendGroup(transport: Transport, g: Group): void {
