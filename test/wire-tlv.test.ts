@@ -2,9 +2,10 @@
 import t from 'tap';
 import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
-import { broadcastOf, formatAddress, parsePrefix } from '../dist/wire/ip.js';
+import { isIPv4 } from 'node:net';
+import { broadcastOf, formatAddress, parseIp, parsePrefix } from '../dist/wire/ip.js';
 import { readAck, readDone } from '../dist/wire/netlink.js';
-import { hex, reply } from './wire';
+import { hex, reply, xorshift } from './wire';
 
 t.test('MessageWriter: nests, alignment and an oversized nest', async (t) => {
   const w = new MessageWriter(1, 0, 8);
@@ -68,4 +69,41 @@ t.test('IP text: parsed strictly, printed as inet_ntop prints', async (t) => {
   t.throws(() => parsePrefix('fe80::1%eth0/64'), { name: 'TypeError', message: /zone id: give "fe80::1" and name the interface \("eth0"\) as dev/ });
   t.throws(() => parsePrefix('10.0.0.0/010'), { name: 'TypeError', message: /leading zero, which ip reads as octal; write 10/ }, '/010 is 8 to ip');
   t.throws(() => parsePrefix('10.0.0.0/08'), { name: 'TypeError', message: /leading zero/ });
+});
+
+t.test("the fast dotted-quad path accepts exactly what node's isIPv4 does, with the same bytes and prefix", async (t) => {
+  // Near-misses of dotted quads and prefixes, at random: digits, dots, slashes, a few others.
+  const next = xorshift(0x1b5a);
+  const part = (): string => {
+    const r = next() % 20;
+    if (r === 0) return '';
+    if (r === 1) return 'x';
+    const n = String(next() % 300);
+    return r === 2 ? `0${n}` : n;
+  };
+  let checked = 0;
+  let bad = 0;
+  for (let n = 0; n < 20000; n++) {
+    const count = next() % 10 === 0 ? 3 + (next() % 3) : 4;
+    let s = Array.from({ length: count }, part).join(next() % 30 === 0 ? '..' : '.');
+    const r = next() % 10;
+    if (r < 7) s += `/${r === 0 ? `0${next() % 40}` : r === 1 ? 'x' : String(next() % 40)}`;
+    else if (r === 7) s += '/';
+    const slash = s.indexOf('/');
+    const addr = slash < 0 ? s : s.slice(0, slash);
+    const p = s.slice(slash + 1);
+    const expected = isIPv4(addr) && (slash < 0 || (/^\d{1,3}$/u.test(p) && !(p.length > 1 && p[0] === '0') && Number(p) <= 32));
+    let got: ReturnType<typeof parsePrefix> | null = null;
+    try {
+      got = parsePrefix(s);
+    } catch {
+      got = null;
+    }
+    const ok = expected ? got !== null && got.family === 4 && got.bytes.equals(Buffer.from(addr.split('.').map(Number))) && got.prefixLength === (slash < 0 ? 32 : Number(p)) && got.text === s : got === null || got.family === 6;
+    if (!ok) bad++;
+    if (expected) checked++;
+  }
+  t.equal(bad, 0, `20,000 strings, ${checked} of them addresses: parsePrefix agrees with isIPv4 on every one`);
+  t.same(parseIp('0.0.0.0'), { family: 4, bytes: Buffer.from([0, 0, 0, 0]), text: '0.0.0.0' });
+  for (const badIp of ['01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4 ', ' 1.2.3.4']) t.throws(() => parseIp(badIp), TypeError, badIp);
 });

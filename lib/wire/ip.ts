@@ -46,6 +46,35 @@ function parseV4(s: string): Buffer {
   return out;
 }
 
+/**
+ * A dotted quad's bytes, or null if `s` is not one: the test node's isIPv4 makes (four decimal
+ * octets of 0-255, no leading zeros, nothing else), without its regular expression. Addresses
+ * are parsed for every request: this is the hot path.
+ */
+function tryV4(s: string, end: number): Buffer | null {
+  if (end < 7 || end > 15) return null;
+  const out = Buffer.allocUnsafe(4);
+  let at = 0;
+  let octet = 0;
+  let digits = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i === end ? 46 : s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || at === 4) return null;
+      out[at++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return null; // a leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return null;
+    } else {
+      return null;
+    }
+  }
+  return at === 4 ? out : null;
+}
+
 function parseV6(s: string): Buffer {
   const out = Buffer.alloc(16);
   let text = s;
@@ -68,6 +97,8 @@ function parseV6(s: string): Buffer {
 /** Parses a bare address; TypeError naming the value if it is not one. @internal */
 export function parseIp(v: unknown, what = 'address'): IpAddress {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${showValue(v)}`);
+  const quad = tryV4(v, v.length);
+  if (quad) return { family: 4, bytes: quad, text: v };
   const zone = v.indexOf('%');
   if (zone >= 0) {
     // Netlink carries the interface apart from the address (dev, oif), never as a zone id.
@@ -87,16 +118,26 @@ export function parseIp(v: unknown, what = 'address'): IpAddress {
 export function parsePrefix(v: unknown, what = 'address'): IpPrefix {
   if (typeof v !== 'string') throw new TypeError(`${what} must be a string like 192.0.2.1/24, got ${showValue(v)}`);
   const slash = v.indexOf('/');
+  // The common case first: a dotted quad with a plain prefix length, with no intermediate objects.
+  if (slash > 0 && slash < v.length - 1 && v.length - slash <= 3) {
+    const quad = tryV4(v, slash);
+    const d1 = v.charCodeAt(slash + 1) - 48;
+    const d2 = slash + 2 < v.length ? v.charCodeAt(slash + 2) - 48 : -1;
+    if (quad && d1 >= 0 && d1 <= 9 && (d2 === -1 || (d2 >= 0 && d2 <= 9 && d1 !== 0))) {
+      const prefixLength = d2 === -1 ? d1 : d1 * 10 + d2;
+      if (prefixLength <= 32) return { family: 4, bytes: quad, text: v, prefixLength };
+    }
+  }
   const addr = parseIp(slash < 0 ? v : v.slice(0, slash), what);
   const max = addr.family === 4 ? 32 : 128;
-  if (slash < 0) return { ...addr, text: v, prefixLength: max };
+  if (slash < 0) return { family: addr.family, bytes: addr.bytes, text: v, prefixLength: max };
   const p = v.slice(slash + 1);
   if (!/^\d{1,3}$/u.test(p)) throw new TypeError(`${what} ${showValue(v)} has a malformed prefix length`);
   // `ip` reads /010 as octal (8): a leading zero is ambiguous, as in 010.0.0.1.
   if (p.length > 1 && p[0] === '0') throw new TypeError(`${what} ${showValue(v)}: prefix length ${showValue(p)} has a leading zero, which ip reads as octal; write ${Number(p)}`);
   const prefixLength = Number(p);
   if (prefixLength > max) throw new RangeError(`${what} ${showValue(v)}: prefix length ${prefixLength} is out of range 0..${max}`);
-  return { ...addr, text: v, prefixLength };
+  return { family: addr.family, bytes: addr.bytes, text: v, prefixLength };
 }
 
 /** The address with every host bit set: IPv4's directed broadcast. @internal */
