@@ -460,8 +460,17 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
   t.equal(second.status, 1, 'a second agent on the same socket is refused');
   t.match(second.stderr, /an agent already answers on /u);
 
-  // Stopped: the socket is gone and the client runs the call itself.
+  // Stopped, with a client connected that never finishes its call: the agent does not wait for
+  // it; the socket is gone and the client runs the call itself.
+  const idle = createConnection(l.socket);
+  await new Promise((r) => idle.once('connect', r));
+  idle.write('NLCNI1\0bridge\0');
+  const idleEnded = new Promise((r) => idle.once('close', r));
+  idle.on('error', () => undefined);
+  const stopping = Date.now();
   await l.stopAgent();
+  t.ok(Date.now() - stopping < 5000, `SIGTERM ends the agent at once (${Date.now() - stopping} ms), a client still sending or not`);
+  await idleEnded;
   t.notOk(existsSync(l.socket), 'a stopped agent removes its socket');
   const plain = await runFrom(other, plugin, 'VERSION', { cniVersion: '1.0.0' }, {});
   t.match(plain.out, { cniVersion: '1.0.0' }, 'no agent: plain mode answers');

@@ -85,7 +85,7 @@ export interface ServeOptions {
 /** A running agent. */
 export interface Agent {
   readonly path: string;
-  /** Stops taking calls, waits for those running, removes the socket. */
+  /** Stops taking calls, waits for those running (not for a client still sending), removes the socket. */
   close(): Promise<void>;
 }
 
@@ -118,7 +118,10 @@ export async function serve(path: string, options: ServeOptions = {}): Promise<A
   }
   const self = namespaceOf('self');
   const running = new Set<Promise<void>>();
+  const sockets = new Set<Socket>();
   const handle = (sock: Socket): void => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
     const chunks: Buffer[] = [];
     let size = 0;
     sock.on('data', (d: Buffer) => {
@@ -172,8 +175,12 @@ export async function serve(path: string, options: ServeOptions = {}): Promise<A
   return {
     path,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...running]);
+      // A client that never finished sending its call is not waited for: it is told to try
+      // again (the connection ends without an answer: code 11), and will find no agent.
+      for (const sock of sockets) sock.destroy();
+      await closed;
       try {
         unlinkSync(path);
       } catch {
