@@ -4,7 +4,7 @@
 // plugins (/usr/lib/cni: bridge, host-local, tuning) run the same configs beside it, and the
 // normalised results and the kernel's state are compared.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,29 @@ async function holder(t: Teardown): Promise<ChildProcess & { pid: number }> {
   throw new Error('unshare did not start');
 }
 
+/**
+ * The runtime's sandbox: a network namespace and a mount namespace in which /var/lib is `varLib`
+ * (a directory of the test), so that no plugin, ours or the reference's, can keep state in the
+ * host's /var/lib/cni (host-local's and libcni's default places, ours without dataDir).
+ */
+async function runtime(t: Teardown, varLib: string): Promise<number> {
+  mkdirSync(varLib, { recursive: true });
+  const child = spawn('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$0" /var/lib && exec sleep ${SLEEP_MARK}`, varLib], { stdio: 'ignore' });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  for (let i = 0; i < 500; i++) {
+    // Ready once sh has bound /var/lib and become the sleep.
+    if (child.exitCode !== null) break;
+    if (child.pid && readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').startsWith('sleep')) return child.pid;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the runtime sandbox did not start');
+}
+
+/** nsenter's arguments that enter a runtime sandbox: its network and mount namespaces. */
+const enter = (pid: number): string[] => [`--net=/proc/${pid}/ns/net`, `--mount=/proc/${pid}/ns/mnt`];
+
 /** Plain: each call is the client running node itself (no agent answers). Agent: `cni serve` answers. */
 type Mode = 'plain' | 'agent';
 const MODES: Mode[] = ['plain', 'agent'];
@@ -56,10 +79,10 @@ interface Lab {
   stopAgent(): Promise<void>;
 }
 
-/** Runs a plugin as a runtime does: in the namespace of `pid`, with nothing but `env` (CNI_*) in its environment. */
+/** Runs a plugin as a runtime does: in the runtime sandbox `pid`, with nothing but `env` (CNI_*) in its environment. */
 function runFrom(pid: number, plugin: string, command: string, conf: object | string, env: Record<string, string>): Promise<{ status: number; out: any; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(NSENTER, [`--net=/proc/${pid}/ns/net`, plugin], { env: { CNI_COMMAND: command, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(NSENTER, [...enter(pid), plugin], { env: { CNI_COMMAND: command, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('close', (status) => {
@@ -78,7 +101,7 @@ function runFrom(pid: number, plugin: string, command: string, conf: object | st
 async function lab(t: Teardown, mode: Mode): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'netns-link-cni-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const sandbox = (await holder(t)).pid;
+  const sandbox = await runtime(t, join(dir, 'var-lib'));
   const bin = join(dir, 'bin');
   const socket = join(dir, 'agent.sock');
   execFileSync(process.execPath, [cli, 'cni', 'install', '--dir', bin, '--socket', socket]);
@@ -86,7 +109,7 @@ async function lab(t: Teardown, mode: Mode): Promise<Lab> {
   let stopAgent = async (): Promise<void> => undefined;
   if (mode === 'agent') {
     // The agent in the runtime's namespace, as a node's daemon runs beside its runtime.
-    const agent = spawn(NSENTER, [`--net=/proc/${sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const agent = spawn(NSENTER, [...enter(sandbox), process.execPath, cli, 'cni', 'serve', '--socket', socket], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((r) => agent.once('exit', r));
     stopAgent = async () => {
       agent.kill('SIGTERM');
@@ -127,6 +150,7 @@ function both(name: string, options: { skip?: string | false }, body: (t: Test, 
       // The agent prints its line after it answers: give the last one a moment.
       await new Promise((r) => setTimeout(r, 20));
       for (const l of labs) {
+        t.notOk(existsSync(join(l.dir, 'var-lib', 'cni', 'netns-link')), 'nothing of ours in the sandbox\'s /var/lib/cni: every record in dataDir');
         const { ours, agent } = l.calls();
         t.equal(agent, mode === 'agent' ? ours : 0, `${mode} mode: the agent answered ${agent} of our ${ours} calls`);
       }
@@ -348,16 +372,6 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
     ['an unknown key', l.run(plugin, 'ADD', bridgeConf(l, { bridgeName: 'x' }), env), 7, /unknown key "bridgeName"/],
     ['a bad mtu', l.run(plugin, 'ADD', bridgeConf(l, { mtu: 20 }), env), 7, /mtu 20 must be 68 to 65535/],
     ['a key of a newer reference plugin, asked for', l.run(plugin, 'ADD', bridgeConf(l, { macspoofchk: true }), env), 7, /macspoofchk: this build of netns-link-bridge does not do it yet/],
-    ['the network\'s lock held by a live process', (async () => {
-      // A lock another call holds (a live pid, its owner), waited for 300 ms here.
-      mkdirSync(join(l.dir, 'state', 'testnet'), { recursive: true });
-      writeFileSync(join(l.dir, 'state', 'testnet', 'lock'), `${c.pid}\n`);
-      try {
-        return await l.run(plugin, 'ADD', bridgeConf(l), { ...env, NETNS_LINK_CNI_LOCK_WAIT_MS: '300' });
-      } finally {
-        rmSync(join(l.dir, 'state', 'testnet', 'lock'));
-      }
-    })(), 11, new RegExp(`network testnet is locked by pid ${c.pid}`, 'u')],
     ['a netns that does not exist', l.run(plugin, 'ADD', bridgeConf(l), { ...env, CNI_NETNS: '/proc/999999999/ns/net' }), 3, /failed to open netns/],
   ];
   for (const [what, p, code, msg] of errors) {
@@ -365,6 +379,14 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
     t.equal(r.status, 1, `${what}: exit 1`);
     t.match(r.out, { code, msg }, `${what}: code ${code}`);
   }
+  // The network's lock held by another live process (its pid in the lock file), waited for
+  // 300 ms: try again later. Alone, so that no call of the errors above holds it meanwhile.
+  mkdirSync(join(l.dir, 'state', 'testnet'), { recursive: true });
+  writeFileSync(join(l.dir, 'state', 'testnet', 'lock'), `${c.pid}\n`);
+  const locked = await l.run(plugin, 'ADD', bridgeConf(l), { ...env, NETNS_LINK_CNI_LOCK_WAIT_MS: '300' });
+  rmSync(join(l.dir, 'state', 'testnet', 'lock'));
+  t.equal(locked.status, 1);
+  t.match(locked.out, { code: 11, msg: `network testnet is locked by pid ${c.pid}` }, 'the lock held by a live process: code 11');
 });
 
 both('netns-link-ptp matches the reference ptp plugin: result, addresses, routes on both ends; masquerade out; DEL', { skip: NEED_REF || (existsSync(join(REF, 'ptp')) ? false : 'no ptp plugin') }, async (t, lab) => {
@@ -436,7 +458,7 @@ both('the plugin needs no node on PATH, and the host namespace is never the test
 t.test('agent mode: a caller in another namespace is served there; the socket is root-only; no agent, or a dead one, is plain mode; a dropped call is "try again"', { skip: NEED_REF }, async (t) => {
   const l = await lab(t, 'agent');
   // A second runtime namespace, whose calls go to the same agent (which runs in l.sandbox).
-  const other = (await holder(t)).pid;
+  const other = await runtime(t, join(l.dir, 'var-lib-other'));
   const c = await holder(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   const env = { CNI_CONTAINERID: 'x1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0', CNI_PATH: `${l.bin}:${REF}` };
@@ -456,7 +478,7 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
   t.same(await theirs.natRules(), []);
 
   t.equal(statSync(l.socket).mode & 0o777, 0o600, 'the socket is 0600: root only');
-  const second = spawnSync(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { encoding: 'utf8', timeout: 10_000 });
+  const second = spawnSync(NSENTER, [...enter(l.sandbox), process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { encoding: 'utf8', timeout: 10_000 });
   t.equal(second.status, 1, 'a second agent on the same socket is refused');
   t.match(second.stderr, /an agent already answers on /u);
 
@@ -504,7 +526,7 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
       s.on('close', () => resolve(out));
       s.end(data);
     });
-  const agent = spawn(NSENTER, [`--net=/proc/${l.sandbox}/ns/net`, process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const agent = spawn(NSENTER, [...enter(l.sandbox), process.execPath, cli, 'cni', 'serve', '--socket', l.socket], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => {
     agent.kill('SIGTERM');
   });
