@@ -172,20 +172,3 @@ export function check(conf: NetConf, env: CniEnv): Promise<void> {
     if (hv.master !== br.index) fail(`${hostVeth} is not a port of ${bc.bridge}`);
   });
 }
-
-/** DEL, as the reference: see common.ts. */
-export function del(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  return common.del(conf, raw, env, bridgeConf(conf).ipMasq);
-}
-
-/** GC, as the reference: see common.ts. */
-export function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  bridgeConf(conf);
-  return common.gc(conf, raw, env);
-}
-
-/** STATUS: see common.ts. */
-export function status(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  bridgeConf(conf);
-  return common.status(conf, raw, env);
-}

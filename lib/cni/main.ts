@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { isAbsolute, join } from 'node:path';
 import { builtExecutable } from '../process.js';
 import * as bridge from './bridge.js';
+import * as common from './common.js';
 import * as ptp from './ptp.js';
 import { CODES, CniError, parseConf, readEnv, SUPPORTED_VERSIONS, writeResult, type CniEnv, type NetConf, type Result } from './spec.js';
 
@@ -17,14 +18,17 @@ import { CODES, CniError, parseConf, readEnv, SUPPORTED_VERSIONS, writeResult, t
 export const PLUGINS = { 'netns-link-bridge': 'bridge', 'netns-link-ptp': 'ptp' } as const;
 export type PluginType = (typeof PLUGINS)[keyof typeof PLUGINS];
 
+/** What differs between the plugins: their keys, ADD and CHECK. DEL, GC and STATUS are common.ts's. */
 interface Plugin {
+  /** Checks the configuration's keys, as the reference plugin does (code 7 for a bad one). */
+  keys(conf: NetConf): { ipMasq: boolean };
   add(conf: NetConf, raw: string, env: CniEnv): Promise<Result>;
-  del(conf: NetConf, raw: string, env: CniEnv): Promise<void>;
   check(conf: NetConf, env: CniEnv): Promise<void>;
-  gc(conf: NetConf, raw: string, env: CniEnv): Promise<void>;
-  status(conf: NetConf, raw: string, env: CniEnv): Promise<void>;
 }
-const IMPLS: Record<PluginType, Plugin> = { bridge, ptp };
+const IMPLS: Record<PluginType, Plugin> = {
+  bridge: { keys: bridge.bridgeConf, add: bridge.add, check: bridge.check },
+  ptp: { keys: ptp.ptpConf, add: ptp.add, check: ptp.check },
+};
 
 /**
  * One call: the answer to print and the exit status. `callerPid`: the process whose namespace is
@@ -56,16 +60,18 @@ export async function call(type: PluginType, env: Readonly<Record<string, string
       case 'ADD':
         return { stdout: JSON.stringify(writeResult(await impl.add(conf, stdin, e), version)), status: 0 };
       case 'DEL':
-        await impl.del(conf, stdin, e);
+        await common.del(conf, stdin, e, impl.keys(conf).ipMasq);
         return { stdout: '', status: 0 };
       case 'CHECK':
         await impl.check(conf, e);
         return { stdout: '', status: 0 };
       case 'GC':
-        await impl.gc(conf, stdin, e);
+        impl.keys(conf);
+        await common.gc(conf, stdin, e);
         return { stdout: '', status: 0 };
       case 'STATUS':
-        await impl.status(conf, stdin, e);
+        impl.keys(conf);
+        await common.status(conf, stdin, e);
         return { stdout: '', status: 0 };
     }
   } catch (e) {

@@ -12,7 +12,6 @@ import { unlessMissing } from '../errors.js';
 import { hostVethName, writeAttachment } from './attachments.js';
 import * as common from './common.js';
 import { networkText, v6 } from './common.js';
-import { delegate } from './ipam.js';
 import { canonicalIp, CODES, CniError, stateDirOf, type CniEnv, type NetConf, type Result } from './spec.js';
 
 const { EEXIST, ESRCH } = constants.errno;
@@ -34,9 +33,8 @@ export function add(conf: NetConf, raw: string, env: CniEnv): Promise<Result> {
   const pc = ptpConf(conf);
   return common.adding(conf, env, async (run) => {
     const { host, container } = run;
-    const ipam = (await delegate(conf, raw, env, 'ADD'))!;
-    run.undo.push(() => delegate(conf, raw, env, 'DEL').catch(() => undefined));
-    if (ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
+    const ipam = await common.ipamAdd(run, conf, raw, env);
+    if (!ipam || ipam.ips.length === 0) throw new CniError(CODES.GENERIC, 'IPAM plugin returned missing IP config');
     for (const ip of ipam.ips) if (!ip.gateway) throw new CniError(CODES.GENERIC, `IPAM gave ${ip.address} no gateway: ptp needs one for the host end`);
     await common.createPair(run, env, pc.mtu);
 
@@ -78,19 +76,4 @@ export function check(conf: NetConf, env: CniEnv): Promise<void> {
     const hostVeth = hostVethName(conf.name, env.containerId, env.ifname);
     await host.link(hostVeth).catch(() => fail(`the host veth ${hostVeth} does not exist`));
   });
-}
-
-/** DEL, GC, STATUS: see common.ts. */
-export function del(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  return common.del(conf, raw, env, ptpConf(conf).ipMasq);
-}
-
-export function gc(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  ptpConf(conf);
-  return common.gc(conf, raw, env);
-}
-
-export function status(conf: NetConf, raw: string, env: CniEnv): Promise<void> {
-  ptpConf(conf);
-  return common.status(conf, raw, env);
 }
