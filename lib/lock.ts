@@ -1,10 +1,15 @@
 /**
  * A lock file: made with O_EXCL and holding its owner's pid, so that processes (topology
  * applies, CNI calls) exclude each other; a lock whose owner died is taken over.
+ *
+ * Its file operations are synchronous: a lock file of a few bytes in a local directory (`/run`
+ * is a tmpfs) takes microseconds, while each `fs.promises` call is a round trip through the
+ * libuv pool (0.3-1 ms each when the pool is busy with namespace work; taking and giving back a
+ * lock took five of them). Only the wait for another holder turns the event loop.
  * @internal
  * @packageDocumentation
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 function alive(pid: number): boolean {
@@ -22,20 +27,32 @@ function alive(pid: number): boolean {
  * @internal
  */
 export async function acquireLock(path: string, timeoutMs: number, timedOut: (owner: number) => Error, pollMs = 10): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const f = await open(path, 'wx', 0o600);
-      await f.write(`${process.pid}\n`);
-      await f.close();
-      return () => rm(path, { force: true });
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return () => {
+        rmSync(path, { force: true });
+        return Promise.resolve();
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      // Given back between our open and this read: try again.
+    }
+    const owner = Number(text.trim());
     if (owner > 0 && !alive(owner)) {
-      await rm(path, { force: true });
+      rmSync(path, { force: true });
       continue;
     }
     if (Date.now() > deadline) throw timedOut(owner);

@@ -600,7 +600,7 @@ export class Netns {
   }
 
   /**
-   * The routes of a table (default `main`, or `'all'`), of one family if asked. `ip [-4|-6] route show [table T]`
+   * The routes of a table (default `main`, or `'all'`), of one family and one type if asked. `ip [-4|-6] route show [table T] [type T]`
    * @group Routes
    */
   routes(filter?: R.RouteFilter): Promise<Route[]> {

@@ -133,6 +133,20 @@ t.test('route types and options read back as ip -j route shows them', async (t) 
   t.match(ip, { protocol: 'static', metric: 5, prefsrc: '192.0.2.10', metrics: [{ mtu: 1400 }] });
   t.same(ipJson(a.name!, 'route', 'show', 'table', '200').map((r: any) => [r.type, r.dst]), [['unreachable', '198.51.100.128/25']]);
   t.ok(ipJson(a.name!, 'route', 'show', '198.18.0.0/15')[0].flags.includes('onlink'));
+  // The kernel filters by type (ip route show table all type T): the same routes as a filter here.
+  for (const type of ['unicast', 'blackhole', 'local', 'broadcast'] as const) {
+    const key = (r: Route): string => `${r.table} ${r.type} ${r.to} ${r.dev}`;
+    t.same((await a.routes({ table: 'all', family: 4, type })).map(key).sort(), ours.filter((r) => r.type === type).map(key).sort(), `type ${type}: what the kernel sent`);
+  }
+  t.ok((await a.routes({ table: 'all', family: 4, type: 'local' })).length > 0, 'a type filter is not an empty answer');
+  const v6 = await a.routes({ table: 'all', family: 6, type: 'unicast' });
+  t.ok(v6.length > 0 && v6.every((r) => r.type === 'unicast'), 'IPv6 too: no local or multicast route');
+  t.same(
+    v6.map((r) => r.to).sort(),
+    ipJson(a.name!, '-6', 'route', 'show', 'table', 'all', 'type', 'unicast').map((r: any) => ipDst(r, 6)).sort(),
+    'as ip -6 route show table all type unicast',
+  );
+  await t.rejects(a.routes({ type: 'bogus' as never }), /type/, 'a type that is not one is refused');
   await a.deleteRoute({ to: '198.51.100.128/25', table: 200 });
   t.same(await a.routes({ table: 200 }), []);
 });

@@ -91,6 +91,11 @@ export interface RouteFilter {
   family?: Family;
   /** A table, or `'all'`; default `main`, as `ip route show`. */
   table?: RouteTable | 'all';
+  /**
+   * Only routes of this type (`ip route show type unicast`): the kernel leaves the others out
+   * of the dump, so a namespace's `local`, `broadcast` and `multicast` routes are not even read.
+   */
+  type?: RouteType | number;
 }
 
 /** Options of {@link Netns.getRoute}: `ip route get [fibmatch] ADDRESS [from SRC] [iif IFNAME] [oif IFNAME] [mark M]`. */
@@ -292,11 +297,11 @@ export function nameDevs(routes: Route[], name: (index: number) => string | null
 }
 
 /** The routes of one table (null: all) and family (undefined: both), unnamed. */
-async function dumpRoutes(conn: Connection, ctx: ErrorContext, family: Family | undefined, table: number | null): Promise<Route[]> {
+async function dumpRoutes(conn: Connection, ctx: ErrorContext, family: Family | undefined, table: number | null, type = 0): Promise<Route[]> {
   const families: Family[] = family === undefined ? [4, 6] : [family];
   const dump = async (fam: Family): Promise<Route[]> => {
     try {
-      return await conn.dump(encodeDumpRoutes(afOf(fam), table), ctx, parseRoute);
+      return await conn.dump(encodeDumpRoutes(afOf(fam), table, type), ctx, parseRoute);
     } catch (e) {
       // IPv4 answers ENOENT for a table with no route in it yet: that is an empty table.
       if (table !== null && (e as { errno?: number }).errno === ENOENT) return [];
@@ -313,12 +318,13 @@ function tableCtx(h: NsHandle, op: string, table: number | null): ErrorContext {
 
 /** `ip [-4|-6] route show [table T|all]`. @internal */
 export async function routes(h: NsHandle, filter: RouteFilter | undefined): Promise<Route[]> {
-  const f = checkOptions(filter, 'routes filter', ['family', 'table']);
+  const f = checkOptions(filter, 'routes filter', ['family', 'table', 'type']);
   const family = opt(f.family, checkFamily);
   const table = f.table === 'all' ? null : checkTable(f.table ?? 'main');
+  const type = opt(f.type, (v) => checkByName(ROUTE_TYPES, v, 'type', 255)) ?? 0;
   const ctx = tableCtx(h, 'routes', table);
   const conn = await h.connection('routes');
-  return nameDevs(await dumpRoutes(conn, ctx, family, table), linkNamer(conn));
+  return nameDevs(await dumpRoutes(conn, ctx, family, table, type), linkNamer(conn));
 }
 
 /**

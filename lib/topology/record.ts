@@ -1,10 +1,12 @@
 /**
  * What a topology made, recorded under `/run/netns-link/topologies/NAME.json`: `/run` is a
  * tmpfs, like the namespaces themselves, so a record never outlives what it describes (a
- * reboot clears both). A lock file beside it keeps two applies of one topology apart.
+ * reboot clears both). A lock file beside it keeps two applies of one topology apart. Records
+ * are read and written synchronously, as lock files are (see lock.ts): a few kilobytes on a
+ * tmpfs take microseconds, four pool round trips a millisecond or more.
  * @packageDocumentation
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from '../lock.js';
 import type { RouteModel } from './document.js';
@@ -32,7 +34,7 @@ function recordPath(name: string): string {
 /** The record, or null if the topology made nothing (or it was destroyed). @internal */
 export async function readRecord(name: string): Promise<TopologyRecord | null> {
   try {
-    return JSON.parse(await readFile(recordPath(name), 'utf8')) as TopologyRecord;
+    return JSON.parse(readFileSync(recordPath(name), 'utf8')) as TopologyRecord;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
@@ -41,15 +43,15 @@ export async function readRecord(name: string): Promise<TopologyRecord | null> {
 
 /** Writes the record whole or not at all (a rename over the old one). @internal */
 export async function writeRecord(r: TopologyRecord): Promise<void> {
-  await mkdir(RECORD_DIR, { recursive: true, mode: 0o700 });
+  mkdirSync(RECORD_DIR, { recursive: true, mode: 0o700 });
   const tmp = `${recordPath(r.name)}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(r, null, 1)}\n`, { mode: 0o600 });
-  await rename(tmp, recordPath(r.name));
+  writeFileSync(tmp, `${JSON.stringify(r, null, 1)}\n`, { mode: 0o600 });
+  renameSync(tmp, recordPath(r.name));
 }
 
 /** @internal */
 export async function removeRecord(name: string): Promise<void> {
-  await rm(recordPath(name), { force: true });
+  rmSync(recordPath(name), { force: true });
 }
 
 /**

@@ -100,8 +100,9 @@ export function encodeDelLink(name: string): Buffer {
 }
 
 /**
- * RTM_GETLINK of one link by name: `ip link show dev NAME`; `skipStats` leaves the counters
- * out when only the index is wanted; `altName` looks the name up as IFLA_ALT_IFNAME, which
+ * RTM_GETLINK of one link by name: `ip link show dev NAME`; `skipStats` leaves the IPv6 and
+ * VF counters out (RTEXT_FILTER_SKIP_STATS: the link's own stay) when only the index is
+ * wanted; `altName` looks the name up as IFLA_ALT_IFNAME, which
  * takes names longer than IFNAMSIZ.
  * @internal
  */

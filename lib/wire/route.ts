@@ -319,10 +319,11 @@ export function encodeGetRoute(q: RouteLookup): Buffer {
   return w.finish();
 }
 
-/** RTM_GETROUTE dump of one family, of one table (null: all). @internal */
-export function encodeDumpRoutes(af: number, table: number | null): Buffer {
+/** RTM_GETROUTE dump of one family, of one table (null: all), of one type (0: all). @internal */
+export function encodeDumpRoutes(af: number, table: number | null, type = 0): Buffer {
   const w = new MessageWriter(C.RTM_GETROUTE, C.NLM_F_REQUEST | C.NLM_F_DUMP, 48);
-  w.u8(af).u8(0).u8(0).u8(0).u8(table === null || table > 255 ? 0 : table).u8(0).u8(0).u8(0).u32(0);
+  // With strict checking on (every socket of ours), a type in the header is a filter the kernel applies.
+  w.u8(af).u8(0).u8(0).u8(0).u8(table === null || table > 255 ? 0 : table).u8(0).u8(0).u8(type).u32(0);
   if (table !== null) w.putU32(C.RTA_TABLE, table);
   return w.finish();
 }
