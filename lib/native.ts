@@ -15,6 +15,14 @@ export interface NativeHandle {
   portid?: number;
 }
 
+/** A netlink socket made inside a namespace. @internal */
+export interface NativeSocket {
+  fd: number;
+  portid: number;
+  /** Its send buffer: the largest datagram it takes. */
+  sndbuf: number;
+}
+
 /** What a failed native call rejects with. @internal */
 export interface NativeError extends Error {
   errno: number;
@@ -60,7 +68,9 @@ export interface Binding {
   /** With `dev` and `ino`, the name goes only while it names that namespace (else `ESTALE`). */
   nsDelete(path: string, dev?: number, ino?: number): Promise<void>;
   /** A netlink socket inside the namespace: NETLINK_ROUTE, or the `protocol` given (NETLINK_NETFILTER). */
-  socketOpen(nsfd: number, protocol?: number): Promise<{ fd: number; portid: number; sndbuf: number }>;
+  socketOpen(nsfd: number, protocol?: number): Promise<NativeSocket>;
+  /** Sockets of several namespaces, by one thread that enters each in turn: per namespace its socket, or its failure. */
+  socketOpenMany(nsfds: number[], protocol: number): Promise<(NativeSocket | NativeError)[]>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /**
    * Several sockets' exchanges in one pool job, one after another: per socket its replies, or

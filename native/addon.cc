@@ -111,6 +111,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsAttach", Napi::Function::New(env, NsAttach));
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
+  exports.Set("socketOpenMany", Napi::Function::New(env, SocketOpenMany));
   exports.Set("transact", Napi::Function::New(env, Transact));
   exports.Set("transactMany", Napi::Function::New(env, TransactMany));
   exports.Set("transactQuick", Napi::Function::New(env, TransactQuick));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exchange.h"
@@ -89,6 +90,51 @@ class SocketOpenWorker : public PromiseWorker {
   int fd_ = -1;
   uint32_t portid_ = 0;
   int sndbuf_ = 0;
+};
+
+// Sockets of several namespaces, made by one thread that enters each in turn.
+class SocketOpenManyWorker : public PromiseWorker {
+ public:
+  SocketOpenManyWorker(Napi::Env env, std::vector<int> nsfds, int protocol)
+      : PromiseWorker(env), nsfds_(std::move(nsfds)), protocol_(protocol), fds_(nsfds_.size(), -1), portids_(nsfds_.size(), 0),
+        sndbufs_(nsfds_.size(), 0), errs_(nsfds_.size(), 0), failed_(nsfds_.size(), nullptr) {}
+
+ protected:
+  void Execute() override {
+    RunInEach(
+        nsfds_.data(), nsfds_.size(),
+        [this](size_t i, const char** f) { return OpenNetlinkSocket(protocol_, &fds_[i], &portids_[i], f); }, errs_.data(),
+        failed_.data());
+    for (size_t i = 0; i < nsfds_.size(); i++) {
+      if (errs_[i] != 0) continue;
+      socklen_t len = sizeof sndbufs_[i];
+      getsockopt(fds_[i], SOL_SOCKET, SO_SNDBUF, &sndbufs_[i], &len);
+    }
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, nsfds_.size());
+    for (uint32_t i = 0; i < nsfds_.size(); i++) {
+      if (errs_[i] != 0) {
+        out.Set(i, ErrnoError(env, errs_[i], failed_[i] ? failed_[i] : "socket"));
+        continue;
+      }
+      Napi::Object result = Napi::Object::New(env);
+      result.Set("fd", fds_[i]);
+      result.Set("portid", portids_[i]);
+      result.Set("sndbuf", sndbufs_[i]);
+      out.Set(i, result);
+    }
+    return out;
+  }
+
+ private:
+  std::vector<int> nsfds_;
+  int protocol_;
+  std::vector<int> fds_;
+  std::vector<uint32_t> portids_;
+  std::vector<int> sndbufs_;
+  std::vector<int> errs_;
+  std::vector<const char*> failed_;
 };
 
 }  // namespace
@@ -172,6 +218,29 @@ Napi::Value SocketOpen(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return (new SocketOpenWorker(env, info[0].As<Napi::Number>().Int32Value(), protocol))->Start();
+}
+
+// socketOpenMany([nsfd...], protocol): the same for several namespaces, by one thread that
+// enters each in turn (one thread and one pool job, not one of each per namespace). Resolves
+// with, per namespace, { fd, portid, sndbuf } or its failure (an errno error).
+Napi::Value SocketOpenMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int protocol = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+  if (!info[0].IsArray() || (protocol != NETLINK_ROUTE && protocol != NETLINK_NETFILTER)) {
+    Napi::TypeError::New(env, "socketOpenMany(nsfds, protocol)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<int> nsfds;
+  nsfds.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    if (!list.Get(i).IsNumber()) {
+      Napi::TypeError::New(env, "socketOpenMany(nsfds, protocol)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    nsfds.push_back(list.Get(i).As<Napi::Number>().Int32Value());
+  }
+  return (new SocketOpenManyWorker(env, std::move(nsfds), protocol))->Start();
 }
 
 // transact(fd, portid, requests): the replies to a batch of requests, concatenated.

@@ -16,6 +16,7 @@ int OpenRouteSocket(int* fd, uint32_t* portid, const char** failed);
 int OpenNetlinkSocket(int protocol, int* fd, uint32_t* portid, const char** failed);
 
 Napi::Value SocketOpen(const Napi::CallbackInfo& info);
+Napi::Value SocketOpenMany(const Napi::CallbackInfo& info);
 Napi::Value Transact(const Napi::CallbackInfo& info);
 Napi::Value TransactMany(const Napi::CallbackInfo& info);
 Napi::Value Ifindex(const Napi::CallbackInfo& info);

@@ -57,7 +57,46 @@ void* Enter(void* arg) {
   return nullptr;
 }
 
+struct EachJob {
+  const int* nsfds;
+  size_t n;
+  const std::function<int(size_t, const char**)>* fn;
+  int* results;
+  const char** failed;
+};
+
+void* EnterEach(void* arg) {
+  EachJob* job = static_cast<EachJob*>(arg);
+  for (size_t i = 0; i < job->n; i++) {
+    int nsfd = job->nsfds[i];
+    int rc = Faulted("enter") ? -1 : AlreadyIn(nsfd) ? 0 : setns(nsfd, CLONE_NEWNET);
+    if (rc != 0) {
+      job->results[i] = errno;
+      job->failed[i] = "setns";
+      continue;
+    }
+    job->failed[i] = nullptr;
+    job->results[i] = (*job->fn)(i, &job->failed[i]);
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t, const char**)>& fn, int* results, const char** failed) {
+  EachJob job{nsfds, n, &fn, results, failed};
+  pthread_t thread;
+  int err = pthread_create(&thread, nullptr, EnterEach, &job);
+  if (err != 0) {
+    for (size_t i = 0; i < n; i++) {
+      results[i] = err;
+      failed[i] = "pthread_create";
+    }
+    return;
+  }
+  pthread_join(thread, nullptr);
+  threads.fetch_add(1, std::memory_order_relaxed);
+}
 
 int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char** failed) {
   Job job{nsfd, &fn, nullptr, 0};

@@ -1,6 +1,7 @@
 // Namespace entry happens only on short-lived threads made for it: the JS main thread and the
-// libuv pool threads never change network namespace, and a thread that entered one simply ends,
-// so nothing ever has to switch back (a failed switch back would poison a reused thread).
+// libuv pool threads never change network namespace, and a thread that entered one simply ends
+// (or goes on to the next one of its list, then ends), so nothing ever has to switch back (a
+// failed switch back would poison a reused thread).
 #pragma once
 
 #include <functional>
@@ -11,6 +12,12 @@ namespace nl {
 // namespace when nsfd is kNewNetns. Returns 0 or an errno; *failed names the failing syscall.
 constexpr int kNewNetns = -1;
 int RunInNetns(int nsfd, const std::function<int(const char** failed)>& fn, const char** failed);
+
+// Runs fn(i) for each of n namespaces on one new thread, which enters them one after another
+// and ends after the last: a thread costs ~34 us to make and join, entering a namespace ~6 us.
+// results[i] is 0 or an errno, failed[i] the failing syscall; a namespace that cannot be
+// entered fails alone (the thread stays where it was, and fn(i) is not run).
+void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t i, const char** failed)>& fn, int* results, const char** failed);
 
 // Counters for tests and the benchmark.
 struct Counters {

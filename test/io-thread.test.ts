@@ -1,8 +1,9 @@
 // Threads: none ever changes namespace; quick requests go to the one hot I/O thread.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
+import { C } from '../dist/wire/constants.js';
 import { ipLink, namedNetns, threadNamespaces } from './helpers';
 
 t.test('hundreds of concurrent operations across many namespaces leave every thread where it started', async (t) => {
@@ -23,6 +24,39 @@ t.test('hundreds of concurrent operations across many namespaces leave every thr
   t.ok(namespaces.size > 1, `${namespaces.size} threads seen`);
   for (const [tid, ns] of namespaces) t.equal(ns, start, `thread ${tid} is in the namespace the process started in`);
   t.ok(native.stats().threads - threadsBefore <= spaces.length, 'at most one short-lived thread per namespace (the socket\'s)');
+});
+
+t.test('sockets asked for together are made by one thread that enters each namespace in turn', async (t) => {
+  const spaces = await namedNetns(t, 'sockmany', 8);
+  await Promise.all(spaces.map((ns, i) => ns.createBridge(`only${i}`)));
+  const start = readlinkSync('/proc/self/ns/net');
+  // Fresh handles with no socket yet (the creating handles, which had one each, closed). The
+  // first opening goes alone; the seven asked for meanwhile go together.
+  for (const ns of spaces) ns.close();
+  const fresh = await Promise.all(spaces.map((ns) => Netns.open(ns.name!)));
+  t.teardown(() => fresh.forEach((h) => h.close()));
+  const before = native.stats().threads;
+  const seen = await Promise.all(fresh.map((h) => h.links()));
+  t.same(seen.map((links) => links.map((l) => l.name).sort()), spaces.map((_, i) => ['lo', `only${i}`]), 'each socket is in its own namespace');
+  t.equal(native.stats().threads - before, 2, 'two threads for eight sockets: the first, then the rest');
+  for (const [tid, ns] of threadNamespaces()) t.equal(ns, start, `thread ${tid} is in the namespace the process started in`);
+
+  // Called directly: an entry that cannot be entered fails alone, the others are made.
+  const notNs = openSync('/proc/self/stat', 'r');
+  const nsFds = spaces.slice(0, 2).map((ns) => openSync(`/run/netns/${ns.name}`, 'r'));
+  t.teardown(() => [notNs, ...nsFds].forEach((fd) => closeSync(fd)));
+  const answers = await native.socketOpenMany([nsFds[0]!, notNs, nsFds[1]!, -1], C.NETLINK_ROUTE);
+  t.match(answers[1], { errno: 22, syscall: 'setns' }, 'not a namespace: EINVAL from setns');
+  t.match(answers[3], { errno: 9, syscall: 'setns' }, 'no such descriptor: EBADF');
+  for (const i of [0, 2]) {
+    const s = answers[i] as { fd: number; portid: number };
+    t.ok(s.fd > 0 && s.portid > 0, `entry ${i}: a socket`);
+    const name = native.ifname(s.fd, 1);
+    t.equal(name, 'lo', `entry ${i}: its namespace has lo as 1`);
+    t.ok(native.ifindex(s.fd, `only${i / 2}`) > 0, `entry ${i}: made in ${spaces[i / 2]!.name}, where only${i / 2} is`);
+    native.close(s.fd);
+  }
+  t.throws(() => native.socketOpenMany([notNs], 99), TypeError, 'a protocol that is neither route nor netfilter');
 });
 
 t.test('quick requests: answered by the hot I/O thread, long ones through the event loop', async (t) => {
