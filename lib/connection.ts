@@ -26,8 +26,11 @@ export type Protocol = 'route' | 'netfilter';
 export interface Transport {
   /** Sends the requests (whole messages, back to back) and resolves with every reply to them. */
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
-  /** The same, for quick requests only, on the hot I/O thread. */
-  transactQuick(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /**
+   * The same, for quick requests only, on the hot I/O thread, which takes its jobs in order.
+   * `wait: false`: the caller does not wait a moment for the answer (more is coming).
+   */
+  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Promise<Buffer>;
   /** The index of an interface in the socket's namespace, or -errno (SIOCGIFINDEX). */
   ifindex(fd: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
@@ -49,6 +52,19 @@ const QUICK: ReadonlySet<number> = new Set([
   C.RTM_NEWRULE, C.RTM_DELRULE, C.RTM_GETLINK, C.RTM_GETADDR, C.RTM_GETROUTE, C.RTM_GETNEIGH,
   C.RTM_GETRULE, C.RTM_GETNSID,
 ]);
+
+/**
+ * A burst of quick requests on one socket (a `Promise.all` of a thousand addresses) goes down in
+ * chunks of this many as it is made, not all at the end of the tick: the I/O thread works on a
+ * chunk while the caller encodes the next and settles the last, so JavaScript's time per
+ * request overlaps the kernel's instead of adding to it. The native exchange sends 64 messages
+ * per `sendmsg`.
+ */
+export const PIPELINE_CHUNK = 64;
+
+function isQuick(p: Pending): boolean {
+  return !p.dump && !p.parts && QUICK.has(readU16(p.msg, 4));
+}
 
 /** `NODE_DEBUG=netns-link`: each request and reply, one line each; nothing is formatted when off. */
 const debug = debuglog('netns-link');
@@ -139,11 +155,22 @@ function overBudget(): boolean {
   return now - stretchStart > SYNC_BUDGET_MS;
 }
 
+/** Exchanges settled so far, on every socket: an interface index looked up before the last one may be stale. */
+let exchangesSettled = 0;
+
 /** @internal */
 export class Connection {
   private seq = 0;
   private queue: Pending[] = [];
-  private inflight = false;
+  /** Indexes looked up since the last reply, in this run of the microtask queue (see ifindex). */
+  private names: Map<string, number> | null = null;
+  private namesEpoch = 0;
+  /** Whether every request queued is quick (a chunk of them may go down early). */
+  private queueQuick = true;
+  /** Exchanges under way: one, or several quick chunks of a burst (the I/O thread takes them in order). */
+  private inflight = 0;
+  /** Whether the exchanges under way are such chunks: more quick requests may follow them at once. */
+  private pipelining = false;
   private scheduled = false;
   private closing = false;
   private closed = false;
@@ -157,9 +184,31 @@ export class Connection {
     readonly sndbuf = 0,
   ) {}
 
-  /** The index of `name` in this socket's namespace, or a negative errno; no round trip. */
+  /**
+   * The index of `name` in this socket's namespace, or a negative errno; no round trip. A
+   * burst of requests naming one interface (a thousand addresses on `lo`) asks the kernel
+   * once: an index found is kept until the microtasks queued now have run, and never across a
+   * reply to any request (any of them may have renamed, moved or deleted a link).
+   */
   ifindex(name: string): number {
-    return this.transport.ifindex(this.fd, name);
+    if (this.names !== null && this.namesEpoch === exchangesSettled) {
+      const known = this.names.get(name);
+      if (known !== undefined) return known;
+    } else {
+      this.names = null;
+    }
+    const index = this.transport.ifindex(this.fd, name);
+    if (index > 0) {
+      if (this.names === null) {
+        this.names = new Map();
+        this.namesEpoch = exchangesSettled;
+        process.nextTick(() => {
+          this.names = null;
+        });
+      }
+      this.names.set(name, index);
+    }
+    return index;
   }
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
@@ -217,24 +266,22 @@ export class Connection {
         reject(contextError(ctx, os.errno.EBADF, null, 'closed'));
         return;
       }
-      this.queue.push({
+      this.push({
         msg, seq: 0, dump, parts, answers: [], parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
-      if (!this.inflight) this.schedule();
+      if (this.queue.length >= PIPELINE_CHUNK && this.queueQuick && (this.inflight === 0 || this.pipelining)) this.sendChunk();
+      else if (this.inflight === 0 || this.pipelining) this.schedule();
     });
   }
 
-  /** Flushes at the end of this tick, or after a turn of the loop when over the budget. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    if (overBudget()) setImmediate(() => this.flush());
-    else process.nextTick(() => this.flush());
+  private push(p: Pending): void {
+    if (this.queue.length === 0) this.queueQuick = true;
+    this.queue.push(p);
+    if (this.queueQuick && !isQuick(p)) this.queueQuick = false;
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    if (this.inflight || this.queue.length === 0) return;
+  /** Takes the queue as the next batch, its requests numbered. */
+  private take(): Pending[] {
     const batch = this.queue;
     this.queue = [];
     for (const p of batch) {
@@ -252,16 +299,61 @@ export class Connection {
       }
     }
     if (debug.enabled) logRequests(this.fd, batch, this.protocol);
+    return batch;
+  }
+
+  /** A full chunk of quick requests, sent now to the I/O thread, after those already there. */
+  private sendChunk(): void {
+    const batch = this.take();
+    this.inflight++;
+    this.pipelining = true;
+    this.exchangeQuick(batch, Buffer.concat(batch.map((p) => p.msg)), false);
+  }
+
+  private exchangeQuick(batch: Pending[], payload: Buffer, wait: boolean, done?: () => void): void {
+    this.transport.transactQuick(this.fd, this.portid, payload, wait).then(
+      (replies) => {
+        done?.();
+        this.settle(batch, replies, null);
+      },
+      (e: unknown) => {
+        done?.();
+        this.failed(batch, e);
+      },
+    );
+  }
+
+  /** Flushes at the end of this tick, or after a turn of the loop when over the budget. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (overBudget()) setImmediate(() => this.flush());
+    else process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    // Behind chunks of a burst, the rest of it follows them on the I/O thread; anything else
+    // waits for what is under way.
+    const behindChunks = this.pipelining && this.queueQuick;
+    if (this.inflight > 0 && !behindChunks) return;
+    const quick = this.queueQuick;
+    const batch = this.take();
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
-    this.inflight = true;
-    if (this.transport.transactMany && batch.every(groupable)) joinGroup(this.transport, { conn: this, batch, payload });
-    else this.send(batch, payload);
+    this.inflight++;
+    if (behindChunks) this.exchangeQuick(batch, payload, true);
+    else if (this.transport.transactMany && batch.every(groupable)) joinGroup(this.transport, { conn: this, batch, payload, quick });
+    else this.send(batch, payload, quick);
   }
 
   /** One exchange of its own: quick requests on the hot I/O thread, others on the pool; `done` first when it ends. */
-  send(batch: Pending[], payload: Buffer, done?: () => void): void {
-    const quick = batch.every((p) => !p.dump && !p.parts && QUICK.has(readU16(p.msg, 4)));
-    (quick ? this.transport.transactQuick(this.fd, this.portid, payload) : this.transport.transact(this.fd, this.portid, payload)).then(
+  send(batch: Pending[], payload: Buffer, quick: boolean, done?: () => void): void {
+    if (quick) {
+      this.exchangeQuick(batch, payload, true, done);
+      return;
+    }
+    this.transport.transact(this.fd, this.portid, payload).then(
       (replies) => {
         done?.();
         this.settle(batch, replies, null);
@@ -280,7 +372,8 @@ export class Connection {
   }
 
   settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
-    this.inflight = false;
+    exchangesSettled++;
+    if (--this.inflight === 0) this.pipelining = false;
     const first = batch[0]!.seq;
     const logging = debug.enabled;
     // Which request each sequence number belongs to (an nf_tables batch takes several).
@@ -322,7 +415,7 @@ export class Connection {
           p.results = [];
           p.interrupted = false;
           p.error = undefined;
-          this.queue.push(p);
+          this.push(p);
         } else {
           p.reject(contextError(p.ctx, os.errno.EINTR, `dump interrupted by concurrent changes ${p.attempts} times`));
         }
@@ -352,6 +445,8 @@ interface Joined {
   conn: Connection;
   batch: Pending[];
   payload: Buffer;
+  /** Whether every request of the batch is quick (alone, it goes to the I/O thread). */
+  quick: boolean;
 }
 
 /** Per transport: the exchanges waiting to go down, and whether a job of them is under way. */
@@ -400,7 +495,7 @@ function sendGroup(transport: Transport, g: Group): void {
   };
   if (group.length === 1) {
     const only = group[0]!;
-    only.conn.send(only.batch, only.payload, done);
+    only.conn.send(only.batch, only.payload, only.quick, done);
     return;
   }
   transport.transactMany!(group.map((j) => j.conn.fd), group.map((j) => j.conn.portid), group.map((j) => j.payload)).then(

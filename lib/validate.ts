@@ -149,15 +149,20 @@ export function checkBoolean(v: unknown, what: string): boolean {
   return v;
 }
 
+/** What checkOptions gives for options not given: one frozen empty object, not one per call. */
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
+
 /**
  * Rejects anything but a plain object (undefined reads as `{}`), and any key not in `known`:
  * a misspelt option is an error, not silently ignored. Returns the object's own properties in
- * an object without a prototype, so nothing set on `Object.prototype` is ever read as an option.
+ * an object without a prototype (frozen when none were given), so nothing set on
+ * `Object.prototype` is ever read as an option.
  * @internal
  */
+
 export function checkOptions<T extends object>(v: T | undefined, what: string, known: readonly (keyof T & string)[]): Partial<T> {
+  if (v === undefined) return NO_OPTIONS as Partial<T>;
   const own = Object.create(null) as Record<string, unknown>;
-  if (v === undefined) return own as Partial<T>;
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     throw new TypeError(`${what} must be an object, got ${show(v)}`);
   for (const key of Object.keys(v)) {

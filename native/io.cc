@@ -88,8 +88,9 @@ class IoThread {
     tsfn_.Release();
   }
 
-  // True when the job finished while the caller waited: settle it now.
-  bool Submit(Napi::Env env, Job* job) {
+  // True when the job finished while the caller waited: settle it now. With wait false the
+  // caller goes on at once (a chunk of a burst: the caller has more to encode meanwhile).
+  bool Submit(Napi::Env env, Job* job, bool wait) {
     bool hot;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -97,7 +98,7 @@ class IoThread {
       hot = !sleeping_;
     }
     queued_.fetch_add(1, std::memory_order_release);
-    if (hot) {
+    if (hot && wait) {
       long until = NowNs() + callerSpinNs.load(std::memory_order_relaxed);
       while (job->state.load(std::memory_order_acquire) == kPending && NowNs() < until) Relax();
     } else {
@@ -191,7 +192,8 @@ Napi::Value TransactQuick(const Napi::CallbackInfo& info) {
   }
   Job* job = new Job(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Buffer<uint8_t>>());
   Napi::Promise promise = job->deferred.Promise();
-  if (io->Submit(env, job)) Settle(env, job);
+  bool wait = !(info.Length() > 3 && info[3].IsBoolean() && !info[3].As<Napi::Boolean>().Value());
+  if (io->Submit(env, job, wait)) Settle(env, job);
   return promise;
 }
 

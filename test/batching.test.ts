@@ -16,6 +16,27 @@ t.test('operations queued together reach the kernel together', async (t) => {
   t.equal(ipLink(a!.name!).length, 101);
 });
 
+t.test('a burst of addresses goes down in chunks while it is made, in order, each answered', async (t) => {
+  const [a] = await namedNetns(t, 'chunks');
+  await a!.createVeth('c0', { peer: 'c1' });
+  await a!.addAddress('c0', '198.18.9.77/32'); // already there: its second add is refused
+  const before = native.stats();
+  const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => a!.addAddress('c0', `198.18.9.${i < 250 ? i : 77}/32`)));
+  const after = native.stats();
+  t.equal(after.messagesSent - before.messagesSent, 300, '300 messages');
+  t.ok(after.sendCalls - before.sendCalls >= 5, `in ${after.sendCalls - before.sendCalls} sendmsg calls, 64 at most each`);
+  t.ok(after.quickDeferred - before.quickDeferred >= 4, 'chunks the caller did not wait for');
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, (r.reason as { code: string }).code]] : []));
+  t.same(failed, [[77, 'EEXIST'], ...Array.from({ length: 50 }, (_, k) => [250 + k, 'EEXIST'])], 'only the adds of an address already there are refused');
+  const ours = ipJson(a!.name!, '-4', 'addr', 'show', 'dev', 'c0')[0].addr_info.map((x: any) => x.local);
+  t.equal(ours.length, 250, 'the kernel has every address once');
+  // An index looked up for the burst is not kept past a reply: c0 made anew is found anew.
+  await a!.deleteLink('c0');
+  await a!.createVeth('c0', { peer: 'c1' });
+  await a!.addAddress('c0', '198.18.9.1/32');
+  t.same(ipJson(a!.name!, '-4', 'addr', 'show', 'dev', 'c0')[0].addr_info.map((x: any) => x.local), ['198.18.9.1'], 'on the new c0');
+});
+
 t.test('a link made earlier in the same batch is found by name (kernel order)', async (t) => {
   const [a] = await namedNetns(t, 'order');
   await Promise.all([a!.createBridge('br-o'), a!.createVeth('vo0', { peer: 'vo1', master: 'br-o' })]);

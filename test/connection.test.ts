@@ -170,3 +170,61 @@ t.test('chains of awaited steps on many sockets fall into step: one job per wave
   await Promise.all([a.dump(dumpReq(), ctx, () => undefined), b.request(make, ctx)]);
   t.same(jobs, [-1, -1], 'each in a job of its own');
 });
+
+t.test('a burst of quick requests goes down in chunks as it is made, in order, each answered on its own', async (t) => {
+  // A fake I/O thread: jobs answered one after another, in the order given, a moment later.
+  const calls: { seqs: number[]; wait: boolean | undefined; unanswered: number; quick: boolean }[] = [];
+  let unanswered = 0;
+  let line = Promise.resolve();
+  const answer = (requests: Buffer): Promise<Buffer> => {
+    unanswered++;
+    const reply = (): Buffer => Buffer.concat(seqs(requests).map((s) => ack(s, s === refused ? 17 : 0)));
+    const answered = line.then(() => new Promise<Buffer>((r) => setTimeout(() => r(reply()), 1)));
+    line = answered.then(() => {
+      unanswered--;
+    });
+    return answered;
+  };
+  const pipe: Transport = {
+    ...fake,
+    transactQuick: (_fd, _portid, requests, wait) => {
+      calls.push({ seqs: seqs(requests), wait, unanswered, quick: true });
+      return answer(requests);
+    },
+    transact: (_fd, _portid, requests) => {
+      calls.push({ seqs: seqs(requests), wait: undefined, unanswered, quick: false });
+      return answer(requests);
+    },
+  };
+  const conn = new Connection(pipe, 300, 1);
+  const address = (): Buffer => new MessageWriter(C.RTM_NEWADDR, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).u32(0).finish();
+  let refused = -1;
+  const made: Promise<unknown>[] = [];
+  for (let i = 0; i < 200; i++) {
+    made.push(conn.request(address(), ctx));
+    // Chunks leave while the burst is still being made.
+    if (i === 63) t.equal(calls.length, 1, 'the first 64 went down at once');
+    if (i === 130) t.equal(calls.length, 2, 'then the next 64');
+  }
+  refused = calls[1]!.seqs[5]!;
+  const link = conn.request(change(), ctx); // not quick: the rest waits for the chunks
+  const results = await Promise.allSettled([...made, link]);
+  t.same(calls.map((c) => [c.seqs.length, c.quick]), [[64, true], [64, true], [64, true], [9, false]], 'three chunks, then the rest with the link change');
+  t.same(calls.slice(0, 3).map((c) => c.wait), [false, false, false], 'the caller does not wait on a chunk');
+  t.ok(calls[1]!.unanswered >= 1 && calls[2]!.unanswered >= 1, 'a chunk goes while earlier ones are unanswered');
+  t.equal(calls[3]!.unanswered, 0, 'a batch that is not all quick goes once the chunks are answered');
+  const all = calls.flatMap((c) => c.seqs);
+  t.same(all, [...all].sort((a, b) => a - b), 'sequence numbers in the order the requests were made');
+  t.equal(new Set(all).size, 201, 'every request sent once');
+  const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, (r.reason as NetlinkError).code]] : []));
+  t.same(rejected, [[64 + 5, 'EEXIST']], 'only the refused request fails');
+
+  // Without a request that is not quick, the rest of a burst follows the chunks at once.
+  const tail = await (async () => {
+    const before = calls.length;
+    const burst = Array.from({ length: 70 }, () => conn.request(address(), ctx));
+    await Promise.all(burst);
+    return calls.slice(before).map((c) => [c.seqs.length, c.quick, c.unanswered]);
+  })();
+  t.same(tail, [[64, true, 0], [6, true, 1]], 'a burst of 70: a chunk, and the 6 left behind it before it is answered');
+});

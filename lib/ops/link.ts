@@ -538,7 +538,7 @@ export async function createTuntap(h: NsHandle, mode: 'tun' | 'tap', name: strin
 
   // TUNSETIFF on an existing device of the same mode would attach to it, not fail: refuse first.
   const conn = await where.connection(op);
-  const exists = await resolveIndex(conn, where.label, name, ctx).then(() => true, () => false);
+  const exists = await Promise.resolve(resolveIndex(conn, where.label, name, ctx)).then(() => true, () => false);
   if (exists) throw contextError(ctx, EEXIST, null);
   await where.withFd((fd) => nativeCall(ctx, () => native.tuntapCreate(fd, name, flags, owner, group)));
 }

@@ -15,10 +15,18 @@ import { encodeGetLink, parseLinkIndex } from '../wire/link-message.js';
 
 const { ENODEV } = constants.errno;
 
-/** The index of the link named `ifname` on `conn`'s namespace (`label` names it in errors). @internal */
-export async function resolveIndex(conn: Connection, label: string, ifname: string, ctx: Ctx): Promise<number> {
+/**
+ * The index of the link named `ifname` on `conn`'s namespace (`label` names it in errors): a
+ * number at once when the fast path finds it (no promise made per request), else a promise.
+ * @internal
+ */
+export function resolveIndex(conn: Connection, label: string, ifname: string, ctx: Ctx): number | Promise<number> {
   const index = conn.ifindex(ifname);
   if (index > 0) return index;
+  return askKernel(conn, label, ifname, ctx);
+}
+
+async function askKernel(conn: Connection, label: string, ifname: string, ctx: Ctx): Promise<number> {
   const [found] = await conn.request(encodeGetLink(ifname, true), withHints(ctx, { [ENODEV]: `no interface named ${ifname} in netns ${label}` }), parseLinkIndex);
   if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
   return found;
