@@ -183,6 +183,19 @@ t.test('an edited document changes only the difference; drift is found and put b
   await topo.apply();
   t.ok((await topo.plan()).empty, 'apply put it back');
   t.ok(ipJson(n.a!, 'route').some((r: any) => r.dst === '198.51.100.0/24' && r.gateway === '192.0.2.2'));
+
+  // A route's gateway changed, and an address with it: the old route goes and the new comes in
+  // the one batch of that namespace, in that order (the kernel would refuse the new one while
+  // the old one holds its key).
+  const regated = structuredClone(edited);
+  regated.routes![n.a!] = [{ to: '198.51.100.0/24', via: '192.0.2.3' }];
+  (regated.links![0] as { a: { addresses: string[] } }).a.addresses = ['192.0.2.11/24', '192.0.2.12/24'];
+  topo = Topology.from(regated);
+  const next = (await topo.plan()).changes.map(describeChange);
+  t.same(next, [`ip -n ${n.a} addr add 192.0.2.12/24 dev eth0`, `ip -n ${n.a} route del 198.51.100.0/24 via 192.0.2.2`, `ip -n ${n.a} route add 198.51.100.0/24 via 192.0.2.3`], 'the address, then the old route deleted, then the new one');
+  t.same((await topo.apply()).changes.map(describeChange), next, 'applied as planned, in one pass');
+  t.same(ipJson(n.a!, 'route', 'show', '198.51.100.0/24').map((r: any) => r.gateway), ['192.0.2.3'], 'the kernel has the new gateway only');
+  t.ok((await topo.plan()).empty, 'then nothing to do');
 });
 
 t.test('rollback: a change that fails undoes everything the apply did, to the byte of every dump', async (t) => {

@@ -201,12 +201,13 @@ export const PHASES: readonly (readonly TopologyChange['op'][])[] = [
   // primary (promote_secondaries off), and its routes with its last address; a second pass of
   // apply makes again what such a cascade took.
   ['delete-address'],
-  // Link settings and addresses do not depend on each other: one round trip per namespace.
-  ['set-link', 'add-address'],
-  // A bridge's MTU once its ports have joined (set-link above makes them ports).
-  ['set-mtu'],
-  ['delete-route'],
-  ['add-route'],
+  // One round trip per namespace for all of these: a namespace's requests of one phase go down
+  // in one batch, which the kernel takes in order, and they are made in the order listed (a
+  // bridge's MTU once its ports have joined, which set-link makes them; a route once the link
+  // is up and the address that makes its gateway reachable is there; a changed route's old
+  // self deleted before it is added). Measured, W1 as a topology at N=500: three phases here
+  // took ~100 ms more than one.
+  ['set-link', 'add-address', 'set-mtu', 'delete-route', 'add-route'],
   ['delete-link'],
   ['delete-netns', 'detach-netns'],
 ];
@@ -409,7 +410,11 @@ export function diff(model: Model, states: Map<string, NsState>, record: Topolog
       out.push(ns.made ? { op: 'delete-netns', ns: ns.name } : { op: 'detach-netns', ns: ns.name });
     }
   }
-  const rank = (c: TopologyChange): number => PHASES.findIndex((p) => p.includes(c.op));
+  // By phase, then by the order of operations within the phase, then as found.
+  const rank = (c: TopologyChange): number => {
+    const phase = PHASES.findIndex((p) => p.includes(c.op));
+    return phase * 16 + PHASES[phase]!.indexOf(c.op);
+  };
   return out.map((c, i) => [c, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([c]) => c);
 }
 

@@ -250,8 +250,9 @@ export class Topology {
 
   /**
    * Makes the kernel match the document: the plan's changes, phase by phase (namespaces, then
-   * bridges and sysctls, veth pairs, address deletions, link settings with new addresses, bridge
-   * MTUs, routes, deletions), each phase across every namespace at once. A second apply of the same document makes no change. If a
+   * bridges and sysctls, veth pairs, address deletions, then link settings, new addresses,
+   * bridge MTUs and routes in one batch per namespace, in that order, then deletions), each
+   * phase across every namespace at once. A second apply of the same document makes no change. If a
    * change fails, everything this apply did is undone and a {@link TopologyApplyError} names
    * the change. Two applies of one topology wait for each other.
    */
@@ -304,7 +305,6 @@ export class Topology {
         batch.map(async (c) => {
           const u = await this.#make(c, ns, handles);
           if (u) undos.push(u);
-          made.push(c);
           onProgress?.({ done: ++done, total: before + changes.length, change: c });
         }),
       );
@@ -319,6 +319,8 @@ export class Topology {
         }
         throw new TopologyApplyError(batch[failed]!, (results[failed] as PromiseRejectedResult).reason as Error, unrestored);
       }
+      // In the plan's order, not the order the answers came in.
+      made.push(...batch);
     }
     return made;
   }
