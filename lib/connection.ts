@@ -311,7 +311,12 @@ export class Connection {
   }
 
   private exchangeQuick(batch: Pending[], payload: Buffer, wait: boolean, done?: () => void): void {
-    this.transport.transactQuick(this.fd, this.portid, payload, wait).then(
+    this.answer(batch, this.transport.transactQuick(this.fd, this.portid, payload, wait), done);
+  }
+
+  /** Settles the batch with the exchange's replies, or its failure; `done` first. */
+  private answer(batch: Pending[], exchange: Promise<Buffer>, done: (() => void) | undefined): void {
+    exchange.then(
       (replies) => {
         done?.();
         this.settle(batch, replies, null);
@@ -353,16 +358,7 @@ export class Connection {
       this.exchangeQuick(batch, payload, true, done);
       return;
     }
-    this.transport.transact(this.fd, this.portid, payload).then(
-      (replies) => {
-        done?.();
-        this.settle(batch, replies, null);
-      },
-      (e: unknown) => {
-        done?.();
-        this.failed(batch, e);
-      },
-    );
+    this.answer(batch, this.transport.transact(this.fd, this.portid, payload), done);
   }
 
   /** An exchange that failed: what was read is settled, the rest fails with the reason. */

@@ -8,7 +8,8 @@
  */
 import { constants } from 'node:os';
 import { Connection, type Protocol, type Transport } from './connection.js';
-import { contextError, ENTER_HINT, fromNative, isNativeError, NetlinkError, type ErrorContext } from './errors.js';
+import { whileBusyTogether } from './batcher.js';
+import { contextError, ENTER_HINT, fromNative, NetlinkError, type ErrorContext } from './errors.js';
 import { native, type NativeHandle, type NativeSocket } from './native.js';
 import { C } from './wire/constants.js';
 
@@ -71,70 +72,25 @@ const registry = new FinalizationRegistry<Held>((held) => {
 
 const PROTOCOL_NUMBER: Record<Protocol, number> = { route: C.NETLINK_ROUTE, netfilter: C.NETLINK_NETFILTER };
 
-interface SocketWanted {
-  nsfd: number;
-  resolve(s: NativeSocket): void;
-  reject(e: unknown): void;
-}
-/** Per protocol: the sockets asked for while an opening is under way, and whether one is. */
-const socketQueues = new Map<number, { busy: boolean; waiting: SocketWanted[] }>();
-
 /**
- * A socket inside the namespace behind `nsfd`. Asked for alone, it is made at once by a thread
- * of its own; sockets asked for while that is under way (a plan opening every namespace of a
- * topology) wait for it, then all go to one thread that enters each namespace in turn: one
- * thread and one pool job for them all (a thread costs ~34 us to make, entering ~6 us).
+ * A socket inside the namespace behind `nsfd`, made by a thread that enters it. Sockets asked
+ * for while one is being made (a plan opening every namespace of a topology) go together, to
+ * one thread that enters each namespace in turn (a thread costs ~34 us to make, entering ~6 us).
  */
-function openSocket(nsfd: number, protocol: number): Promise<NativeSocket> {
-  let q = socketQueues.get(protocol);
-  if (!q) {
-    q = { busy: false, waiting: [] };
-    socketQueues.set(protocol, q);
-  }
-  const queue = q;
-  return new Promise((resolve, reject) => {
-    queue.waiting.push({ nsfd, resolve, reject });
-    if (!queue.busy) openWaiting(queue, protocol);
-  });
-}
-
-function openWaiting(q: { busy: boolean; waiting: SocketWanted[] }, protocol: number): void {
-  const batch = q.waiting;
-  q.waiting = [];
-  q.busy = true;
-  const done = (): void => {
-    q.busy = false;
-    if (q.waiting.length) openWaiting(q, protocol);
+const openSocket = ((): ((nsfd: number, protocol: number) => Promise<NativeSocket>) => {
+  const byProtocol = new Map<number, (nsfd: number) => Promise<NativeSocket>>();
+  return (nsfd, protocol) => {
+    let open = byProtocol.get(protocol);
+    if (!open) {
+      open = whileBusyTogether<number, NativeSocket>(
+        (fd) => native.socketOpen(fd, protocol),
+        (fds) => native.socketOpenMany(fds, protocol),
+      );
+      byProtocol.set(protocol, open);
+    }
+    return open(nsfd);
   };
-  if (batch.length === 1) {
-    const only = batch[0]!;
-    native.socketOpen(only.nsfd, protocol).then(
-      (s) => {
-        done();
-        only.resolve(s);
-      },
-      (e: unknown) => {
-        done();
-        only.reject(e);
-      },
-    );
-    return;
-  }
-  native.socketOpenMany(batch.map((w) => w.nsfd), protocol).then(
-    (answers) => {
-      done();
-      batch.forEach((w, i) => {
-        const a = answers[i];
-        if (a === undefined || isNativeError(a)) w.reject(a);
-        else w.resolve(a);
-      });
-    },
-    (e: unknown) => {
-      done();
-      for (const w of batch) w.reject(e);
-    },
-  );
-}
+})();
 
 /** Where a namespace was found, for its handle and for error messages. @internal */
 export interface Where {

@@ -64,6 +64,8 @@ export interface Binding {
   nsOpen(path: string, dir?: string): Promise<NativeHandle>;
   nsOpenSync(path: string): NativeHandle;
   nsCreate(dir: string, path: string): Promise<NativeHandle>;
+  /** Several namespaces, made by one thread per CPU: per path its handle, or its failure. */
+  nsCreateMany(dir: string, paths: string[]): Promise<(NativeHandle | NativeError)[]>;
   nsAttach(dir: string, path: string, source: string): Promise<NativeHandle>;
   /** With `dev` and `ino`, the name goes only while it names that namespace (else `ESTALE`). */
   nsDelete(path: string, dev?: number, ino?: number): Promise<void>;

@@ -108,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nsOpen", Napi::Function::New(env, NsOpen));
   exports.Set("nsOpenSync", Napi::Function::New(env, NsOpenSync));
   exports.Set("nsCreate", Napi::Function::New(env, NsCreate));
+  exports.Set("nsCreateMany", Napi::Function::New(env, NsCreateMany));
   exports.Set("nsAttach", Napi::Function::New(env, NsAttach));
   exports.Set("nsDelete", Napi::Function::New(env, NsDelete));
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));

@@ -101,11 +101,19 @@ class SocketOpenManyWorker : public PromiseWorker {
 
  protected:
   void Execute() override {
+    // A negative number is no descriptor (and to RunInEach, kNewNetns would be a new namespace).
+    std::vector<int> run(nsfds_);
+    for (int& fd : run)
+      if (fd < 0) fd = kSkip;
     RunInEach(
-        nsfds_.data(), nsfds_.size(),
+        run.data(), run.size(),
         [this](size_t i, const char** f) { return OpenNetlinkSocket(protocol_, &fds_[i], &portids_[i], f); }, errs_.data(),
         failed_.data());
     for (size_t i = 0; i < nsfds_.size(); i++) {
+      if (nsfds_[i] < 0) {
+        errs_[i] = EBADF;
+        failed_[i] = "setns";
+      }
       if (errs_[i] != 0) continue;
       socklen_t len = sizeof sndbufs_[i];
       getsockopt(fds_[i], SOL_SOCKET, SO_SNDBUF, &sndbufs_[i], &len);
@@ -213,7 +221,7 @@ Napi::Value Ifname(const Napi::CallbackInfo& info) {
 Napi::Value SocketOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int protocol = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : NETLINK_ROUTE;
-  if (!info[0].IsNumber() || (protocol != NETLINK_ROUTE && protocol != NETLINK_NETFILTER)) {
+  if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0 || (protocol != NETLINK_ROUTE && protocol != NETLINK_NETFILTER)) {
     Napi::TypeError::New(env, "socketOpen(nsfd, protocol?)").ThrowAsJavaScriptException();
     return env.Undefined();
   }

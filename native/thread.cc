@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <vector>
 
 #include "fault.h"
 
@@ -59,7 +60,7 @@ void* Enter(void* arg) {
 
 struct EachJob {
   const int* nsfds;
-  size_t n;
+  size_t first, end;
   const std::function<int(size_t, const char**)>* fn;
   int* results;
   const char** failed;
@@ -67,15 +68,22 @@ struct EachJob {
 
 void* EnterEach(void* arg) {
   EachJob* job = static_cast<EachJob*>(arg);
-  for (size_t i = 0; i < job->n; i++) {
+  for (size_t i = job->first; i < job->end; i++) {
     int nsfd = job->nsfds[i];
-    int rc = Faulted("enter") ? -1 : AlreadyIn(nsfd) ? 0 : setns(nsfd, CLONE_NEWNET);
-    if (rc != 0) {
-      job->results[i] = errno;
-      job->failed[i] = "setns";
+    job->failed[i] = nullptr;
+    if (nsfd == kSkip) {
+      job->results[i] = 0;
       continue;
     }
-    job->failed[i] = nullptr;
+    int rc = Faulted("enter")         ? -1
+             : nsfd == kNewNetns ? unshare(CLONE_NEWNET)
+             : AlreadyIn(nsfd)   ? 0
+                                 : setns(nsfd, CLONE_NEWNET);
+    if (rc != 0) {
+      job->results[i] = errno;
+      job->failed[i] = nsfd == kNewNetns ? "unshare" : "setns";
+      continue;
+    }
     job->results[i] = (*job->fn)(i, &job->failed[i]);
   }
   return nullptr;
@@ -83,19 +91,29 @@ void* EnterEach(void* arg) {
 
 }  // namespace
 
-void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t, const char**)>& fn, int* results, const char** failed) {
-  EachJob job{nsfds, n, &fn, results, failed};
-  pthread_t thread;
-  int err = pthread_create(&thread, nullptr, EnterEach, &job);
-  if (err != 0) {
-    for (size_t i = 0; i < n; i++) {
-      results[i] = err;
-      failed[i] = "pthread_create";
+void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t, const char**)>& fn, int* results, const char** failed, unsigned count) {
+  if (count < 1) count = 1;
+  if (count > n) count = n ? static_cast<unsigned>(n) : 1;
+  std::vector<EachJob> jobs(count);
+  std::vector<pthread_t> made(count);
+  std::vector<bool> started(count, false);
+  for (unsigned k = 0; k < count; k++) {
+    jobs[k] = EachJob{nsfds, n * k / count, n * (k + 1) / count, &fn, results, failed};
+    int err = pthread_create(&made[k], nullptr, EnterEach, &jobs[k]);
+    if (err != 0) {
+      for (size_t i = jobs[k].first; i < jobs[k].end; i++) {
+        results[i] = err;
+        failed[i] = "pthread_create";
+      }
+      continue;
     }
-    return;
+    started[k] = true;
   }
-  pthread_join(thread, nullptr);
-  threads.fetch_add(1, std::memory_order_relaxed);
+  for (unsigned k = 0; k < count; k++) {
+    if (!started[k]) continue;
+    pthread_join(made[k], nullptr);
+    threads.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char** failed) {

@@ -13,11 +13,14 @@ namespace nl {
 constexpr int kNewNetns = -1;
 int RunInNetns(int nsfd, const std::function<int(const char** failed)>& fn, const char** failed);
 
-// Runs fn(i) for each of n namespaces on one new thread, which enters them one after another
-// and ends after the last: a thread costs ~34 us to make and join, entering a namespace ~6 us.
-// results[i] is 0 or an errno, failed[i] the failing syscall; a namespace that cannot be
-// entered fails alone (the thread stays where it was, and fn(i) is not run).
-void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t i, const char** failed)>& fn, int* results, const char** failed);
+// Runs fn(i) for each of n namespaces on new threads (`threads` of them, each taking a slice
+// in order), each entering its namespaces one after another and ending after the last: a
+// thread costs ~34 us to make and join, entering a namespace ~6 us. An nsfd of kNewNetns is a
+// brand-new namespace (unshare), kSkip none (results[i] 0, fn(i) not run). results[i] is 0 or
+// an errno, failed[i] the failing syscall; a namespace that cannot be entered fails alone (the
+// thread stays where it was, and fn(i) is not run).
+constexpr int kSkip = -2;
+void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t i, const char** failed)>& fn, int* results, const char** failed, unsigned threads = 1);
 
 // Counters for tests and the benchmark.
 struct Counters {

@@ -57,6 +57,7 @@ t.test('sockets asked for together are made by one thread that enters each names
     native.close(s.fd);
   }
   t.throws(() => native.socketOpenMany([notNs], 99), TypeError, 'a protocol that is neither route nor netfilter');
+  t.throws(() => native.socketOpen(-1), TypeError, 'socketOpen: a negative descriptor is refused, never taken for a new namespace');
 });
 
 t.test('quick requests: answered by the hot I/O thread, long ones through the event loop', async (t) => {

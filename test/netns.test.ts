@@ -1,9 +1,11 @@
 // Namespaces: create, open, list, attach, delete, by pid and path, identity, and iproute2 interop.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { inspect } from 'node:util';
 import t from 'tap';
 import { NetlinkError, Netns, NETNS_RUN_DIR } from '../dist/index.js';
+import { native } from '../dist/native.js';
 import { ipJson, namedNetns, nsFdPath, standInContainer, uniqueName } from './helpers';
 
 t.test('a named namespace is what `ip netns add` makes', async (t) => {
@@ -150,6 +152,31 @@ t.test('create refuses a name that exists', async (t) => {
   await t.rejects(Netns.create(ns!.name!), { code: 'EEXIST', op: 'create', message: /already exists/ });
   t.ok(existsSync(`${NETNS_RUN_DIR}/${ns!.name}`), 'the existing one is untouched');
   t.same((await ns!.links()).map((l) => l.name), ['lo']);
+});
+
+t.test('namespaces made together: one thread per CPU makes its share; one that fails fails alone', async (t) => {
+  const [taken] = await namedNetns(t, 'takenmany');
+  const names = Array.from({ length: 12 }, (_, i) => (i === 7 ? taken!.name! : uniqueName(`many${i}`)));
+  const made: Netns[] = [];
+  t.teardown(async () => {
+    for (const ns of made) await ns.delete().catch(() => undefined);
+  });
+  const before = native.stats().threads;
+  const results = await Promise.allSettled(names.map((n) => Netns.create(n)));
+  const threads = native.stats().threads - before;
+  for (const r of results) if (r.status === 'fulfilled') made.push(r.value);
+  t.match(results[7], { status: 'rejected', reason: { code: 'EEXIST', op: 'create' } }, 'the name that exists: EEXIST');
+  t.equal(made.length, 11, 'the eleven others made');
+  t.ok(threads <= 1 + cpus().length, `${threads} threads for twelve: the first alone, then one per CPU`);
+  const inodes = new Set(made.map((ns) => ns.inode));
+  t.equal(inodes.size, 11, 'each its own namespace');
+  for (const ns of made) {
+    t.equal(statSync(`${NETNS_RUN_DIR}/${ns.name}`).ino, ns.inode, `${ns.name}: named by a bind mount of it`);
+    t.same(ipJson(ns.name!, 'link').map((l: any) => l.ifname), ['lo'], `${ns.name}: only lo`);
+  }
+  await Promise.all(made.map((ns) => ns.createBridge('br0')));
+  t.ok(made.every((ns) => ipJson(ns.name!, 'link').some((l: any) => l.ifname === 'br0')), 'each handle\'s socket is in its own namespace');
+  t.same((await taken!.links()).map((l) => l.name), ['lo'], 'the existing one untouched');
 });
 
 t.test('a stale handle never deletes a name made again since: ESTALE, the new one left alone', async (t) => {

@@ -6,6 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { whileBusyTogether } from '../batcher.js';
 import { fromNative, nativeCall, type ErrorContext } from '../errors.js';
 import type { NsHandle, Where } from '../handle.js';
 import { native, type NativeHandle } from '../native.js';
@@ -79,11 +80,22 @@ export function create(name: string | undefined): Promise<Opened> {
   };
   const make = (): Promise<Opened> =>
     nativeCall(ctx, async () => {
-      const handle = await native.nsCreate(NETNS_RUN_DIR, path);
+      const handle = await createNetns(path);
       return { handle, where: named === undefined ? { label: `inode ${handle.ino}` } : { name: named, path, label: named } };
     });
   return named === undefined ? make() : byName(named, make);
 }
+
+/**
+ * A new namespace named at `path` (empty: anonymous). Namespaces asked for while one is being
+ * made go together: one thread per CPU makes its share one after another (W1 made chain by
+ * chain: a hundred creations, each holding a pool thread, kept the link work of the chains
+ * that were ready waiting behind them).
+ */
+const createNetns = whileBusyTogether<string, NativeHandle>(
+  (path) => native.nsCreate(NETNS_RUN_DIR, path),
+  (paths) => native.nsCreateMany(NETNS_RUN_DIR, paths),
+);
 
 /** Opens `/run/netns/NAME`; never creates. @internal */
 export async function open(name: string): Promise<Opened> {
