@@ -15,6 +15,15 @@ interface Waiting<A, R> {
   reject(e: unknown): void;
 }
 
+/** A call's promise, a synchronous throw (a native TypeError) included as its rejection. */
+function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /**
  * `one(arg)` for a call alone; `many(args)` for those that waited, answering each with its
  * result or its failure (a NativeError).
@@ -33,7 +42,7 @@ export function whileBusyTogether<A, R extends object>(one: (arg: A) => Promise<
     };
     if (batch.length === 1) {
       const only = batch[0]!;
-      one(only.arg).then(
+      attempt(() => one(only.arg)).then(
         (r) => {
           done();
           only.resolve(r);
@@ -45,7 +54,7 @@ export function whileBusyTogether<A, R extends object>(one: (arg: A) => Promise<
       );
       return;
     }
-    many(batch.map((w) => w.arg)).then(
+    attempt(() => many(batch.map((w) => w.arg))).then(
       (answers) => {
         done();
         batch.forEach((w, i) => {
