@@ -159,7 +159,6 @@ const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze(Object.creat
  * `Object.prototype` is ever read as an option.
  * @internal
  */
-
 export function checkOptions<T extends object>(v: T | undefined, what: string, known: readonly (keyof T & string)[]): Partial<T> {
   if (v === undefined) return NO_OPTIONS as Partial<T>;
   const own = Object.create(null) as Record<string, unknown>;

@@ -316,7 +316,7 @@ function tableCtx(h: NsHandle, op: string, table: number | null): ErrorContext {
   return { op, object: { netns: h.label, ...(table === null ? {} : { table: tableName(table) }) }, subject: `in netns ${h.label}` };
 }
 
-/** `ip [-4|-6] route show [table T|all]`. @internal */
+/** `ip [-4|-6] route show [table T|all] [type T]`. @internal */
 export async function routes(h: NsHandle, filter: RouteFilter | undefined): Promise<Route[]> {
   const f = checkOptions(filter, 'routes filter', ['family', 'table', 'type']);
   const family = opt(f.family, checkFamily);
