@@ -34,6 +34,7 @@ if (process.env.NETNS_LINK_BENCH_INSIDE !== '1') {
 }
 
 const { Netns } = require(root);
+const w1 = require('./w1.js');
 const { native } = require(join(root, 'dist', 'native.js'));
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 const inspector = require('node:inspector');
@@ -50,9 +51,6 @@ function perfCtl(cmd) {
   require('node:fs').closeSync(ack);
 }
 
-const v4 = (i) => `198.18.${(i + 2) >> 8}.${(i + 2) & 255}`;
-const v6 = (i) => `2001:db8::${(i + 2).toString(16)}`;
-
 /** The chained form's step ends (ms from its start), per step, for the timeline. */
 const STEPS = ['create', 'veth', 'lo up', 'eth0 up', 'v4', 'v6', 'route'];
 let stepEnds = null;
@@ -60,26 +58,7 @@ let stepEnds = null;
 async function chained(h, n) {
   const t0 = performance.now();
   const ends = STEPS.map(() => []);
-  const mark = (k) => ends[k].push(performance.now() - t0);
-  const hosts = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const ns = await Netns.create(`h${i}`);
-      mark(0);
-      await h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: 'br0', up: true });
-      mark(1);
-      await ns.setUp('lo');
-      mark(2);
-      await ns.setUp('eth0');
-      mark(3);
-      await ns.addAddress('eth0', `${v4(i)}/15`);
-      mark(4);
-      await ns.addAddress('eth0', `${v6(i)}/64`, { noDad: true });
-      mark(5);
-      await ns.addRoute({ to: 'default', via: '198.18.0.1' });
-      mark(6);
-      return ns;
-    }),
-  );
+  const hosts = await w1.chained(h, n, (k) => ends[k].push(performance.now() - t0));
   stepEnds = ends;
   return hosts;
 }
@@ -95,20 +74,10 @@ let phaseEnds = null;
 
 async function phased(h, n) {
   const t0 = performance.now();
-  const hosts = await Promise.all(Array.from({ length: n }, (_, i) => Netns.create(`h${i}`)));
-  const t1 = performance.now();
-  await Promise.all(hosts.map((ns, i) => h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: 'br0', up: true })));
-  const t2 = performance.now();
-  await Promise.all(
-    hosts.flatMap((ns, i) => [
-      ns.setUp('lo'),
-      ns.setUp('eth0'),
-      ns.addAddress('eth0', `${v4(i)}/15`),
-      ns.addAddress('eth0', `${v6(i)}/64`, { noDad: true }),
-      ns.addRoute({ to: 'default', via: '198.18.0.1' }),
-    ]),
-  );
-  phaseEnds = { namespacesMs: +(t1 - t0).toFixed(0), vethsMs: +(t2 - t1).toFixed(0), hostsMs: +(performance.now() - t2).toFixed(0) };
+  const ends = [];
+  const hosts = await w1.phased(h, n, () => ends.push(performance.now() - t0));
+  const [namespaces, veths, all] = ends;
+  phaseEnds = { namespacesMs: +namespaces.toFixed(0), vethsMs: +(veths - namespaces).toFixed(0), hostsMs: +(all - veths).toFixed(0) };
   return hosts;
 }
 
@@ -158,10 +127,7 @@ function summarize(profile) {
 (async () => {
   execFileSync('mount', ['-t', 'tmpfs', 'netns-profile', '/run/netns']);
   const h = Netns.current();
-  await h.setUp('lo');
-  await h.createBridge('br0', { up: true });
-  await h.addAddress('br0', '198.18.0.1/15');
-  await h.addAddress('br0', '2001:db8::1/64', { noDad: true });
+  await w1.setUpHub(h);
   const run = forms[form];
   if (!run) throw new Error(`form: chained or phased, not ${form}`);
   await teardown(h, await run(h, Math.max(10, N / 5)));
@@ -204,7 +170,7 @@ function summarize(profile) {
     const d = Object.fromEntries(Object.keys(s1).map((k) => [k, s1[k] - s0[k]]));
     rows.push({
       wallMs: +wall.toFixed(1),
-      perOpUs: +((wall * 1e3) / (N * 7)).toFixed(1),
+      perOpUs: +((wall * 1e3) / (N * w1.W1_OPS)).toFixed(1),
       userMs: (ru.userCPUTime - ru0.userCPUTime) / 1e3,
       systemMs: (ru.systemCPUTime - ru0.systemCPUTime) / 1e3,
       eventLoopUtilization: +elu.utilization.toFixed(3),

@@ -308,13 +308,18 @@ static void enter(const char *path) {
   close(fd);
 }
 
-static void w2(const char *path) {
+/* W2's socket, in the namespace at path, and room for the structs the dumps fill. */
+static void w2_open(struct nl *n, const char *path) {
   enter(path);
-  struct nl n;
-  nl_open(&n);
+  nl_open(n);
   cap = 1 << 16;
   links = calloc(cap, sizeof *links);
   addrs = calloc(cap, sizeof *addrs);
+}
+
+static void w2(const char *path) {
+  struct nl n;
+  w2_open(&n, path);
   double t0 = now_us();
   dump(&n, RTM_GETLINK, sizeof(struct ifinfomsg), on_link);
   double t1 = now_us();
@@ -331,12 +336,8 @@ static int cmp_double(const void *a, const void *b) {
 
 /* A link dump then an address dump, `rounds` times on one socket: the median of each. */
 static void w2_loop(const char *path, int rounds) {
-  enter(path);
   struct nl n;
-  nl_open(&n);
-  cap = 1 << 16;
-  links = calloc(cap, sizeof *links);
-  addrs = calloc(cap, sizeof *addrs);
+  w2_open(&n, path);
   double *l = calloc(rounds, sizeof *l), *a = calloc(rounds, sizeof *a);
   for (int r = 0; r < rounds; r++) {
     nlinks = naddrs = 0;

@@ -117,9 +117,8 @@ function available(tool) {
 // Inside the sandbox
 
 const { Netns, Topology } = require(root);
+const { W1_OPS, v4, v6, setUpHub, chained, phased } = require('./w1.js');
 const hub = () => Netns.current();
-const v4 = (i) => `198.18.${(i + 2) >> 8}.${(i + 2) & 255}`;
-const v6 = (i) => `2001:db8::${(i + 2).toString(16)}`;
 const us = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -202,7 +201,22 @@ async function verifyW1(h, n) {
   }
 }
 
-const W1_OPS = 7; // per host: netns add, veth (peer placed, on the bridge, up), lo up, eth0 up, 2 addresses, default route
+/** A form of W1 written with the library (bench/w1.js), timed; its teardown deletes the hosts' namespaces. */
+async function libraryForm(form, n) {
+  const h = hub();
+  const t0 = process.hrtime.bigint();
+  const hosts = await form(h, n);
+  const setup = us(t0);
+  h.close();
+  return {
+    setup,
+    teardown: async () => {
+      const t1 = process.hrtime.bigint();
+      await Promise.all(hosts.map((ns) => ns.delete()));
+      return us(t1);
+    },
+  };
+}
 
 /** The C teardown (umount and unlink each, as `ip netns del`), for both C programs. */
 const cTeardown = (n) => async () => (await json(REF, ['w1-teardown', String(n)])).teardown_us;
@@ -224,59 +238,10 @@ const w1Tools = {
     return { setup: s.setup_us, teardown: async () => (await json(GOBENCH, ['w1-teardown', String(n)])).teardown_us };
   },
   // The code people write: each host an async function awaiting its steps in order, all hosts
-  // started at once. The same requests as the phased form below.
-  async 'netns-link chained per host'(n) {
-    const h = hub();
-    const t0 = process.hrtime.bigint();
-    const hosts = await Promise.all(
-      Array.from({ length: n }, async (_, i) => {
-        const ns = await Netns.create(`h${i}`);
-        await h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: 'br0', up: true });
-        await ns.setUp('lo');
-        await ns.setUp('eth0');
-        await ns.addAddress('eth0', `${v4(i)}/15`);
-        await ns.addAddress('eth0', `${v6(i)}/64`, { noDad: true });
-        await ns.addRoute({ to: 'default', via: '198.18.0.1' });
-        return ns;
-      }),
-    );
-    const setup = us(t0);
-    h.close();
-    return {
-      setup,
-      teardown: async () => {
-        const t1 = process.hrtime.bigint();
-        await Promise.all(hosts.map((ns) => ns.delete()));
-        return us(t1);
-      },
-    };
-  },
+  // started at once. The same requests as the phased form below (bench/w1.js).
+  'netns-link chained per host': (n) => libraryForm(chained, n),
   // Three phases, each a Promise.all: the namespaces, the veths, then every host's five requests.
-  async 'netns-link phased'(n) {
-    const h = hub();
-    const t0 = process.hrtime.bigint();
-    const hosts = await Promise.all(Array.from({ length: n }, (_, i) => Netns.create(`h${i}`)));
-    await Promise.all(hosts.map((ns, i) => h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: 'br0', up: true })));
-    await Promise.all(
-      hosts.flatMap((ns, i) => [
-        ns.setUp('lo'),
-        ns.setUp('eth0'),
-        ns.addAddress('eth0', `${v4(i)}/15`),
-        ns.addAddress('eth0', `${v6(i)}/64`, { noDad: true }),
-        ns.addRoute({ to: 'default', via: '198.18.0.1' }),
-      ]),
-    );
-    const setup = us(t0);
-    h.close();
-    return {
-      setup,
-      teardown: async () => {
-        const t1 = process.hrtime.bigint();
-        await Promise.all(hosts.map((ns) => ns.delete()));
-        return us(t1);
-      },
-    };
-  },
+  'netns-link phased': (n) => libraryForm(phased, n),
   // W1 written as a topology document: the hub (this namespace) attached by pid, its bridge
   // declared as it is, and each host's namespace, veth, addresses and route. Timed: apply from
   // the document's object (parsed and checked) to the kernel matching it, with the reads it plans from.
@@ -367,10 +332,7 @@ const planned = [];
 
 async function w1(results) {
   const h = hub();
-  await h.setUp('lo');
-  await h.createBridge('br0', { up: true });
-  await h.addAddress('br0', '198.18.0.1/15');
-  await h.addAddress('br0', '2001:db8::1/64', { noDad: true });
+  await setUpHub(h);
   // Warm-up, not counted, as in W2 and W3: the library's forms run once at a small N first, so
   // that its JIT is warm (the C and Go programs are compiled ahead of time).
   for (const [tool, make] of Object.entries(w1Tools).filter(([tool]) => tool.startsWith('netns-link'))) {
