@@ -155,16 +155,10 @@ function overBudget(): boolean {
   return now - stretchStart > SYNC_BUDGET_MS;
 }
 
-/** Exchanges settled so far, on every socket: an interface index looked up before the last one may be stale. */
-let exchangesSettled = 0;
-
 /** @internal */
 export class Connection {
   private seq = 0;
   private queue: Pending[] = [];
-  /** Indexes looked up since the last reply, in this run of the microtask queue (see ifindex). */
-  private names: Map<string, number> | null = null;
-  private namesEpoch = 0;
   /** Whether every request queued is quick (a chunk of them may go down early). */
   private queueQuick = true;
   /** Exchanges under way: one, or several quick chunks of a burst (the I/O thread takes them in order). */
@@ -184,31 +178,9 @@ export class Connection {
     readonly sndbuf = 0,
   ) {}
 
-  /**
-   * The index of `name` in this socket's namespace, or a negative errno; no round trip. A
-   * burst of requests naming one interface (a thousand addresses on `lo`) asks the kernel
-   * once: an index found is kept until the microtasks queued now have run, and never across a
-   * reply to any request (any of them may have renamed, moved or deleted a link).
-   */
+  /** The index of `name` in this socket's namespace, or a negative errno; no round trip. */
   ifindex(name: string): number {
-    if (this.names !== null && this.namesEpoch === exchangesSettled) {
-      const known = this.names.get(name);
-      if (known !== undefined) return known;
-    } else {
-      this.names = null;
-    }
-    const index = this.transport.ifindex(this.fd, name);
-    if (index > 0) {
-      if (this.names === null) {
-        this.names = new Map();
-        this.namesEpoch = exchangesSettled;
-        process.nextTick(() => {
-          this.names = null;
-        });
-      }
-      this.names.set(name, index);
-    }
-    return index;
+    return this.transport.ifindex(this.fd, name);
   }
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
@@ -368,7 +340,6 @@ export class Connection {
   }
 
   settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
-    exchangesSettled++;
     if (--this.inflight === 0) this.pipelining = false;
     const first = batch[0]!.seq;
     const logging = debug.enabled;

@@ -70,27 +70,23 @@ const registry = new FinalizationRegistry<Held>((held) => {
   held.fd.release();
 });
 
-const PROTOCOL_NUMBER: Record<Protocol, number> = { route: C.NETLINK_ROUTE, netfilter: C.NETLINK_NETFILTER };
-
 /**
- * A socket inside the namespace behind `nsfd`, made by a thread that enters it. Sockets asked
- * for while one is being made (a plan opening every namespace of a topology) go together, to
- * one thread that enters each namespace in turn (a thread costs ~34 us to make, entering ~6 us).
+ * A socket of the protocol inside the namespace behind `nsfd`, made by a thread that enters
+ * it. Sockets asked for while one is being made (a plan opening every namespace of a topology)
+ * go together, to one thread that enters each namespace in turn (a thread costs ~34 us to make,
+ * entering ~6 us).
  */
-const openSocket = ((): ((nsfd: number, protocol: number) => Promise<NativeSocket>) => {
-  const byProtocol = new Map<number, (nsfd: number) => Promise<NativeSocket>>();
-  return (nsfd, protocol) => {
-    let open = byProtocol.get(protocol);
-    if (!open) {
-      open = whileBusyTogether<number, NativeSocket>(
-        (fd) => native.socketOpen(fd, protocol),
-        (fds) => native.socketOpenMany(fds, protocol),
-      );
-      byProtocol.set(protocol, open);
-    }
-    return open(nsfd);
-  };
-})();
+const openSocket: Record<Protocol, (nsfd: number) => Promise<NativeSocket>> = {
+  route: together(C.NETLINK_ROUTE),
+  netfilter: together(C.NETLINK_NETFILTER),
+};
+
+function together(protocol: number): (nsfd: number) => Promise<NativeSocket> {
+  return whileBusyTogether<number, NativeSocket>(
+    (fd) => native.socketOpen(fd, protocol),
+    (fds) => native.socketOpenMany(fds, protocol),
+  );
+}
 
 /** Where a namespace was found, for its handle and for error messages. @internal */
 export interface Where {
@@ -239,7 +235,7 @@ export class NsHandle {
       if (!opening) {
         const s = shared;
         this.#fd.borrow();
-        opening = openSocket(this.#fd.fd, PROTOCOL_NUMBER[protocol])
+        opening = openSocket[protocol](this.#fd.fd)
           .then((r) => {
             const c = new Connection(this.io, r.fd, r.portid, protocol, r.sndbuf);
             s.conn = c;

@@ -341,32 +341,14 @@ struct Creation {
   }
 };
 
-class CreateWorker : public PromiseWorker {
- public:
-  CreateWorker(Napi::Env env, std::string dir, std::string path) : PromiseWorker(env), dir_(std::move(dir)) {
-    c_.path = std::move(path);
-  }
-
- protected:
-  void Execute() override {
-    c_.Prepare(dir_);
-    if (!c_.err) c_.err = RunInNetns(kNewNetns, [this](const char** f) { return c_.Inside(f); }, &c_.failed);
-    c_.Finish();
-    if (c_.err) Fail(c_.err, c_.failed);
-  }
-  Napi::Value Result(Napi::Env env) override { return HandleObject(env, c_.h); }
-
- private:
-  std::string dir_;
-  Creation c_;
-};
-
 // Several namespaces at once: one thread per CPU, each making its share one after another
 // (unshare, name, socket; then the next), as `bench/ref.c` does. A thread costs ~34 us to make
 // and join; and a hundred creations held four pool threads, which link work then queued behind.
+// `alone`: one namespace (nsCreate), its failure the promise's rejection.
 class CreateManyWorker : public PromiseWorker {
  public:
-  CreateManyWorker(Napi::Env env, std::string dir, const std::vector<std::string>& paths) : PromiseWorker(env), dir_(std::move(dir)) {
+  CreateManyWorker(Napi::Env env, std::string dir, const std::vector<std::string>& paths, bool alone = false)
+      : PromiseWorker(env), dir_(std::move(dir)), alone_(alone) {
     for (const std::string& p : paths) {
       all_.emplace_back(new Creation());
       all_.back()->path = p;
@@ -395,8 +377,10 @@ class CreateManyWorker : public PromiseWorker {
       }
       c.Finish();
     }
+    if (alone_ && all_[0]->err) Fail(all_[0]->err, all_[0]->failed ? all_[0]->failed : "unshare");
   }
   Napi::Value Result(Napi::Env env) override {
+    if (alone_) return HandleObject(env, all_[0]->h);
     Napi::Array out = Napi::Array::New(env, all_.size());
     for (uint32_t i = 0; i < all_.size(); i++) {
       const Creation& c = *all_[i];
@@ -407,6 +391,7 @@ class CreateManyWorker : public PromiseWorker {
 
  private:
   std::string dir_;
+  bool alone_;
   std::vector<std::unique_ptr<Creation>> all_;
 };
 
@@ -560,7 +545,7 @@ Napi::Value NsOpenSync(const Napi::CallbackInfo& info) {
 // nsCreate(dir, path): a new namespace, named at path ('' for an anonymous one), with its socket.
 Napi::Value NsCreate(const Napi::CallbackInfo& info) {
   if (!Strings(info, 2, "nsCreate(dir, path)")) return info.Env().Undefined();
-  return (new CreateWorker(info.Env(), Str(info, 0), Str(info, 1)))->Start();
+  return (new CreateManyWorker(info.Env(), Str(info, 0), {Str(info, 1)}, true))->Start();
 }
 
 // nsCreateMany(dir, [path...]): several, made together (see CreateManyWorker); resolves with,

@@ -60,43 +60,12 @@ class TransactWorker : public PromiseWorker {
   Exchange exchange_;
 };
 
-class SocketOpenWorker : public PromiseWorker {
- public:
-  SocketOpenWorker(Napi::Env env, int nsfd, int protocol) : PromiseWorker(env), nsfd_(nsfd), protocol_(protocol) {}
-
- protected:
-  void Execute() override {
-    const char* failed = nullptr;
-    int err = RunInNetns(
-        nsfd_, [this](const char** f) { return OpenNetlinkSocket(protocol_, &fd_, &portid_, f); }, &failed);
-    if (err) {
-      Fail(err, failed);
-      return;
-    }
-    socklen_t len = sizeof sndbuf_;
-    getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf_, &len);
-  }
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("fd", fd_);
-    result.Set("portid", portid_);
-    result.Set("sndbuf", sndbuf_);
-    return result;
-  }
-
- private:
-  int nsfd_;
-  int protocol_;
-  int fd_ = -1;
-  uint32_t portid_ = 0;
-  int sndbuf_ = 0;
-};
-
-// Sockets of several namespaces, made by one thread that enters each in turn.
+// Sockets of several namespaces, made by one thread that enters each in turn. `alone`: one
+// socket (socketOpen), its failure the promise's rejection, not an entry of an array.
 class SocketOpenManyWorker : public PromiseWorker {
  public:
-  SocketOpenManyWorker(Napi::Env env, std::vector<int> nsfds, int protocol)
-      : PromiseWorker(env), nsfds_(std::move(nsfds)), protocol_(protocol), fds_(nsfds_.size(), -1), portids_(nsfds_.size(), 0),
+  SocketOpenManyWorker(Napi::Env env, std::vector<int> nsfds, int protocol, bool alone = false)
+      : PromiseWorker(env), nsfds_(std::move(nsfds)), protocol_(protocol), alone_(alone), fds_(nsfds_.size(), -1), portids_(nsfds_.size(), 0),
         sndbufs_(nsfds_.size(), 0), errs_(nsfds_.size(), 0), failed_(nsfds_.size(), nullptr) {}
 
  protected:
@@ -118,26 +87,28 @@ class SocketOpenManyWorker : public PromiseWorker {
       socklen_t len = sizeof sndbufs_[i];
       getsockopt(fds_[i], SOL_SOCKET, SO_SNDBUF, &sndbufs_[i], &len);
     }
+    if (alone_ && errs_[0] != 0) Fail(errs_[0], Failed(0));
   }
   Napi::Value Result(Napi::Env env) override {
+    if (alone_) return Socket(env, 0);
     Napi::Array out = Napi::Array::New(env, nsfds_.size());
-    for (uint32_t i = 0; i < nsfds_.size(); i++) {
-      if (errs_[i] != 0) {
-        out.Set(i, ErrnoError(env, errs_[i], failed_[i] ? failed_[i] : "socket"));
-        continue;
-      }
-      Napi::Object result = Napi::Object::New(env);
-      result.Set("fd", fds_[i]);
-      result.Set("portid", portids_[i]);
-      result.Set("sndbuf", sndbufs_[i]);
-      out.Set(i, result);
-    }
+    for (uint32_t i = 0; i < nsfds_.size(); i++) out.Set(i, errs_[i] != 0 ? ErrnoError(env, errs_[i], Failed(i)) : Socket(env, i));
     return out;
   }
 
  private:
+  const char* Failed(size_t i) const { return failed_[i] ? failed_[i] : "socket"; }
+  Napi::Object Socket(Napi::Env env, size_t i) const {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("fd", fds_[i]);
+    result.Set("portid", portids_[i]);
+    result.Set("sndbuf", sndbufs_[i]);
+    return result;
+  }
+
   std::vector<int> nsfds_;
   int protocol_;
+  bool alone_;
   std::vector<int> fds_;
   std::vector<uint32_t> portids_;
   std::vector<int> sndbufs_;
@@ -225,7 +196,7 @@ Napi::Value SocketOpen(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "socketOpen(nsfd, protocol?)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return (new SocketOpenWorker(env, info[0].As<Napi::Number>().Int32Value(), protocol))->Start();
+  return (new SocketOpenManyWorker(env, {info[0].As<Napi::Number>().Int32Value()}, protocol, true))->Start();
 }
 
 // socketOpenMany([nsfd...], protocol): the same for several namespaces, by one thread that

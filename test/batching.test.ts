@@ -30,7 +30,7 @@ t.test('a burst of addresses goes down in chunks while it is made, in order, eac
   t.same(failed, [[77, 'EEXIST'], ...Array.from({ length: 50 }, (_, k) => [250 + k, 'EEXIST'])], 'only the adds of an address already there are refused');
   const ours = ipJson(a!.name!, '-4', 'addr', 'show', 'dev', 'c0')[0].addr_info.map((x: any) => x.local);
   t.equal(ours.length, 250, 'the kernel has every address once');
-  // An index looked up for the burst is not kept past a reply: c0 made anew is found anew.
+  // A name is looked up for each request: c0 made anew is found anew.
   await a!.deleteLink('c0');
   await a!.createVeth('c0', { peer: 'c1' });
   await a!.addAddress('c0', '198.18.9.1/32');
