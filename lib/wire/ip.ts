@@ -4,7 +4,7 @@
  * @internal
  * @packageDocumentation
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { C } from './constants.js';
 import { showValue } from '../validate.js';
 
@@ -26,24 +26,6 @@ export interface IpPrefix extends IpAddress {
 /** The kernel's address family number for 4 or 6. @internal */
 export function afOf(family: Family): number {
   return family === 4 ? C.AF_INET : C.AF_INET6;
-}
-
-/** Dotted quad to bytes; `s` has passed isIPv4, so only digits and three dots remain. */
-function parseV4(s: string): Buffer {
-  const out = Buffer.allocUnsafe(4);
-  let octet = 0;
-  let at = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      out[at++] = octet;
-      octet = 0;
-    } else {
-      octet = octet * 10 + (c - 48);
-    }
-  }
-  out[at] = octet;
-  return out;
 }
 
 /**
@@ -81,7 +63,9 @@ function parseV6(s: string): Buffer {
   let tail: Buffer | null = null;
   const lastColon = text.lastIndexOf(':');
   if (text.includes('.', lastColon)) {
-    tail = parseV4(text.slice(lastColon + 1));
+    // isIPv6 has passed: the tail is a dotted quad.
+    const quad = text.slice(lastColon + 1);
+    tail = tryV4(quad, quad.length);
     text = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
@@ -105,7 +89,6 @@ export function parseIp(v: unknown, what = 'address'): IpAddress {
     const bare = v.slice(0, zone);
     if (isIPv6(bare)) throw new TypeError(`${what} ${showValue(v)} has a zone id: give ${showValue(bare)} and name the interface (${showValue(v.slice(zone + 1))}) as dev`);
   }
-  if (isIPv4(v)) return { family: 4, bytes: parseV4(v), text: v };
   if (isIPv6(v)) return { family: 6, bytes: parseV6(v), text: v };
   throw new TypeError(`${what} ${showValue(v)} is not an IPv4 or IPv6 address`);
 }
