@@ -79,8 +79,10 @@ export interface Binding {
    * its failure (a NativeError with the replies read so far).
    */
   transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
-  /** The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc). */
-  /** `wait: false`: the caller does not wait a moment for the answer. */
+  /**
+   * The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc), in
+   * order. `wait: false`: the caller does not wait a moment for the answer.
+   */
   transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Promise<Buffer>;
   /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */
   quickTimings(callerNs?: number, threadNs?: number): [number, number];
