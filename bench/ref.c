@@ -145,12 +145,22 @@ static void *make_ns(void *arg) {
   return NULL;
 }
 
+/* The body of W1's RTM_NEWROUTE: default via 198.18.0.1, in the main table. */
+static void put_default_route(struct nlmsghdr *h) {
+  struct rtmsg *r = mnl_nlmsg_put_extra_header(h, sizeof *r);
+  r->rtm_family = AF_INET;
+  r->rtm_table = RT_TABLE_MAIN;
+  r->rtm_protocol = RTPROT_BOOT;
+  r->rtm_scope = RT_SCOPE_UNIVERSE;
+  r->rtm_type = RTN_UNICAST;
+  unsigned gw = htonl(0xc6120001u); /* 198.18.0.1 */
+  mnl_attr_put(h, RTA_GATEWAY, 4, &gw);
+}
+
 static void w1_setup(int n) {
   struct nl hub;
   nl_open(&hub);
   int br = ifindex(&hub, "br0");
-  struct in_addr gw;
-  inet_pton(AF_INET, "198.18.0.1", &gw);
   double t0 = now_us();
   for (int i = 0; i < n; i++) {
     char path[64], veth[IFNAMSIZ], buf[BUF];
@@ -194,13 +204,7 @@ static void w1_setup(int n) {
     h = mnl_nlmsg_put_header(buf);
     h->nlmsg_type = RTM_NEWROUTE;
     h->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-    struct rtmsg *r = mnl_nlmsg_put_extra_header(h, sizeof *r);
-    r->rtm_family = AF_INET;
-    r->rtm_table = RT_TABLE_MAIN;
-    r->rtm_protocol = RTPROT_BOOT;
-    r->rtm_scope = RT_SCOPE_UNIVERSE;
-    r->rtm_type = RTN_UNICAST;
-    mnl_attr_put(h, RTA_GATEWAY, 4, &gw);
+    put_default_route(h);
     talk(&m.nl, h, "route");
 
     mnl_socket_close(m.nl.sock);
@@ -501,14 +505,7 @@ static void host_requests(struct batch *b, struct nl *n, int i) {
     batch_end(b, h);
   }
   h = batch_put(b, n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-  struct rtmsg *r = mnl_nlmsg_put_extra_header(h, sizeof *r);
-  r->rtm_family = AF_INET;
-  r->rtm_table = RT_TABLE_MAIN;
-  r->rtm_protocol = RTPROT_BOOT;
-  r->rtm_scope = RT_SCOPE_UNIVERSE;
-  r->rtm_type = RTN_UNICAST;
-  unsigned gw = htonl(0xc6120001u); /* 198.18.0.1 */
-  mnl_attr_put(h, RTA_GATEWAY, 4, &gw);
+  put_default_route(h);
   batch_end(b, h);
 }
 

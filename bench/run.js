@@ -415,29 +415,22 @@ async function w2(results) {
     'ip (JSON)': ipJson,
     'pyroute2 fast': async () => ext('pyroute2', await json(PY, [PYBENCH, 'w2', 'w2'])),
   };
+  /** W2_ROUNDS of a [link dump, address dump] pair: the median of each. */
+  const rounds = async (pair) => {
+    const ls = [];
+    const as = [];
+    for (let i = 0; i < W2_ROUNDS; i++) {
+      const [l, a] = await pair();
+      ls.push(l);
+      as.push(a);
+    }
+    return [median(ls), median(as)];
+  };
   const loop = {
     'C (libmnl)': async () => ext('C', await json(REF, ['w2-loop', '/run/netns/w2', String(W2_ROUNDS)])),
     [GO]: async () => ext('Go', await json(GOBENCH, ['w2-loop', 'w2', String(W2_ROUNDS)])),
-    'netns-link': async () => {
-      const ls = [];
-      const as = [];
-      for (let i = 0; i < W2_ROUNDS; i++) {
-        const [l, a] = await nl();
-        ls.push(l);
-        as.push(a);
-      }
-      return [median(ls), median(as)];
-    },
-    'ip (JSON)': async () => {
-      const ls = [];
-      const as = [];
-      for (let i = 0; i < W2_ROUNDS; i++) {
-        const [l, a] = await ipJson();
-        ls.push(l);
-        as.push(a);
-      }
-      return [median(ls), median(as)];
-    },
+    'netns-link': () => rounds(nl),
+    'ip (JSON)': () => rounds(ipJson),
     'pyroute2 fast': async () => ext('pyroute2', await json(PY, [PYBENCH, 'w2-loop', 'w2', String(W2_ROUNDS)])),
   };
   for (const [form, tools] of [['alone', alone], [`alternating, median of ${W2_ROUNDS} rounds`, loop]]) {
