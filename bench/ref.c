@@ -145,6 +145,28 @@ static void *make_ns(void *arg) {
   return NULL;
 }
 
+/* The attributes of host i's veth, after its ifinfomsg: v<i> on the bridge, its peer eth0
+ * made in the host's namespace (IFLA_NET_NS_FD), with ifindex peer_index (0: the kernel's). */
+static void put_veth(struct nlmsghdr *h, int i, int br, int nsfd, int peer_index) {
+  char veth[IFNAMSIZ];
+  snprintf(veth, sizeof veth, "v%d", i);
+  mnl_attr_put_strz(h, IFLA_IFNAME, veth);
+  mnl_attr_put_u32(h, IFLA_MASTER, br);
+  struct nlattr *info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+  mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+  struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+  struct nlattr *peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
+  struct ifinfomsg *pm = (struct ifinfomsg *)((char *)peer + sizeof *peer);
+  h->nlmsg_len += sizeof(struct ifinfomsg);
+  memset(pm, 0, sizeof *pm);
+  pm->ifi_index = peer_index;
+  mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
+  mnl_attr_put_u32(h, IFLA_NET_NS_FD, nsfd);
+  mnl_attr_nest_end(h, peer);
+  mnl_attr_nest_end(h, data);
+  mnl_attr_nest_end(h, info);
+}
+
 /* The body of W1's RTM_NEWROUTE: default via 198.18.0.1, in the main table. */
 static void put_default_route(struct nlmsghdr *h) {
   struct rtmsg *r = mnl_nlmsg_put_extra_header(h, sizeof *r);
@@ -163,7 +185,7 @@ static void w1_setup(int n) {
   int br = ifindex(&hub, "br0");
   double t0 = now_us();
   for (int i = 0; i < n; i++) {
-    char path[64], veth[IFNAMSIZ], buf[BUF];
+    char path[64], buf[BUF];
     struct made m;
     snprintf(path, sizeof path, "/run/netns/h%d", i);
     m.path = path;
@@ -171,21 +193,8 @@ static void w1_setup(int n) {
     pthread_create(&t, NULL, make_ns, &m);
     pthread_join(t, NULL);
 
-    snprintf(veth, sizeof veth, "v%d", i);
     struct nlmsghdr *h = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP, IFF_UP);
-    mnl_attr_put_strz(h, IFLA_IFNAME, veth);
-    mnl_attr_put_u32(h, IFLA_MASTER, br);
-    struct nlattr *info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-    mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-    struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
-    struct nlattr *peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
-    h->nlmsg_len += sizeof(struct ifinfomsg);
-    memset((char *)peer + sizeof *peer, 0, sizeof(struct ifinfomsg));
-    mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
-    mnl_attr_put_u32(h, IFLA_NET_NS_FD, m.fd);
-    mnl_attr_nest_end(h, peer);
-    mnl_attr_nest_end(h, data);
-    mnl_attr_nest_end(h, info);
+    put_veth(h, i, br, m.fd, 0);
     talk(&hub, h, "veth");
 
     set_up(&m.nl, 1);
@@ -512,27 +521,11 @@ static void host_requests(struct batch *b, struct nl *n, int i) {
 /* The veth of host i: v<i> in the hub, on br0 and up; its peer eth0 made in the host's
  * namespace (IFLA_NET_NS_FD) with ifindex 2, so that no lookup is needed after. */
 static void veth_request(struct batch *b, struct nl *hub, int i, int br, int nsfd) {
-  char veth[IFNAMSIZ];
-  snprintf(veth, sizeof veth, "v%d", i);
   struct nlmsghdr *h = batch_put(b, hub, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(h, sizeof *ifm);
   ifm->ifi_flags = IFF_UP;
   ifm->ifi_change = IFF_UP;
-  mnl_attr_put_strz(h, IFLA_IFNAME, veth);
-  mnl_attr_put_u32(h, IFLA_MASTER, br);
-  struct nlattr *info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-  mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-  struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
-  struct nlattr *peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
-  struct ifinfomsg *pm = (struct ifinfomsg *)((char *)peer + sizeof *peer);
-  h->nlmsg_len += sizeof(struct ifinfomsg);
-  memset(pm, 0, sizeof *pm);
-  pm->ifi_index = 2;
-  mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
-  mnl_attr_put_u32(h, IFLA_NET_NS_FD, nsfd);
-  mnl_attr_nest_end(h, peer);
-  mnl_attr_nest_end(h, data);
-  mnl_attr_nest_end(h, info);
+  put_veth(h, i, br, nsfd, 2);
   batch_end(b, h);
 }
 
