@@ -3,37 +3,19 @@
 // "runtime's", made by the test with unshare --net), never the host's own. Debian's reference
 // plugins (/usr/lib/cni: bridge, host-local, tuning) run the same configs beside it, and the
 // normalised results and the kernel's state are compared.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { Netns } from '../dist/index.js';
-import { hasCommand, SLEEP_MARK, type Teardown } from './helpers';
+import { hasCommand, SLEEP_MARK, standInContainer, type Teardown } from './helpers';
 
 const REF = '/usr/lib/cni';
 const NEED_REF = existsSync(join(REF, 'bridge')) && existsSync(join(REF, 'host-local')) ? false : 'the reference plugins are the oracle: apt-get install containernetworking-plugins';
 const NSENTER = execFileSync('sh', ['-c', 'command -v nsenter'], { encoding: 'utf8' }).trim();
 const cli = join(__dirname, '..', 'dist', 'cli.js');
-
-/** A process in a new network namespace: a stand-in for the runtime's (sandbox) or a container's. */
-async function holder(t: Teardown): Promise<ChildProcess & { pid: number }> {
-  const child = spawn('unshare', ['-n', 'sleep', SLEEP_MARK], { stdio: 'ignore' });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  const self = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim();
-  for (let i = 0; i < 500; i++) {
-    try {
-      if (child.pid && execFileSync('readlink', [`/proc/${child.pid}/ns/net`], { encoding: 'utf8' }).trim() !== self) return child as ChildProcess & { pid: number };
-    } catch {
-      // not started yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('unshare did not start');
-}
 
 /**
  * The runtime's sandbox: a network namespace and a mount namespace in which /var/lib is `varLib`
@@ -46,8 +28,10 @@ async function runtime(t: Teardown, varLib: string): Promise<number> {
   t.teardown(() => {
     child.kill('SIGKILL');
   });
-  for (let i = 0; i < 500; i++) {
-    // Ready once sh has bound /var/lib and become the sleep.
+  // Ready once sh has bound /var/lib and become the sleep; a new namespace can wait seconds
+  // for the rtnl lock while the kernel tears others down.
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
     if (child.exitCode !== null) break;
     if (child.pid && readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').startsWith('sleep')) return child.pid;
     await new Promise((r) => setTimeout(r, 5));
@@ -184,7 +168,7 @@ async function state(sandbox: Netns, container: Netns, bridge: string): Promise<
 both('ADD matches the reference bridge plugin result for result, and the kernel state too; DEL leaves nothing', { skip: NEED_REF }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
-  const [c1, c2] = [await holder(t), await holder(t)];
+  const [c1, c2] = [await standInContainer(t), await standInContainer(t)];
   const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'c1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const extra = { hairpinMode: true, mtu: 1450 };
   const a = await ours.run(join(ours.bin, 'netns-link-bridge'), 'ADD', bridgeConf(ours, extra), env(c1));
@@ -216,7 +200,7 @@ both('ADD matches the reference bridge plugin result for result, and the kernel 
 both('the same as the reference with promiscMode, isDefaultGateway and a dual-stack IPAM: result, bridge, routes, leases', { skip: NEED_REF }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
-  const [c1, c2] = [await holder(t), await holder(t)];
+  const [c1, c2] = [await standInContainer(t), await standInContainer(t)];
   const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'd1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const conf = (l: Lab) => ({
     ...bridgeConf(l, { promiscMode: true, isDefaultGateway: true }),
@@ -253,7 +237,7 @@ function pingFrom(pid: number, address: string): Promise<boolean> {
 
 both('containers reach each other and, through the masquerade, a namespace with no route back; CHECK sees what was removed by hand', { skip: NEED_REF || (hasCommand('ping') ? false : 'ping') }, async (t, lab) => {
   const l = await lab(t);
-  const [c1, c2] = [await holder(t), await holder(t)];
+  const [c1, c2] = [await standInContainer(t), await standInContainer(t)];
   const plugin = join(l.bin, 'netns-link-bridge');
   const conf = bridgeConf(l, { isDefaultGateway: true });
   const add = (id: string, c: { pid: number }) => l.run(plugin, 'ADD', conf, { CNI_CONTAINERID: id, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
@@ -292,7 +276,7 @@ both('containers reach each other and, through the masquerade, a namespace with 
 
 both('DEL after the container is gone still removes its NAT rule and lease; a failing ADD leaves nothing', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
-  const c = await holder(t);
+  const c = await standInContainer(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   const env = { CNI_CONTAINERID: 'gone', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
   t.equal((await l.run(plugin, 'ADD', bridgeConf(l), env)).status, 0);
@@ -309,7 +293,7 @@ both('DEL after the container is gone still removes its NAT rule and lease; a fa
   t.same((await host.links()).filter((l) => l.kind === 'veth'), [], 'no veth left');
 
   // IPAM fails (an unknown plugin): nothing is left behind (the reference leaves its veth pair).
-  const c2 = await holder(t);
+  const c2 = await standInContainer(t);
   const failing = await l.run(plugin, 'ADD', { ...bridgeConf(l), ipam: { type: 'no-such-ipam' } }, { ...env, CNI_CONTAINERID: 'bad', CNI_NETNS: `/proc/${c2.pid}/ns/net` });
   t.equal(failing.status, 1);
   t.match(failing.out, { code: 999, msg: /failed to find plugin "no-such-ipam"/u });
@@ -322,7 +306,7 @@ both('DEL after the container is gone still removes its NAT rule and lease; a fa
 both('20 ADDs at once on one network: one bridge, 20 distinct addresses; 20 DELs at once leave nothing', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const plugin = join(l.bin, 'netns-link-bridge');
-  const cs = await Promise.all(Array.from({ length: 20 }, () => holder(t)));
+  const cs = await Promise.all(Array.from({ length: 20 }, () => standInContainer(t)));
   const env = (i: number) => ({ CNI_CONTAINERID: `c${i}`, CNI_NETNS: `/proc/${cs[i]!.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const adds = await Promise.all(cs.map((_, i) => l.run(plugin, 'ADD', bridgeConf(l), env(i))));
   t.same(adds.map((a) => a.status), new Array(20).fill(0), adds.find((a) => a.status)?.stdout ?? 'all succeeded');
@@ -342,7 +326,7 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
   const l = await lab(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   for (const version of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
-    const c = await holder(t);
+    const c = await standInContainer(t);
     const r = await l.run(plugin, 'ADD', bridgeConf(l, {}, '198.18.6.0/24', version), { CNI_CONTAINERID: `v${version}`, CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
     t.equal(r.status, 0, r.stdout);
     t.equal(r.out.cniVersion, version);
@@ -361,7 +345,7 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
   t.equal((await host.links()).filter((x) => x.kind === 'veth').length, 2, 'GC removed the two attachments not listed');
   t.equal((await host.natRules()).length, 2, 'and their masquerades');
 
-  const c = await holder(t);
+  const c = await standInContainer(t);
   const env = { CNI_CONTAINERID: 'e', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
   const errors: [string, Promise<{ status: number; out: any }>, number, RegExp][] = [
     ['bad JSON', l.run(plugin, 'ADD', '{not json', env), 6, /not JSON/],
@@ -392,7 +376,7 @@ both('results in each version; VERSION; STATUS; GC; errors as the spec defines t
 both('netns-link-ptp matches the reference ptp plugin: result, addresses, routes on both ends; masquerade out; DEL', { skip: NEED_REF || (existsSync(join(REF, 'ptp')) ? false : 'no ptp plugin') }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
-  const [c1, c2] = [await holder(t), await holder(t)];
+  const [c1, c2] = [await standInContainer(t), await standInContainer(t)];
   const conf = (l: Lab) => ({ cniVersion: '1.0.0', name: 'ptpnet', type: 'ptp', ipMasq: true, mtu: 1400, dataDir: join(l.dir, 'state'), ipam: { type: 'host-local', subnet: '198.18.7.0/24', routes: [{ dst: '0.0.0.0/0' }], dataDir: join(l.dir, 'ipam') } });
   const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'p1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const a = await ours.run(join(ours.bin, 'netns-link-ptp'), 'ADD', conf(ours), env(c1));
@@ -426,7 +410,7 @@ both('netns-link-ptp matches the reference ptp plugin: result, addresses, routes
 
 both('chained ahead of the reference tuning plugin: a correct prevResult', { skip: NEED_REF || (existsSync(join(REF, 'tuning')) ? false : 'no tuning plugin') }, async (t, lab) => {
   const l = await lab(t);
-  const c = await holder(t);
+  const c = await standInContainer(t);
   const env = { CNI_CONTAINERID: 'chain', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' };
   const add = await l.run(join(l.bin, 'netns-link-bridge'), 'ADD', bridgeConf(l), env);
   t.equal(add.status, 0);
@@ -449,7 +433,7 @@ both('chained ahead of the reference tuning plugin: a correct prevResult', { ski
 both('the plugin needs no node on PATH, and the host namespace is never the test\'s own', { skip: NEED_REF }, async (t, lab) => {
   const l = await lab(t);
   const hostBefore = (await Netns.current().links()).map((x) => x.name);
-  const c = await holder(t);
+  const c = await standInContainer(t);
   const r = await l.run(join(l.bin, 'netns-link-bridge'), 'ADD', bridgeConf(l), { CNI_CONTAINERID: 'p', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   t.equal(r.status, 0, 'runs with CNI_* alone in its environment (no PATH)');
   t.same((await Netns.current().links()).map((x) => x.name), hostBefore, 'this namespace unchanged');
@@ -459,7 +443,7 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
   const l = await lab(t, 'agent');
   // A second runtime namespace, whose calls go to the same agent (which runs in l.sandbox).
   const other = await runtime(t, join(l.dir, 'var-lib-other'));
-  const c = await holder(t);
+  const c = await standInContainer(t);
   const plugin = join(l.bin, 'netns-link-bridge');
   const env = { CNI_CONTAINERID: 'x1', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0', CNI_PATH: `${l.bin}:${REF}` };
   const add = await runFrom(other, plugin, 'ADD', bridgeConf(l), env);
@@ -541,7 +525,7 @@ t.test('agent mode: a caller in another namespace is served there; the socket is
 both('vlan: the port in its VLAN where the kernel filters by VLAN; where it cannot, refused as the reference is refused, leaving nothing', { skip: NEED_REF }, async (t, lab) => {
   const ours = await lab(t);
   const ref = await lab(t);
-  const [c1, c2] = [await holder(t), await holder(t)];
+  const [c1, c2] = [await standInContainer(t), await standInContainer(t)];
   const env = (c: { pid: number }) => ({ CNI_CONTAINERID: 'vl', CNI_NETNS: `/proc/${c.pid}/ns/net`, CNI_IFNAME: 'eth0' });
   const conf = (l: Lab) => bridgeConf(l, { vlan: 100, isGateway: false, ipMasq: false, preserveDefaultVlan: false }, '198.18.8.0/24');
   const a = await ours.run(join(ours.bin, 'netns-link-bridge'), 'ADD', conf(ours), env(c1));

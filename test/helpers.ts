@@ -66,17 +66,23 @@ function nsOf(pid: number | 'self'): string {
 
 /**
  * A stand-in for a container: `unshare -n sleep`, returned once its namespace differs from
- * ours (before that, /proc/PID/ns/net would still be the host's). Killed in teardown.
+ * ours (before that, /proc/PID/ns/net would still be the host's). Killed in teardown. A new
+ * namespace can wait seconds for the rtnl lock while the kernel tears others down, hence the
+ * long deadline; a failing unshare ends the wait at once, with its exit.
  */
-export async function standInContainer(t: Teardown): Promise<ChildProcess & { pid: number }> {
+export async function standInContainer(t: Teardown, deadlineMs = 30000): Promise<ChildProcess & { pid: number }> {
   const child = spawn('unshare', ['-n', 'sleep', SLEEP_MARK], { stdio: 'ignore' });
+  let exited: string | null = null;
+  child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
+  child.once('error', (e) => (exited = e.message));
   t.teardown(() => {
     child.kill('SIGKILL');
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('unshare did not start');
   const host = nsOf('self');
-  for (let i = 0; i < 500; i++) {
+  const end = Date.now() + deadlineMs;
+  while (exited === null && Date.now() < end) {
     try {
       if (nsOf(pid) !== host && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') {
         return child as ChildProcess & { pid: number };
@@ -86,7 +92,11 @@ export async function standInContainer(t: Teardown): Promise<ChildProcess & { pi
     }
     await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error('stand-in container never entered its own namespace');
+  throw new Error(
+    exited === null
+      ? `stand-in container never entered its own namespace in ${deadlineMs} ms`
+      : `unshare -n sleep failed: ${exited}`,
+  );
 }
 
 /** Polls `check` until it holds (operstate follows carrier with a delay). */
