@@ -27,10 +27,11 @@ export interface Transport {
   /** Sends the requests (whole messages, back to back) and resolves with every reply to them. */
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /**
-   * The same, for quick requests only, on the hot I/O thread, which takes its jobs in order.
+   * The same, for quick requests only, on the hot I/O thread, which takes its jobs in order:
+   * the replies themselves when they came while the caller waited, else a promise of them.
    * `wait: false`: the caller does not wait a moment for the answer (more is coming).
    */
-  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Promise<Buffer>;
+  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Buffer | Promise<Buffer>;
   /** The index of an interface in the socket's namespace, or -errno (SIOCGIFINDEX). */
   ifindex(fd: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
@@ -118,7 +119,7 @@ interface Pending {
    * a sequence number; `answers` holds what came back for each, and the batch resolves with it.
    */
   parts: number[] | null;
-  answers: (KernelError | null | undefined)[];
+  answers: (KernelError | null | undefined)[] | null;
   parse: Parse<unknown> | undefined;
   results: unknown[];
   interrupted: boolean;
@@ -239,7 +240,7 @@ export class Connection {
         return;
       }
       this.push({
-        msg, seq: 0, dump, parts, answers: [], parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
+        msg, seq: 0, dump, parts, answers: null, parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
       if (this.queue.length >= PIPELINE_CHUNK && this.queueQuick && (this.inflight === 0 || this.pipelining)) this.sendChunk();
       else if (this.inflight === 0 || this.pipelining) this.schedule();
@@ -286,8 +287,13 @@ export class Connection {
     this.answer(batch, this.transport.transactQuick(this.fd, this.portid, payload, wait), done);
   }
 
-  /** Settles the batch with the exchange's replies, or its failure; `done` first. */
-  private answer(batch: Pending[], exchange: Promise<Buffer>, done: (() => void) | undefined): void {
+  /** Settles the batch with the exchange's replies (at once if they are here), or its failure; `done` first. */
+  private answer(batch: Pending[], exchange: Buffer | Promise<Buffer>, done: (() => void) | undefined): void {
+    if (Buffer.isBuffer(exchange)) {
+      done?.();
+      this.settle(batch, exchange, null);
+      return;
+    }
     exchange.then(
       (replies) => {
         done?.();
@@ -304,12 +310,17 @@ export class Connection {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (overBudget()) setImmediate(() => this.flush());
-    else process.nextTick(() => this.flush());
+    flushesDue++;
+    if (overBudget()) setImmediate(this.flushNow);
+    else process.nextTick(this.flushNow);
   }
+
+  /** `flush` bound once, not a closure per batch. */
+  private readonly flushNow = (): void => this.flush();
 
   private flush(): void {
     this.scheduled = false;
+    flushesDue--;
     if (this.queue.length === 0) return;
     // Behind chunks of a burst, the rest of it follows them on the I/O thread; anything else
     // waits for what is under way.
@@ -344,14 +355,21 @@ export class Connection {
     const first = batch[0]!.seq;
     const logging = debug.enabled;
     // Which request each sequence number belongs to (an nf_tables batch takes several).
-    const bySeq = batch.some((p) => p.parts) ? batch.flatMap((p) => (p.parts ? p.parts.map(() => p) : [p])) : batch;
+    let bySeq = batch;
+    for (const p of batch) {
+      if (p.parts) {
+        bySeq = batch.flatMap((q) => (q.parts ? q.parts.map(() => q) : [q]));
+        break;
+      }
+    }
     eachMessage(replies, (m) => {
       if (logging) logReply(this.fd, m, this.protocol);
       const p = bySeq[(m.seq - first) >>> 0];
       if (p === undefined) return;
       if (p.parts) {
         const i = (m.seq - p.seq) >>> 0;
-        if (m.type === C.NLMSG_ERROR && i < p.answers.length && p.answers[i] === undefined) p.answers[i] = readAck(m);
+        const answers = p.answers!;
+        if (m.type === C.NLMSG_ERROR && i < answers.length && answers[i] === undefined) answers[i] = readAck(m);
         return;
       }
       if (p.seq !== m.seq || p.error !== undefined) return;
@@ -370,7 +388,7 @@ export class Connection {
     for (const p of batch) {
       if (p.parts) {
         if (failure) p.reject(contextError(p.ctx, failure.errno, null, failure.syscall));
-        else p.resolve(p.answers);
+        else p.resolve(p.answers!);
       } else if (p.error === undefined) {
         const f = failure ?? { errno: os.errno.EIO, syscall: 'recvmsg' };
         p.reject(contextError(p.ctx, f.errno, null, f.syscall));
@@ -423,6 +441,8 @@ interface Group {
   scheduled: boolean;
 }
 const groups = new Map<Transport, Group>();
+/** Connections whose flush is scheduled and has not run yet: flushes that may still join a group. */
+let flushesDue = 0;
 
 /**
  * Requests of independent namespaces go to the kernel together: every exchange flushed while a
@@ -439,7 +459,10 @@ function joinGroup(transport: Transport, joined: Joined): void {
     groups.set(transport, g);
   }
   g.waiting.push(joined);
-  schedule(transport, g);
+  // No other connection's flush is due in this tick, nor a group under way or waiting to go:
+  // nothing can join this one, so it goes now rather than a tick later (one-at-a-time callers).
+  if (flushesDue === 0 && !g.busy && !g.scheduled && g.waiting.length === 1) sendGroup(transport, g);
+  else schedule(transport, g);
 }
 
 function schedule(transport: Transport, g: Group): void {

@@ -166,10 +166,12 @@ export async function nativeCall<T>(ctx: Ctx, run: () => Promise<T>): Promise<T>
 }
 
 /** `missingOk`: a request that fails with `errno` counts as done when `ok` says so. @internal */
-export async function unlessMissing(request: Promise<unknown>, errno: number, ok: boolean): Promise<void> {
-  try {
-    await request;
-  } catch (e) {
-    if (!ok || (e as { errno?: unknown }).errno !== errno) throw e;
-  }
+export function unlessMissing(request: Promise<unknown>, errno: number, ok: boolean): Promise<void> {
+  if (!ok) return request.then(nothing);
+  return request.then(nothing, (e: unknown) => {
+    if ((e as { errno?: unknown }).errno !== errno) throw e;
+  });
 }
+
+/** For a change's answer, which has nothing to give the caller: `request.then(nothing)`. @internal */
+export const nothing = (): void => undefined;

@@ -81,9 +81,11 @@ export interface Binding {
   transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
   /**
    * The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc), in
-   * order. `wait: false`: the caller does not wait a moment for the answer.
+   * order. Answered while the caller waited (most are), it returns the replies themselves, with
+   * no promise and no turn of the microtask queue; else a promise of them. `wait: false`: the
+   * caller does not wait a moment for the answer.
    */
-  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Promise<Buffer>;
+  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Buffer | Promise<Buffer>;
   /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */
   quickTimings(callerNs?: number, threadNs?: number): [number, number];
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */

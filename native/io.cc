@@ -33,14 +33,14 @@ std::atomic<long> callerSpinNs{100 * 1000};  // the caller waits at most this lo
 
 enum State : int { kPending, kDone, kAsync };
 
+// A request's buffer stays alive while the caller waits (it is an argument of the call), so a
+// job answered in place needs neither a promise nor a reference: those are made only when the
+// answer is left to come later.
 struct Job {
-  Job(Napi::Env env, int fd, uint32_t portid, Napi::Buffer<uint8_t> requests)
-      : exchange(fd, portid, requests.Data(), requests.Length()),
-        deferred(Napi::Promise::Deferred::New(env)),
-        keep(Napi::Persistent(requests)) {}
+  Job(int fd, uint32_t portid, Napi::Buffer<uint8_t> requests) : exchange(fd, portid, requests.Data(), requests.Length()) {}
   Exchange exchange;
   std::atomic<int> state{kPending};
-  Napi::Promise::Deferred deferred;
+  napi_deferred deferred = nullptr;
   Napi::Reference<Napi::Buffer<uint8_t>> keep;
 };
 
@@ -58,16 +58,22 @@ inline void Relax() {
 #endif
 }
 
-void Settle(Napi::Env env, Job* job) {
-  Napi::HandleScope scope(env);
+// Settles a job's promise (made when it went the slow way, or now) and frees the job.
+Napi::Value Settle(Napi::Env env, Job* job) {
+  Napi::EscapableHandleScope scope(env);
+  napi_value promise = nullptr;
+  if (!job->deferred) NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &job->deferred, &promise), Napi::Value());
+  napi_status status;
   if (job->exchange.err()) {
     Napi::Object error = ErrnoError(env, job->exchange.err(), job->exchange.syscall());
     error.Set("replies", RepliesBuffer(env, job->exchange));
-    job->deferred.Reject(error);
+    status = napi_reject_deferred(env, job->deferred, error);
   } else {
-    job->deferred.Resolve(RepliesBuffer(env, job->exchange));
+    status = napi_resolve_deferred(env, job->deferred, RepliesBuffer(env, job->exchange));
   }
   delete job;
+  NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  return promise ? scope.Escape(promise) : Napi::Value();
 }
 
 class IoThread {
@@ -90,7 +96,7 @@ class IoThread {
 
   // True when the job finished while the caller waited: settle it now. With wait false the
   // caller goes on at once (a chunk of a burst: the caller has more to encode meanwhile).
-  bool Submit(Napi::Env env, Job* job, bool wait) {
+  bool Submit(Napi::Env env, Job* job, Napi::Buffer<uint8_t> requests, napi_value* promise, bool wait) {
     bool hot;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -106,6 +112,9 @@ class IoThread {
     }
     int expected = kPending;
     if (job->state.compare_exchange_strong(expected, kAsync, std::memory_order_acq_rel)) {
+      // The I/O thread no longer touches the job but to hand it back to this thread, later.
+      job->keep = Napi::Persistent(requests);
+      napi_create_promise(env, &job->deferred, promise);
       if (slow_++ == 0) tsfn_.Ref(env);
       CountQuick(false);
       return false;
@@ -116,6 +125,7 @@ class IoThread {
 
  private:
   void Completed(Napi::Env env, Job* job) {
+    Napi::HandleScope scope(env);
     Settle(env, job);
     if (--slow_ == 0) tsfn_.Unref(env);
   }
@@ -190,11 +200,18 @@ Napi::Value TransactQuick(const Napi::CallbackInfo& info) {
     io = new IoThread(env);
     env.SetInstanceData(io);
   }
-  Job* job = new Job(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Buffer<uint8_t>>());
-  Napi::Promise promise = job->deferred.Promise();
+  Napi::Buffer<uint8_t> requests = info[2].As<Napi::Buffer<uint8_t>>();
+  Job* job = new Job(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(), requests);
   bool wait = !(info.Length() > 3 && info[3].IsBoolean() && !info[3].As<Napi::Boolean>().Value());
-  if (io->Submit(env, job, wait)) Settle(env, job);
-  return promise;
+  napi_value promise = nullptr;
+  if (!io->Submit(env, job, requests, &promise, wait)) return Napi::Value(env, promise);
+  // Answered while the caller waited: the replies themselves, no promise; a failure rejects one.
+  if (!job->exchange.err()) {
+    Napi::Value replies = RepliesBuffer(env, job->exchange);
+    delete job;
+    return replies;
+  }
+  return Settle(env, job);
 }
 
 }  // namespace nl

@@ -25,7 +25,12 @@ t.test('a burst of addresses goes down in chunks while it is made, in order, eac
   const after = native.stats();
   t.equal(after.messagesSent - before.messagesSent, 300, '300 messages');
   t.ok(after.sendCalls - before.sendCalls >= 5, `in ${after.sendCalls - before.sendCalls} sendmsg calls, 64 at most each`);
-  t.ok(after.quickDeferred - before.quickDeferred >= 4, 'chunks the caller did not wait for');
+  // Four chunks of 64 the caller did not wait for, and the 44 left behind them. A chunk can
+  // still count as answered in place when the caller was preempted while the I/O thread ran it.
+  const deferred = after.quickDeferred - before.quickDeferred;
+  const inPlace = after.quickAnswered - before.quickAnswered;
+  t.equal(deferred + inPlace, 5, `five exchanges on the I/O thread (${deferred} left to complete later, ${inPlace} answered in place)`);
+  t.ok(deferred >= 1, 'chunks the caller did not wait for');
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, (r.reason as { code: string }).code]] : []));
   t.same(failed, [[77, 'EEXIST'], ...Array.from({ length: 50 }, (_, k) => [250 + k, 'EEXIST'])], 'only the adds of an address already there are refused');
   const ours = ipJson(a!.name!, '-4', 'addr', 'show', 'dev', 'c0')[0].addr_info.map((x: any) => x.local);
@@ -41,6 +46,9 @@ t.test('a link made earlier in the same batch is found by name (kernel order)', 
   const [a] = await namedNetns(t, 'order');
   await Promise.all([a!.createBridge('br-o'), a!.createVeth('vo0', { peer: 'vo1', master: 'br-o' })]);
   t.equal((await a!.link('vo0')).master, (await a!.link('br-o')).index);
+  // An address (whose index is looked up as it is called) and a route on a bridge made just before.
+  await Promise.all([a!.createBridge('br-p'), a!.addAddress('br-p', '198.18.9.1/24'), a!.addAddress('br-p', '2001:db8:9::1/64', { noDad: true })]);
+  t.same(ipJson(a!.name!, 'addr', 'show', 'dev', 'br-p')[0].addr_info.map((x: any) => x.local).sort(), ['198.18.9.1', '2001:db8:9::1'], 'both on the new bridge');
 });
 
 t.test('a dump of many parts is reassembled', async (t) => {

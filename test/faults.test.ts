@@ -66,10 +66,13 @@ t.test('a process exiting while its namespace is opened or attached: a result or
 t.test('a link deleted between a lookup and a change: ENODEV, nothing made', async (t) => {
   const [ns] = (await namedNetns(t, 'race')) as [Netns];
   for (let i = 0; i < 20; i++) await ns.createVeth(`r${i}`, { peer: `s${i}` });
-  // The address's index is looked up at once; the delete, made first, reaches the kernel first.
-  const results = await Promise.allSettled(
-    Array.from({ length: 20 }, (_, i) => [ns.deleteLink(`r${i}`), ns.addAddress(`r${i}`, `198.18.9.${i}/32`)]).flat(),
-  );
+  // The address's index is looked up at once, when it is called; the delete, queued by then,
+  // reaches the kernel first.
+  const made: Promise<unknown>[] = [];
+  for (let i = 0; i < 20; i++) made.push(ns.deleteLink(`r${i}`));
+  await Promise.resolve(); // the deletes' requests are queued (an operation's first await)
+  for (let i = 0; i < 20; i++) made.splice(2 * i + 1, 0, ns.addAddress(`r${i}`, `198.18.9.${i}/32`));
+  const results = await Promise.allSettled(made);
   for (let i = 0; i < 20; i++) {
     t.equal(results[2 * i]!.status, 'fulfilled', `r${i} deleted`);
     const add = results[2 * i + 1]!;

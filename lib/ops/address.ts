@@ -3,14 +3,14 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
+import { nothing, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkOptions, checkScope, IFNAME_MAX, opt, showValue } from '../validate.js';
 import { ADDRESS_PROTOCOLS, encodeDelAddress, encodeDumpAddresses, encodeNewAddress, FOREVER, parseAddress, type Address, type AddressProtocol } from '../wire/address.js';
 import { C } from '../wire/constants.js';
 import { afOf, broadcastOf, parseIp, parsePrefix, type Family, type IpPrefix } from '../wire/ip.js';
 import type { Scope } from '../wire/names.js';
-import { linkNamer, resolveIndex } from './resolve.js';
+import { linkNamer, resolveIndex, withIndex } from './resolve.js';
 
 const { EADDRNOTAVAIL, EEXIST, ENODEV } = constants.errno;
 
@@ -125,49 +125,59 @@ function checkLabel(v: unknown, p: IpPrefix, ifname: string): string {
 }
 
 /** `ip addr add CIDR|ADDRESS peer P/N dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [proto N] [nodad]`. @internal */
-export async function addAddress(h: NsHandle, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'addAddress options', ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
-  checkIfname(ifname);
-  const { p, peer, shown } = localAndPeer(cidr, o.peer);
-  const protocol = opt(o.protocol, (v) => checkByName(ADDRESS_PROTOCOLS, v, 'protocol', 255));
-  const replace = opt(o.replace, (v) => checkBoolean(v, 'replace')) ?? false;
-  const scope = opt(o.scope, checkScope) ?? defaultScope(p);
-  const metric = opt(o.metric, (v) => checkInt(v, 0, FOREVER, 'metric'));
-  // `brd +` with a peer is the peer's prefix's, as ip computes it.
-  const broadcast = o.broadcast === undefined ? undefined : checkBroadcast(o.broadcast, peer ?? p);
-  const label = o.label === undefined ? undefined : checkLabel(o.label, p, ifname);
-  let lifetimes: [number, number] | undefined;
-  if (o.validLifetime !== undefined || o.preferredLifetime !== undefined) {
-    const valid = opt(o.validLifetime, (v) => lifetime(v, 'validLifetime')) ?? FOREVER;
-    const preferred = opt(o.preferredLifetime, (v) => lifetime(v, 'preferredLifetime')) ?? valid;
-    if (preferred > valid) throw new RangeError(`preferredLifetime ${String(o.preferredLifetime)} must not exceed validLifetime ${String(o.validLifetime)}`);
-    lifetimes = [preferred, valid];
-  }
-  let flags = 0;
-  if (opt(o.noDad, (v) => checkBoolean(v, 'noDad'))) flags |= C.IFA_F_NODAD;
-  if (opt(o.noPrefixRoute, (v) => checkBoolean(v, 'noPrefixRoute'))) flags |= C.IFA_F_NOPREFIXROUTE;
+export function addAddress(h: NsHandle, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
+  // Bad input rejects the promise (as an async function would), before any syscall.
+  try {
+    const o = checkOptions(options, 'addAddress options', ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
+    checkIfname(ifname);
+    const { p, peer, shown } = localAndPeer(cidr, o.peer);
+    const protocol = opt(o.protocol, (v) => checkByName(ADDRESS_PROTOCOLS, v, 'protocol', 255));
+    const replace = opt(o.replace, (v) => checkBoolean(v, 'replace')) ?? false;
+    const scope = opt(o.scope, checkScope) ?? defaultScope(p);
+    const metric = opt(o.metric, (v) => checkInt(v, 0, FOREVER, 'metric'));
+    // `brd +` with a peer is the peer's prefix's, as ip computes it.
+    const broadcast = o.broadcast === undefined ? undefined : checkBroadcast(o.broadcast, peer ?? p);
+    const label = o.label === undefined ? undefined : checkLabel(o.label, p, ifname);
+    let lifetimes: [number, number] | undefined;
+    if (o.validLifetime !== undefined || o.preferredLifetime !== undefined) {
+      const valid = opt(o.validLifetime, (v) => lifetime(v, 'validLifetime')) ?? FOREVER;
+      const preferred = opt(o.preferredLifetime, (v) => lifetime(v, 'preferredLifetime')) ?? valid;
+      if (preferred > valid) throw new RangeError(`preferredLifetime ${String(o.preferredLifetime)} must not exceed validLifetime ${String(o.validLifetime)}`);
+      lifetimes = [preferred, valid];
+    }
+    let flags = 0;
+    if (opt(o.noDad, (v) => checkBoolean(v, 'noDad'))) flags |= C.IFA_F_NODAD;
+    if (opt(o.noPrefixRoute, (v) => checkBoolean(v, 'noPrefixRoute'))) flags |= C.IFA_F_NOPREFIXROUTE;
 
-  const ctx: Ctx = () => addrCtx(h, 'addAddress', ifname, shown);
-  const conn = await h.connection('addAddress');
-  const index = await resolveIndex(conn, h.label, ifname, ctx);
-  const msg = encodeNewAddress(
-    { af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes, protocol, flags, scope, broadcast, label, metric, lifetimes },
-    replace,
-  );
-  await conn.request(msg, ctx);
+    const ctx: Ctx = () => addrCtx(h, 'addAddress', ifname, shown);
+    return withIndex(h, 'addAddress', ifname, ctx, (conn, index) => {
+      const msg = encodeNewAddress(
+        { af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes, protocol, flags, scope, broadcast, label, metric, lifetimes },
+        replace,
+      );
+      return conn.request(msg, ctx).then(nothing);
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** `ip addr del CIDR|ADDRESS peer P/N dev IFNAME`. @internal */
-export async function deleteAddress(h: NsHandle, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'deleteAddress options', ['peer', 'missingOk']);
-  checkIfname(ifname);
-  const { p, peer, shown } = localAndPeer(cidr, o.peer);
-  const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
-  const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, shown);
-  const conn = await h.connection('deleteAddress');
-  const index = await resolveIndex(conn, h.label, ifname, ctx);
-  const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });
-  await unlessMissing(conn.request(msg, ctx), EADDRNOTAVAIL, missingOk);
+export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
+  // Bad input rejects the promise (as an async function would), before any syscall.
+  try {
+    const o = checkOptions(options, 'deleteAddress options', ['peer', 'missingOk']);
+    checkIfname(ifname);
+    const { p, peer, shown } = localAndPeer(cidr, o.peer);
+    const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
+    const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, shown);
+    return withIndex(h, 'deleteAddress', ifname, ctx, (conn, index) => {
+      const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });
+      return unlessMissing(conn.request(msg, ctx), EADDRNOTAVAIL, missingOk);
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** `ip addr show [dev IFNAME]`, `ip -4` / `ip -6`. @internal */

@@ -10,6 +10,7 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
+import type { NsHandle } from '../handle.js';
 import { withHints, type Ctx } from '../errors.js';
 import { encodeGetLink, parseLinkIndex } from '../wire/link-message.js';
 
@@ -30,6 +31,25 @@ async function askKernel(conn: Connection, label: string, ifname: string, ctx: C
   const [found] = await conn.request(encodeGetLink(ifname, true), withHints(ctx, { [ENODEV]: `no interface named ${ifname} in netns ${label}` }), parseLinkIndex);
   if (found === undefined) throw new TypeError(`the kernel answered no link for ${ifname}`);
   return found;
+}
+
+/**
+ * Calls `then` with the namespace's connection and the index of `ifname` in it, awaiting only
+ * what is not at hand: on the fast path (socket open, name known) `then` runs at once, with no
+ * promise made and no microtask turn before the request is queued. A name not known yet is
+ * asked of the kernel a microtask later, as an `async` operation's first `await` would: behind
+ * the requests of the calls made just before (`Promise.all([createBridge('br0'),
+ * addAddress('br0', …)])` finds the bridge). The caller turns a synchronous throw into a rejection.
+ * @internal
+ */
+export function withIndex<T>(h: NsHandle, op: string, ifname: string, ctx: Ctx, then: (conn: Connection, index: number) => Promise<T>): Promise<T> {
+  const c = h.connection(op);
+  if (c instanceof Promise) return c.then(() => withIndex(h, op, ifname, ctx, then));
+  const index = c.ifindex(ifname);
+  if (index > 0) return then(c, index);
+  return Promise.resolve()
+    .then(() => resolveIndex(c, h.label, ifname, ctx))
+    .then((i) => then(c, i));
 }
 
 /** A link given by index (as is) or by name (resolved). @internal */
