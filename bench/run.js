@@ -503,18 +503,22 @@ async function w3(results) {
       return [r.add_us, r.del_us];
     },
   };
-  for (const [tool, measure] of Object.entries(tools).filter(([tool]) => available(tool))) {
-    const adds = [];
-    const dels = [];
-    // Warm-up, as in W2 (ip per op has nothing to warm).
-    for (let w = 0; w < (tool.startsWith('netns-link') ? 3 : tool === 'ip per op' ? 0 : 1); w++) await measure();
-    for (let r = 0; r < REPS; r++) {
+  const run = Object.entries(tools).filter(([tool]) => available(tool));
+  // Warm-up, as in W2 (ip per op has nothing to warm).
+  for (const [tool, measure] of run) for (let w = 0; w < (tool.startsWith('netns-link') ? 3 : tool === 'ip per op' ? 0 : 1); w++) await measure();
+  // Round robin: each repetition measures every tool once, so the machine's drift, and the
+  // kernel's work left after a tool's burst (freeing 1,000 addresses), fall on all rows alike.
+  const times = new Map(run.map(([tool]) => [tool, { adds: [], dels: [] }]));
+  for (let r = 0; r < REPS; r++) {
+    for (const [tool, measure] of run) {
       const [a, d] = await measure();
       const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
       if (left !== 1) throw new Error(`W3 ${tool}: ${left} IPv4 addresses left on lo, not 1`);
-      adds.push(a);
-      dels.push(d);
+      times.get(tool).adds.push(a);
+      times.get(tool).dels.push(d);
     }
+  }
+  for (const [tool, { adds, dels }] of times) {
     results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
     results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
     console.log(`  W3 ${tool}: add ${(median(adds) / W3_COUNT).toFixed(1)} µs/op, delete ${(median(dels) / W3_COUNT).toFixed(1)} µs/op`);
