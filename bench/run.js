@@ -350,20 +350,24 @@ async function w1(results) {
   for (const n of NS) {
     const skipped = Object.keys(w1Tools).filter((t) => available(t) && SLOW_TOOLS[t] !== undefined && n > SLOW_TOOLS[t]);
     if (skipped.length) console.log(`  W1 N=${n}: ${skipped.join(', ')} left out (a process or helper per operation; BENCH_SLOW_N=${SLOW_N})`);
-    for (const [tool, make] of Object.entries(w1Tools).filter(([tool]) => available(tool) && !skipped.includes(tool))) {
-      const setups = [];
-      const teardowns = [];
-      currentTool = tool;
-      for (let r = 0; r < REPS; r++) {
+    const run = Object.entries(w1Tools).filter(([tool]) => available(tool) && !skipped.includes(tool));
+    // Round robin, as in W3: each repetition runs every tool once, so the machine's drift falls
+    // on every row alike rather than on the tools measured last.
+    const times = new Map(run.map(([tool]) => [tool, { setups: [], teardowns: [] }]));
+    for (let r = 0; r < REPS; r++) {
+      for (const [tool, make] of run) {
+        currentTool = tool;
         const { setup, teardown } = await make(n);
         await verifyW1(h, n);
         const t0 = process.hrtime.bigint();
         await teardown();
         await dismantled(h);
-        setups.push(setup);
-        teardowns.push(us(t0));
+        times.get(tool).setups.push(setup);
+        times.get(tool).teardowns.push(us(t0));
         await settled();
       }
+    }
+    for (const [tool, { setups, teardowns }] of times) {
       results.push({ workload: `W1 setup, N=${n}`, tool, n, us: median(setups), perOp: median(setups) / (n * W1_OPS), unit: 'µs per operation', reps: setups });
       results.push({ workload: `W1 teardown, N=${n}`, tool, n, us: median(teardowns), perOp: median(teardowns) / n, unit: 'µs per host', reps: teardowns });
       console.log(`  W1 N=${n} ${tool}: setup ${(median(setups) / 1e3).toFixed(1)} ms, teardown ${(median(teardowns) / 1e3).toFixed(1)} ms`);
