@@ -46,7 +46,7 @@ t.test('a link made earlier in the same batch is found by name (kernel order)', 
   const [a] = await namedNetns(t, 'order');
   await Promise.all([a!.createBridge('br-o'), a!.createVeth('vo0', { peer: 'vo1', master: 'br-o' })]);
   t.equal((await a!.link('vo0')).master, (await a!.link('br-o')).index);
-  // An address (whose index is looked up as it is called) and a route on a bridge made just before.
+  // Two addresses (each index looked up as its call is made) on a bridge made just before.
   await Promise.all([a!.createBridge('br-p'), a!.addAddress('br-p', '198.18.9.1/24'), a!.addAddress('br-p', '2001:db8:9::1/64', { noDad: true })]);
   t.same(ipJson(a!.name!, 'addr', 'show', 'dev', 'br-p')[0].addr_info.map((x: any) => x.local).sort(), ['198.18.9.1', '2001:db8:9::1'], 'both on the new bridge');
 });
