@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
@@ -105,7 +106,11 @@ bool Exchange::Split() {
     } else if (in_batch && (dump || header.nlmsg_type == NFNL_MSG_BATCH_BEGIN)) {
       return false;
     }
-    requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false, dump || ack, 0});
+    // rtnetlink's types are below 256 (nfnetlink's carry a subsystem in the high byte); a get's
+    // is 2 modulo 4 (RTM_GETLINK 18, RTM_GETADDR 22, ...), a new, delete or set's is not.
+    bool change = header.nlmsg_type >= RTM_BASE && header.nlmsg_type < 256 && (header.nlmsg_type & 3) != 2;
+    bool ack_only = ack && !dump && change && !(header.nlmsg_flags & NLM_F_ECHO);
+    requests_.push_back(Request{offset, header.nlmsg_len, header.nlmsg_seq, dump, false, dump || ack, 0, ack_only});
     if (in_batch && header.nlmsg_type == NFNL_MSG_BATCH_END) {
       requests_[begin].batch_end = requests_.size();
       in_batch = false;
@@ -166,8 +171,17 @@ bool Exchange::Receive(size_t first, size_t last) {
   // acknowledgement asked for, everything queued is read.
   bool batch = requests_[first].batch_end != 0;
   bool drain = batch && outstanding == 0;
+  // Only ACKs to come (changes, none a dump, a get or an echo): many datagrams per recvmmsg,
+  // each in a 4 KiB slot of the scratch buffer (an ACK with its extended-ACK text is far
+  // smaller), instead of a recvmsg each.
+  bool acks = !batch;
+  for (size_t k = first; acks && k < last; ++k) acks = requests_[k].ack_only;
   hint_ = 0;
   while (outstanding > 0 || drain) {
+    if (acks && outstanding > 1) {
+      if (!ReceiveAcks(scratch, first, last, &outstanding)) return false;
+      continue;
+    }
     sockaddr_nl from{};
     iovec iov{scratch, sizeof scratch};
     msghdr mh{};
@@ -192,6 +206,47 @@ bool Exchange::Receive(size_t first, size_t last) {
       continue;
     }
     if (!Absorb(scratch, static_cast<size_t>(n), first, last, &outstanding)) {
+      Fail(ENOMEM, "realloc");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Exchange::ReceiveAcks(uint8_t* scratch, size_t first, size_t last, size_t* outstanding) {
+  constexpr size_t kSlot = 4096;
+  constexpr size_t kSlots = kRecvSpace / kSlot;
+  mmsghdr msgs[kSlots];
+  iovec iov[kSlots];
+  sockaddr_nl from[kSlots];
+  // Never more than the answers still due: the first is waited for, the rest taken if queued.
+  unsigned want = static_cast<unsigned>(*outstanding < kSlots ? *outstanding : kSlots);
+  for (unsigned i = 0; i < want; i++) {
+    iov[i] = iovec{scratch + i * kSlot, kSlot};
+    from[i] = sockaddr_nl{};
+    msgs[i] = mmsghdr{};
+    msgs[i].msg_hdr.msg_name = &from[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got = recvmmsg(fd_, msgs, want, MSG_WAITFORONE, nullptr);
+  CountRecv();
+  if (got < 0) {
+    if (errno == EINTR) return true;
+    Fail(errno, "recvmmsg");
+    return false;
+  }
+  for (int i = 0; i < got; i++) {
+    if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+      Fail(EMSGSIZE, "recvmmsg");
+      return false;
+    }
+    if (from[i].nl_pid != 0) {  // not from the kernel
+      CountDropped();
+      continue;
+    }
+    if (!Absorb(scratch + i * kSlot, msgs[i].msg_len, first, last, outstanding)) {
       Fail(ENOMEM, "realloc");
       return false;
     }
