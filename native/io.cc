@@ -62,13 +62,12 @@ inline void Relax() {
 Napi::Value Settle(Napi::Env env, Job* job) {
   Napi::EscapableHandleScope scope(env);
   napi_value promise = nullptr;
-  if (!job->deferred) NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &job->deferred, &promise), Napi::Value());
-  napi_status status;
-  if (job->exchange.err()) {
+  napi_status status = job->deferred ? napi_ok : napi_create_promise(env, &job->deferred, &promise);
+  if (status == napi_ok && job->exchange.err()) {
     Napi::Object error = ErrnoError(env, job->exchange.err(), job->exchange.syscall());
     error.Set("replies", RepliesBuffer(env, job->exchange));
     status = napi_reject_deferred(env, job->deferred, error);
-  } else {
+  } else if (status == napi_ok) {
     status = napi_resolve_deferred(env, job->deferred, RepliesBuffer(env, job->exchange));
   }
   delete job;
@@ -114,7 +113,7 @@ class IoThread {
     if (job->state.compare_exchange_strong(expected, kAsync, std::memory_order_acq_rel)) {
       // The I/O thread no longer touches the job but to hand it back to this thread, later.
       job->keep = Napi::Persistent(requests);
-      napi_create_promise(env, &job->deferred, promise);
+      if (napi_create_promise(env, &job->deferred, promise) != napi_ok) *promise = nullptr;
       if (slow_++ == 0) tsfn_.Ref(env);
       CountQuick(false);
       return false;
