@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
+import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
 import { ipLink, namedNetns, threadNamespaces } from './helpers';
 
@@ -85,4 +86,50 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   clearInterval(timer);
   t.ok(native.stats().quickDeferred > s1.quickDeferred, 'the long batch completed through the event loop');
   t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 200 + 100 + 3000, '127.0.0.1 and every one added');
+});
+
+t.test('transactQuick: the replies themselves when answered in place, else a promise; a failure rejects one', async (t) => {
+  const [ns] = await namedNetns(t, 'inplace');
+  const nsFd = openSync(`/run/netns/${ns!.name}`, 'r');
+  const s = await native.socketOpen(nsFd);
+  closeSync(nsFd);
+  t.teardown(() => native.close(s.fd));
+  // lo up: an rtnetlink change whose only answer is an ACK.
+  const up = (seq: number): Buffer => {
+    const b = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK).u8(0).u8(0).u16(0).u32(1).u32(C.IFF_UP).u32(C.IFF_UP).finish();
+    b.writeUInt32LE(seq, 8);
+    return b;
+  };
+  // The sequence numbers of the ACKs in `replies`, -1 for anything else (an error, another type).
+  const seqs = (replies: Buffer): number[] => {
+    const out: number[] = [];
+    for (let at = 0; at + 16 <= replies.length; at += replies.readUInt32LE(at)) {
+      const ack = replies.readUInt16LE(at + 4) === C.NLMSG_ERROR && replies.readInt32LE(at + 16) === 0;
+      out.push(ack ? replies.readUInt32LE(at + 8) : -1);
+    }
+    return out;
+  };
+  const previous = native.quickTimings(50e6, 50e6); // the caller may wait 50 ms: in place even on a busy machine
+  t.teardown(() => native.quickTimings(previous[0], previous[1]));
+  const first = native.transactQuick(s.fd, s.portid, up(1)); // the thread may be asleep, or not made yet
+  await first;
+  const r = native.transactQuick(s.fd, s.portid, up(2));
+  t.ok(Buffer.isBuffer(r), 'answered in place: a Buffer, not a promise');
+  t.same(seqs(r as Buffer), [2], 'the ACK of request 2');
+  t.ok(ipLink(ns!.name!).find((l: any) => l.ifname === 'lo').flags.includes('UP'), 'lo is up, as ip sees it');
+
+  // A descriptor that is no socket: sendmsg fails in place, and the call returns a rejected promise.
+  const notSocket = openSync('/proc/self/stat', 'r');
+  t.teardown(() => closeSync(notSocket));
+  const failed = native.transactQuick(notSocket, s.portid, up(3));
+  t.ok(failed instanceof Promise, 'a failure is a promise');
+  const reason = await (failed as Promise<Buffer>).then(() => null, (e: unknown) => e);
+  t.match(reason, { errno: 88, syscall: 'sendmsg' }, 'rejected: ENOTSOCK, from sendmsg');
+
+  // A batch longer than the caller waits (1 µs here): a promise, resolved with every ACK later.
+  native.quickTimings(1000);
+  const burst = Buffer.concat(Array.from({ length: 2000 }, (_, i) => up(10 + i)));
+  const later = native.transactQuick(s.fd, s.portid, burst);
+  t.ok(later instanceof Promise, 'not answered in time: a promise');
+  t.same(seqs(await later), Array.from({ length: 2000 }, (_, i) => 10 + i), 'every ACK, in order');
 });
