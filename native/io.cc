@@ -111,7 +111,8 @@ class IoThread {
     }
     int expected = kPending;
     if (job->state.compare_exchange_strong(expected, kAsync, std::memory_order_acq_rel)) {
-      // The I/O thread no longer touches the job but to hand it back to this thread, later.
+      // The I/O thread reads only the exchange and the state until it hands the job back to
+      // this thread; the request must outlive the call now, and the answer needs a promise.
       job->keep = Napi::Persistent(requests);
       if (napi_create_promise(env, &job->deferred, promise) != napi_ok) *promise = nullptr;
       if (slow_++ == 0) tsfn_.Ref(env);
