@@ -341,7 +341,10 @@ t.test('closing a namespace after NAT does not stall the event loop; its netfilt
     ns.close();
     slow.push(performance.now() - s);
   }
-  t.ok(Math.max(...slow) < 5, `close() returned in ${slow.map((x) => x.toFixed(2)).join(', ')} ms`);
+  // On the loop each close would take the kernel's 8-14 ms; the median, not the longest, so
+  // that one preemption of this process on a loaded machine is not taken for it.
+  const median = [...slow].sort((a, b) => a - b)[2]!;
+  t.ok(median < 5, `close() returned in ${slow.map((x) => x.toFixed(2)).join(', ')} ms (median ${median.toFixed(2)})`);
   let left = openFds();
   for (let i = 0; i < 200 && left !== fds; i++) {
     await new Promise((r) => setTimeout(r, 10));
