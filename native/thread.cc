@@ -16,13 +16,6 @@ namespace {
 
 std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0}, answered{0}, deferred{0};
 
-struct Job {
-  int nsfd;
-  const std::function<int(const char**)>* fn;
-  const char* failed;
-  int result;
-};
-
 bool Same(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
 // Whether the calling thread already is in the namespace behind nsfd: entering it again would
@@ -41,21 +34,6 @@ bool AlreadyIn(int nsfd) {
   if (fstat(nsfd, &want) != 0) return false;
   if (start.st_ino != 0 && !Same(want, start)) return false;
   return stat("/proc/thread-self/ns/net", &have) == 0 && Same(want, have);
-}
-
-void* Enter(void* arg) {
-  Job* job = static_cast<Job*>(arg);
-  int rc = Faulted("enter")          ? -1
-           : job->nsfd == kNewNetns ? unshare(CLONE_NEWNET)
-           : AlreadyIn(job->nsfd)   ? 0
-                                    : setns(job->nsfd, CLONE_NEWNET);
-  if (rc != 0) {
-    job->result = errno;
-    job->failed = job->nsfd == kNewNetns ? "unshare" : "setns";
-    return nullptr;
-  }
-  job->result = (*job->fn)(&job->failed);
-  return nullptr;
 }
 
 struct EachJob {
@@ -99,6 +77,8 @@ void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t, const
   std::vector<bool> started(count, false);
   for (unsigned k = 0; k < count; k++) {
     jobs[k] = EachJob{nsfds, n * k / count, n * (k + 1) / count, &fn, results, failed};
+    // pthread_create, not std::thread: the addon is built without C++ exceptions, and a
+    // failure to make a thread must come back as an errno.
     int err = pthread_create(&made[k], nullptr, EnterEach, &jobs[k]);
     if (err != 0) {
       for (size_t i = jobs[k].first; i < jobs[k].end; i++) {
@@ -117,19 +97,11 @@ void RunInEach(const int* nsfds, size_t n, const std::function<int(size_t, const
 }
 
 int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char** failed) {
-  Job job{nsfd, &fn, nullptr, 0};
-  pthread_t thread;
-  // pthread_create, not std::thread: the addon is built without C++ exceptions, and a
-  // failure to make a thread must come back as an errno.
-  int err = pthread_create(&thread, nullptr, Enter, &job);
-  if (err != 0) {
-    *failed = "pthread_create";
-    return err;
-  }
-  pthread_join(thread, nullptr);
-  threads.fetch_add(1, std::memory_order_relaxed);
-  if (job.result != 0) *failed = job.failed;
-  return job.result;
+  int result = 0;
+  const char* why = nullptr;
+  RunInEach(&nsfd, 1, [&fn](size_t, const char** f) { return fn(f); }, &result, &why);
+  if (result != 0) *failed = why;
+  return result;
 }
 
 Counters ReadCounters() {

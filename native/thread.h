@@ -9,7 +9,8 @@
 namespace nl {
 
 // Runs fn on a new thread that first enters the network namespace behind nsfd, or a brand-new
-// namespace when nsfd is kNewNetns. Returns 0 or an errno; *failed names the failing syscall.
+// namespace when nsfd is kNewNetns (RunInEach below, for one). Returns 0 or an errno; *failed
+// names the failing syscall.
 constexpr int kNewNetns = -1;
 int RunInNetns(int nsfd, const std::function<int(const char** failed)>& fn, const char** failed);
 
