@@ -171,84 +171,53 @@ bool Exchange::Receive(size_t first, size_t last) {
   // acknowledgement asked for, everything queued is read.
   bool batch = requests_[first].batch_end != 0;
   bool drain = batch && outstanding == 0;
-  // Only ACKs to come (changes, none a dump, a get or an echo): many datagrams per recvmmsg,
-  // each in a 4 KiB slot of the scratch buffer (an ACK with its extended-ACK text is far
-  // smaller), instead of a recvmsg each.
+  // Only ACKs to come (changes, none a dump, a get or an echo): up to 16 datagrams per
+  // recvmmsg, each in a 4 KiB slot of the scratch buffer (an ACK with its extended-ACK text is
+  // far smaller). Anything else: one datagram at a time, the whole buffer for it (a dump part
+  // is up to 32 KiB).
   bool acks = !batch;
   for (size_t k = first; acks && k < last; ++k) acks = requests_[k].ack_only;
+  constexpr size_t kAckSlot = 4096;
+  constexpr size_t kAckSlots = kRecvSpace / kAckSlot;
+  mmsghdr msgs[kAckSlots];
+  iovec iov[kAckSlots];
+  sockaddr_nl from[kAckSlots];
   hint_ = 0;
   while (outstanding > 0 || drain) {
-    if (acks && outstanding > 1) {
-      if (!ReceiveAcks(scratch, first, last, &outstanding)) return false;
-      continue;
+    // Never more datagrams than answers still due: the first is waited for, the rest taken if
+    // they are queued.
+    size_t slot = acks ? kAckSlot : kRecvSpace;
+    unsigned want = acks ? static_cast<unsigned>(outstanding < kAckSlots ? outstanding : kAckSlots) : 1;
+    for (unsigned i = 0; i < want; i++) {
+      iov[i] = iovec{scratch + i * slot, slot};
+      from[i] = sockaddr_nl{};
+      msgs[i] = mmsghdr{};
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    sockaddr_nl from{};
-    iovec iov{scratch, sizeof scratch};
-    msghdr mh{};
-    mh.msg_name = &from;
-    mh.msg_namelen = sizeof from;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    ssize_t n = recvmsg(fd_, &mh, batch ? MSG_DONTWAIT : 0);
+    int got = recvmmsg(fd_, msgs, want, batch ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
     CountRecv();
-    if (n < 0) {
+    if (got < 0) {
       if (errno == EINTR) continue;
       if (batch && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      Fail(errno, "recvmsg");
+      Fail(errno, "recvmmsg");
       return false;
     }
-    if (mh.msg_flags & MSG_TRUNC) {
-      Fail(EMSGSIZE, "recvmsg");
-      return false;
-    }
-    if (from.nl_pid != 0) {  // not from the kernel
-      CountDropped();
-      continue;
-    }
-    if (!Absorb(scratch, static_cast<size_t>(n), first, last, &outstanding)) {
-      Fail(ENOMEM, "realloc");
-      return false;
-    }
-  }
-  return true;
-}
-
-bool Exchange::ReceiveAcks(uint8_t* scratch, size_t first, size_t last, size_t* outstanding) {
-  constexpr size_t kSlot = 4096;
-  constexpr size_t kSlots = kRecvSpace / kSlot;
-  mmsghdr msgs[kSlots];
-  iovec iov[kSlots];
-  sockaddr_nl from[kSlots];
-  // Never more than the answers still due: the first is waited for, the rest taken if queued.
-  unsigned want = static_cast<unsigned>(*outstanding < kSlots ? *outstanding : kSlots);
-  for (unsigned i = 0; i < want; i++) {
-    iov[i] = iovec{scratch + i * kSlot, kSlot};
-    from[i] = sockaddr_nl{};
-    msgs[i] = mmsghdr{};
-    msgs[i].msg_hdr.msg_name = &from[i];
-    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-  }
-  int got = recvmmsg(fd_, msgs, want, MSG_WAITFORONE, nullptr);
-  CountRecv();
-  if (got < 0) {
-    if (errno == EINTR) return true;
-    Fail(errno, "recvmmsg");
-    return false;
-  }
-  for (int i = 0; i < got; i++) {
-    if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-      Fail(EMSGSIZE, "recvmmsg");
-      return false;
-    }
-    if (from[i].nl_pid != 0) {  // not from the kernel
-      CountDropped();
-      continue;
-    }
-    if (!Absorb(scratch + i * kSlot, msgs[i].msg_len, first, last, outstanding)) {
-      Fail(ENOMEM, "realloc");
-      return false;
+    for (int i = 0; i < got; i++) {
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        Fail(EMSGSIZE, "recvmmsg");
+        return false;
+      }
+      if (from[i].nl_pid != 0) {  // not from the kernel
+        CountDropped();
+        continue;
+      }
+      if (!Absorb(scratch + i * slot, msgs[i].msg_len, first, last, &outstanding)) {
+        Fail(ENOMEM, "realloc");
+        return false;
+      }
     }
   }
   return true;

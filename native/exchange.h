@@ -59,8 +59,6 @@ class Exchange {
   bool Reserve(size_t more);
   Request* Find(uint32_t seq, size_t first, size_t last);
   bool Receive(size_t first, size_t last);
-  // One recvmmsg of ACKs into slots of the scratch buffer; false on failure.
-  bool ReceiveAcks(uint8_t* scratch, size_t first, size_t last, size_t* outstanding);
   bool Absorb(const uint8_t* datagram, size_t n, size_t first, size_t last, size_t* outstanding);
   void Fail(int err, const char* syscall) {
     err_ = err;
