@@ -6,22 +6,13 @@
  * @internal
  * @packageDocumentation
  */
-import { isNativeError } from './errors.js';
+import { attempt, isNativeError } from './errors.js';
 import type { NativeError } from './native.js';
 
 interface Waiting<A, R> {
   arg: A;
   resolve(r: R): void;
   reject(e: unknown): void;
-}
-
-/** A call's promise, a synchronous throw (a native TypeError) included as its rejection. */
-function attempt<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return call();
-  } catch (e) {
-    return Promise.reject(e);
-  }
 }
 
 /**

@@ -165,6 +165,18 @@ export async function nativeCall<T>(ctx: Ctx, run: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * A call's promise, a synchronous throw (bad input, a native TypeError) included as its
+ * rejection, as an `async` function would give it, without being one. @internal
+ */
+export function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** `missingOk`: a request that fails with `errno` counts as done when `ok` says so. @internal */
 export function unlessMissing(request: Promise<unknown>, errno: number, ok: boolean): Promise<void> {
   if (!ok) return request.then(nothing);

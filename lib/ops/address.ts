@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { nothing, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
+import { attempt, nothing, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkOptions, checkScope, IFNAME_MAX, opt, showValue } from '../validate.js';
 import { ADDRESS_PROTOCOLS, encodeDelAddress, encodeDumpAddresses, encodeNewAddress, FOREVER, parseAddress, type Address, type AddressProtocol } from '../wire/address.js';
@@ -126,8 +126,8 @@ function checkLabel(v: unknown, p: IpPrefix, ifname: string): string {
 
 /** `ip addr add CIDR|ADDRESS peer P/N dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [proto N] [nodad]`. @internal */
 export function addAddress(h: NsHandle, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
-  // Bad input rejects the promise (as an async function would), before any syscall.
-  try {
+  // Bad input rejects the promise, before any syscall.
+  return attempt(() => {
     const o = checkOptions(options, 'addAddress options', ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
     checkIfname(ifname);
     const { p, peer, shown } = localAndPeer(cidr, o.peer);
@@ -157,15 +157,13 @@ export function addAddress(h: NsHandle, ifname: string, cidr: string, options: A
       );
       return conn.request(msg, ctx).then(nothing);
     });
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  });
 }
 
 /** `ip addr del CIDR|ADDRESS peer P/N dev IFNAME`. @internal */
 export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
-  // Bad input rejects the promise (as an async function would), before any syscall.
-  try {
+  // Bad input rejects the promise, before any syscall.
+  return attempt(() => {
     const o = checkOptions(options, 'deleteAddress options', ['peer', 'missingOk']);
     checkIfname(ifname);
     const { p, peer, shown } = localAndPeer(cidr, o.peer);
@@ -175,9 +173,7 @@ export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options
       const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });
       return unlessMissing(conn.request(msg, ctx), EADDRNOTAVAIL, missingOk);
     });
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  });
 }
 
 /** `ip addr show [dev IFNAME]`, `ip -4` / `ip -6`. @internal */
