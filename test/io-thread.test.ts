@@ -3,8 +3,9 @@ import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { MessageWriter } from '../dist/wire/attr.js';
+import { writeU32 } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
+import { encodeSetLink } from '../dist/wire/link-message.js';
 import { ipLink, namedNetns, threadNamespaces } from './helpers';
 
 t.test('hundreds of concurrent operations across many namespaces leave every thread where it started', async (t) => {
@@ -94,10 +95,10 @@ t.test('transactQuick: the replies themselves when answered in place, else a pro
   const s = await native.socketOpen(nsFd);
   closeSync(nsFd);
   t.teardown(() => native.close(s.fd));
-  // lo up: an rtnetlink change whose only answer is an ACK.
+  // lo up (RTM_SETLINK, as setUp sends it): a change whose only answer is an ACK.
   const up = (seq: number): Buffer => {
-    const b = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | C.NLM_F_ACK).u8(0).u8(0).u16(0).u32(1).u32(C.IFF_UP).u32(C.IFF_UP).finish();
-    b.writeUInt32LE(seq, 8);
+    const b = encodeSetLink({ index: 1, up: true });
+    writeU32(b, seq, 8);
     return b;
   };
   // The sequence numbers of the ACKs in `replies`, -1 for anything else (an error, another type).
