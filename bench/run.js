@@ -327,6 +327,24 @@ const w1Tools = {
   },
 };
 
+/**
+ * REPS repetitions, each measuring every tool of `run` ([tool, measure] pairs) once, in turn, so
+ * that the machine's drift, and the work a tool leaves the kernel (a burst's addresses freed,
+ * namespaces dismantled), fall on every row alike rather than on the tools measured last.
+ * `once(tool, measure)` gives two figures; per tool, the two lists of them.
+ */
+async function roundRobin(run, once) {
+  const times = new Map(run.map(([tool]) => [tool, [[], []]]));
+  for (let r = 0; r < REPS; r++) {
+    for (const [tool, measure] of run) {
+      const [a, b] = await once(tool, measure);
+      times.get(tool)[0].push(a);
+      times.get(tool)[1].push(b);
+    }
+  }
+  return times;
+}
+
 /** Plans of an applied W1 topology (nothing to do): their time, per N. */
 const planned = [];
 
@@ -351,23 +369,18 @@ async function w1(results) {
     const skipped = Object.keys(w1Tools).filter((t) => available(t) && SLOW_TOOLS[t] !== undefined && n > SLOW_TOOLS[t]);
     if (skipped.length) console.log(`  W1 N=${n}: ${skipped.join(', ')} left out (a process or helper per operation; BENCH_SLOW_N=${SLOW_N})`);
     const run = Object.entries(w1Tools).filter(([tool]) => available(tool) && !skipped.includes(tool));
-    // Round robin, as in W3: each repetition runs every tool once, so the machine's drift falls
-    // on every row alike rather than on the tools measured last.
-    const times = new Map(run.map(([tool]) => [tool, { setups: [], teardowns: [] }]));
-    for (let r = 0; r < REPS; r++) {
-      for (const [tool, make] of run) {
-        currentTool = tool;
-        const { setup, teardown } = await make(n);
-        await verifyW1(h, n);
-        const t0 = process.hrtime.bigint();
-        await teardown();
-        await dismantled(h);
-        times.get(tool).setups.push(setup);
-        times.get(tool).teardowns.push(us(t0));
-        await settled();
-      }
-    }
-    for (const [tool, { setups, teardowns }] of times) {
+    const times = await roundRobin(run, async (tool, make) => {
+      currentTool = tool;
+      const { setup, teardown } = await make(n);
+      await verifyW1(h, n);
+      const t0 = process.hrtime.bigint();
+      await teardown();
+      await dismantled(h);
+      const down = us(t0);
+      await settled();
+      return [setup, down];
+    });
+    for (const [tool, [setups, teardowns]] of times) {
       results.push({ workload: `W1 setup, N=${n}`, tool, n, us: median(setups), perOp: median(setups) / (n * W1_OPS), unit: 'µs per operation', reps: setups });
       results.push({ workload: `W1 teardown, N=${n}`, tool, n, us: median(teardowns), perOp: median(teardowns) / n, unit: 'µs per host', reps: teardowns });
       console.log(`  W1 N=${n} ${tool}: setup ${(median(setups) / 1e3).toFixed(1)} ms, teardown ${(median(teardowns) / 1e3).toFixed(1)} ms`);
@@ -510,19 +523,13 @@ async function w3(results) {
   const run = Object.entries(tools).filter(([tool]) => available(tool));
   // Warm-up, as in W2 (ip per op has nothing to warm).
   for (const [tool, measure] of run) for (let w = 0; w < (tool.startsWith('netns-link') ? 3 : tool === 'ip per op' ? 0 : 1); w++) await measure();
-  // Round robin: each repetition measures every tool once, so the machine's drift, and the
-  // kernel's work left after a tool's burst (freeing 1,000 addresses), fall on all rows alike.
-  const times = new Map(run.map(([tool]) => [tool, { adds: [], dels: [] }]));
-  for (let r = 0; r < REPS; r++) {
-    for (const [tool, measure] of run) {
-      const [a, d] = await measure();
-      const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
-      if (left !== 1) throw new Error(`W3 ${tool}: ${left} IPv4 addresses left on lo, not 1`);
-      times.get(tool).adds.push(a);
-      times.get(tool).dels.push(d);
-    }
-  }
-  for (const [tool, { adds, dels }] of times) {
+  const times = await roundRobin(run, async (tool, measure) => {
+    const [a, d] = await measure();
+    const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
+    if (left !== 1) throw new Error(`W3 ${tool}: ${left} IPv4 addresses left on lo, not 1`);
+    return [a, d];
+  });
+  for (const [tool, [adds, dels]] of times) {
     results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
     results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
     console.log(`  W3 ${tool}: add ${(median(adds) / W3_COUNT).toFixed(1)} µs/op, delete ${(median(dels) / W3_COUNT).toFixed(1)} µs/op`);
