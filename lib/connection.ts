@@ -121,11 +121,12 @@ interface Pending {
   parts: number[] | null;
   answers: (KernelError | null | undefined)[] | null;
   parse: Parse<unknown> | undefined;
-  results: unknown[];
+  /** What `parse` made of the replies; null for a change that resolves with nothing. */
+  results: unknown[] | null;
   interrupted: boolean;
   attempts: number;
   ctx: Ctx;
-  resolve(results: unknown[]): void;
+  resolve(results: unknown[] | undefined): void;
   reject(e: Error): void;
   /** Set once an ACK, an error or NLMSG_DONE has answered it. */
   error: KernelError | null | undefined;
@@ -197,6 +198,14 @@ export class Connection {
     return this.enqueue(msg, ctx, false, parse) as Promise<T[]>;
   }
 
+  /**
+   * Sends a change whose answer is only its ACK; resolves with nothing once the kernel
+   * acknowledged it (no result list, and no second promise to drop it).
+   */
+  change(msg: Buffer, ctx: Ctx): Promise<void> {
+    return this.enqueue(msg, ctx, false, undefined, null, true) as Promise<undefined>;
+  }
+
   /** Runs a dump; resolves with every parsed message of every part. */
   dump<T>(msg: Buffer, ctx: Ctx, parse: Parse<T>): Promise<T[]> {
     return this.enqueue(msg, ctx, true, parse) as Promise<T[]>;
@@ -233,14 +242,14 @@ export class Connection {
     }
   }
 
-  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined, parts: number[] | null = null): Promise<unknown[]> {
+  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined, parts: number[] | null = null, ackOnly = false): Promise<unknown[] | undefined> {
     return new Promise((resolve, reject) => {
       if (this.closing) {
         reject(contextError(ctx, os.errno.EBADF, null, 'closed'));
         return;
       }
       this.push({
-        msg, seq: 0, dump, parts, answers: null, parse, results: [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
+        msg, seq: 0, dump, parts, answers: null, parse, results: ackOnly ? null : [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
       if (this.queue.length >= PIPELINE_CHUNK && this.queueQuick && (this.inflight === 0 || this.pipelining)) this.sendChunk();
       else if (this.inflight === 0 || this.pipelining) this.schedule();
@@ -381,7 +390,7 @@ export class Connection {
         if (m.flags & C.NLM_F_DUMP_INTR) p.interrupted = true;
         if (p.parse) {
           const r = p.parse(m);
-          if (r !== undefined) p.results.push(r);
+          if (r !== undefined) (p.results ??= []).push(r);
         }
       }
     });
@@ -405,7 +414,7 @@ export class Connection {
           p.reject(contextError(p.ctx, os.errno.EINTR, `dump interrupted by concurrent changes ${p.attempts} times`));
         }
       } else {
-        p.resolve(p.results);
+        p.resolve(p.results ?? undefined);
       }
     }
     if (this.queue.length > 0) this.schedule();

@@ -316,7 +316,7 @@ export class Netns {
    * @group Links
    */
   setUp(ifname: string): Promise<void> {
-    return this.#h.run('setUp', () => L.setLink(this.#h, ifname, { up: true }, 'setUp'));
+    return this.#h.run('setUp', () => L.setUpDown(this.#h, ifname, true));
   }
 
   /**
@@ -324,7 +324,7 @@ export class Netns {
    * @group Links
    */
   setDown(ifname: string): Promise<void> {
-    return this.#h.run('setDown', () => L.setLink(this.#h, ifname, { up: false }, 'setDown'));
+    return this.#h.run('setDown', () => L.setUpDown(this.#h, ifname, false));
   }
 
   /**

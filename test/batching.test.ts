@@ -52,6 +52,24 @@ t.test('a link made earlier in the same batch is found by name (kernel order)', 
   // Two addresses (each index looked up as its call is made) on a bridge made just before.
   await Promise.all([a!.createBridge('br-p'), a!.addAddress('br-p', '198.18.9.1/24'), a!.addAddress('br-p', '2001:db8:9::1/64', { noDad: true })]);
   t.same(ipJson(a!.name!, 'addr', 'show', 'dev', 'br-p')[0].addr_info.map((x: any) => x.local).sort(), ['198.18.9.1', '2001:db8:9::1'], 'both on the new bridge');
+  // A link named only by name (setUp), a master by name and a route's dev, all made by a call
+  // just before: each goes after the call making it, as written.
+  await Promise.all([
+    a!.createBridge('br-q'),
+    a!.createVeth('vq0', { peer: 'vq1' }),
+    a!.setUp('br-q'),
+    a!.setLink('vq0', { master: 'br-q', mtu: 1400 }),
+    a!.setUp('vq0'),
+    a!.addRoute({ to: '198.18.10.0/24', dev: 'br-q' }),
+  ]);
+  const q = ipJson(a!.name!, 'link', 'show', 'dev', 'vq0')[0];
+  t.match(q, { master: 'br-q', mtu: 1400 }, 'vq0 on br-q, its mtu set');
+  t.ok(q.flags.includes('UP'), 'vq0 up');
+  t.ok(ipJson(a!.name!, 'link', 'show', 'dev', 'br-q')[0].flags.includes('UP'), 'br-q up');
+  t.match(ipJson(a!.name!, '-4', 'route', 'show', '198.18.10.0/24'), [{ dst: '198.18.10.0/24', dev: 'br-q' }], 'the route on br-q');
+  // Links that exist go at once: set up, then down, in call order.
+  await Promise.all([a!.setUp('vq1'), a!.setDown('vq1')]);
+  t.notOk(ipJson(a!.name!, 'link', 'show', 'dev', 'vq1')[0].flags.includes('UP'), 'vq1 down: the later call went later');
 });
 
 t.test('a dump of many parts is reassembled', async (t) => {

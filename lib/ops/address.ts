@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { constants } from 'node:os';
-import { attempt, nothing, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
+import { attempt, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkOptions, checkScope, IFNAME_MAX, opt, showValue } from '../validate.js';
 import { ADDRESS_PROTOCOLS, encodeDelAddress, encodeDumpAddresses, encodeNewAddress, FOREVER, parseAddress, type Address, type AddressProtocol } from '../wire/address.js';
@@ -124,17 +124,21 @@ function checkLabel(v: unknown, p: IpPrefix, ifname: string): string {
   return v;
 }
 
+const ADD_KEYS = ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace'] as const;
+const DELETE_KEYS = ['peer', 'missingOk'] as const;
+
 /** `ip addr add CIDR|ADDRESS peer P/N dev IFNAME [brd +] [label L] [valid_lft V preferred_lft P] [metric M] [proto N] [nodad]`. @internal */
 export function addAddress(h: NsHandle, ifname: string, cidr: string, options: AddAddressOptions | undefined): Promise<void> {
   // Bad input rejects the promise, before any syscall.
   return attempt(() => {
-    const o = checkOptions(options, 'addAddress options', ['peer', 'protocol', 'noDad', 'broadcast', 'label', 'validLifetime', 'preferredLifetime', 'metric', 'scope', 'noPrefixRoute', 'replace']);
+    const o = checkOptions(options, 'addAddress options', ADD_KEYS);
     checkIfname(ifname);
     const { p, peer, shown } = localAndPeer(cidr, o.peer);
-    const protocol = opt(o.protocol, (v) => checkByName(ADDRESS_PROTOCOLS, v, 'protocol', 255));
-    const replace = opt(o.replace, (v) => checkBoolean(v, 'replace')) ?? false;
-    const scope = opt(o.scope, checkScope) ?? defaultScope(p);
-    const metric = opt(o.metric, (v) => checkInt(v, 0, FOREVER, 'metric'));
+    // Each option checked only if given (no closure made per call for those left out).
+    const protocol = o.protocol === undefined ? undefined : checkByName(ADDRESS_PROTOCOLS, o.protocol, 'protocol', 255);
+    const replace = o.replace === undefined ? false : checkBoolean(o.replace, 'replace');
+    const scope = o.scope === undefined ? defaultScope(p) : checkScope(o.scope);
+    const metric = o.metric === undefined ? undefined : checkInt(o.metric, 0, FOREVER, 'metric');
     // `brd +` with a peer is the peer's prefix's, as ip computes it.
     const broadcast = o.broadcast === undefined ? undefined : checkBroadcast(o.broadcast, peer ?? p);
     const label = o.label === undefined ? undefined : checkLabel(o.label, p, ifname);
@@ -146,8 +150,8 @@ export function addAddress(h: NsHandle, ifname: string, cidr: string, options: A
       lifetimes = [preferred, valid];
     }
     let flags = 0;
-    if (opt(o.noDad, (v) => checkBoolean(v, 'noDad'))) flags |= C.IFA_F_NODAD;
-    if (opt(o.noPrefixRoute, (v) => checkBoolean(v, 'noPrefixRoute'))) flags |= C.IFA_F_NOPREFIXROUTE;
+    if (o.noDad !== undefined && checkBoolean(o.noDad, 'noDad')) flags |= C.IFA_F_NODAD;
+    if (o.noPrefixRoute !== undefined && checkBoolean(o.noPrefixRoute, 'noPrefixRoute')) flags |= C.IFA_F_NOPREFIXROUTE;
 
     const ctx: Ctx = () => addrCtx(h, 'addAddress', ifname, shown);
     return withIndex(h, 'addAddress', ifname, ctx, (conn, index) => {
@@ -155,7 +159,7 @@ export function addAddress(h: NsHandle, ifname: string, cidr: string, options: A
         { af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes, protocol, flags, scope, broadcast, label, metric, lifetimes },
         replace,
       );
-      return conn.request(msg, ctx).then(nothing);
+      return conn.change(msg, ctx);
     });
   });
 }
@@ -164,10 +168,10 @@ export function addAddress(h: NsHandle, ifname: string, cidr: string, options: A
 export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options: DeleteAddressOptions | undefined): Promise<void> {
   // Bad input rejects the promise, before any syscall.
   return attempt(() => {
-    const o = checkOptions(options, 'deleteAddress options', ['peer', 'missingOk']);
+    const o = checkOptions(options, 'deleteAddress options', DELETE_KEYS);
     checkIfname(ifname);
     const { p, peer, shown } = localAndPeer(cidr, o.peer);
-    const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
+    const missingOk = o.missingOk === undefined ? false : checkBoolean(o.missingOk, 'missingOk');
     const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, shown);
     return withIndex(h, 'deleteAddress', ifname, ctx, (conn, index) => {
       const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });

@@ -34,22 +34,46 @@ async function askKernel(conn: Connection, label: string, ifname: string, ctx: C
 }
 
 /**
- * Calls `then` with the namespace's connection and the index of `ifname` in it, awaiting only
- * what is not at hand: on the fast path (socket open, name known) `then` runs at once, with no
- * promise made and no microtask turn before the request is queued. A name not known yet is
- * asked of the kernel a microtask later, as an `async` operation's first `await` would: behind
- * the requests of the calls made just before (`Promise.all([createBridge('br0'),
- * addAddress('br0', …)])` finds the bridge). The caller turns a synchronous throw into a rejection.
+ * Calls `then` with the namespace's connection and the indexes of `ifnames` in it (in order),
+ * awaiting only what is not at hand: on the fast path (socket open, every name known) `then`
+ * runs at once, with no promise made and no microtask turn before the request is queued. A
+ * name not known yet is asked of the kernel a microtask later, as an `async` operation's first
+ * `await` would: behind the requests of the calls made just before (`Promise.all([createBridge
+ * ('br0'), addAddress('br0', …)])` finds the bridge). `present`, a link the request names only
+ * by name (`setUp`), is looked up for that order alone: if the kernel has it the request goes at
+ * once, else a microtask later, behind the call of this tick that is making it. The caller turns
+ * a synchronous throw into a rejection.
  * @internal
  */
+export function withIndexes<T>(
+  h: NsHandle,
+  op: string,
+  ifnames: readonly string[],
+  ctx: Ctx,
+  then: (conn: Connection, indexes: readonly number[]) => Promise<T>,
+  present?: string,
+): Promise<T> {
+  const c = h.connection(op);
+  if (c instanceof Promise) return c.then(() => withIndexes(h, op, ifnames, ctx, then, present));
+  const indexes: number[] = [];
+  let known = present === undefined || c.ifindex(present) > 0;
+  for (let i = 0; known && i < ifnames.length; i++) {
+    const index = c.ifindex(ifnames[i]!);
+    if (index > 0) indexes.push(index);
+    else known = false;
+  }
+  if (known) return then(c, indexes);
+  return Promise.resolve()
+    .then(() => Promise.all(ifnames.map((n) => resolveIndex(c, h.label, n, ctx))))
+    .then((found) => then(c, found));
+}
+
+/** {@link withIndexes} for one name, with no list made on the fast path (addresses: W3). @internal */
 export function withIndex<T>(h: NsHandle, op: string, ifname: string, ctx: Ctx, then: (conn: Connection, index: number) => Promise<T>): Promise<T> {
   const c = h.connection(op);
-  if (c instanceof Promise) return c.then(() => withIndex(h, op, ifname, ctx, then));
-  const index = c.ifindex(ifname);
-  if (index > 0) return then(c, index);
-  return Promise.resolve()
-    .then(() => resolveIndex(c, h.label, ifname, ctx))
-    .then((i) => then(c, i));
+  const index = c instanceof Promise ? 0 : c.ifindex(ifname);
+  if (index > 0) return then(c as Connection, index);
+  return withIndexes(h, op, [ifname], ctx, (conn, indexes) => then(conn, indexes[0]!));
 }
 
 /** A link given by index (as is) or by name (resolved). @internal */

@@ -6,14 +6,14 @@
  */
 import { constants } from 'node:os';
 import type { Connection } from '../connection.js';
-import { unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
+import { attempt, unlessMissing, type Ctx, type ErrorContext } from '../errors.js';
 import type { NsHandle } from '../handle.js';
 import { checkArray, checkBoolean, checkByName, checkFamily, checkIfname, checkInt, checkMtu, checkOptions, checkScope, checkTable, opt, showValue } from '../validate.js';
 import { C } from '../wire/constants.js';
 import { afOf, parseIp, parsePrefix, type Family, type IpAddress, type IpPrefix } from '../wire/ip.js';
 import { PROTOCOLS, ROUTE_TYPES, type RouteProtocol, type RouteTable, type RouteType, type Scope } from '../wire/names.js';
 import { encodeDumpRoutes, encodeGetRoute, encodeRoute, parseRoute, tableName, type Route, type RouteCommand, type RouteMessage } from '../wire/route.js';
-import { linkNamer, resolveIndex } from './resolve.js';
+import { linkNamer, resolveIndex, withIndexes } from './resolve.js';
 
 const { ENETUNREACH, EHOSTUNREACH, ESRCH, EEXIST, ENODEV, ENOENT, EINVAL } = constants.errno;
 
@@ -140,7 +140,8 @@ interface Gateway extends IpAddress {
 /** A spec, every value checked; only interface names remain to be resolved. */
 interface Checked {
   spec: Partial<RouteSpec>;
-  message: Omit<RouteMessage, 'oif' | 'nexthops'>;
+  /** The message, its `oif` and `nexthops` filled in once the interfaces are resolved. */
+  message: RouteMessage;
   dev: string | undefined;
   hops: { via: Gateway | null; dev: string | undefined; weight: number }[];
   via: Gateway | null;
@@ -154,7 +155,7 @@ function sameFamily(family: Family, a: IpAddress, what: string, dest: string): v
 
 /** `ADDR`, or `inet6 ADDR` / `inet ADDR` as `ip route ... via` takes them. */
 function parseGateway(v: unknown, what: string): Gateway {
-  const named = typeof v === 'string' ? /^(inet6?) +(.*)$/u.exec(v) : null;
+  const named = typeof v === 'string' && v.startsWith('inet') ? /^(inet6?) +(.*)$/u.exec(v) : null;
   if (!named) return { ...parseIp(v, what), named: false };
   const a = parseIp(named[2], what);
   const want = named[1] === 'inet6' ? 6 : 4;
@@ -179,17 +180,26 @@ function checkHop(h: unknown, i: number): Checked['hops'][number] {
   };
 }
 
+/** `v`, if the route is IPv4: `what` is for IPv4 routes only. */
+function ipv4Only(family: Family, what: string, dest: string, v: unknown): unknown {
+  if (family !== 4) throw new TypeError(`${what} is for IPv4 routes; the route to ${dest} is IPv6`);
+  return v;
+}
+
+const NO_HOPS: Checked['hops'] = [];
+const NO_HOP_MESSAGES: NonNullable<RouteMessage['nexthops']> = [];
+
 /** Checks every field of a spec and settles its family and defaults; throws before anything is sent. */
 function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
   const o = checkOptions(spec, 'route', SPEC_KEYS);
   if (o.to === undefined) throw new TypeError("route needs 'to': 'default' or a prefix such as 192.0.2.0/24");
   const dst: IpPrefix | null = o.to === 'default' ? null : parsePrefix(o.to, 'to');
-  const via = opt(o.via, (v) => parseGateway(v, 'via')) ?? null;
-  const src = opt(o.src, (v) => parseIp(v, 'src')) ?? null;
-  const hops = opt(o.nexthops, (v) => checkArray(v, 'nexthops', checkHop)) ?? [];
+  const via = o.via === undefined ? null : parseGateway(o.via, 'via');
+  const src = o.src === undefined ? null : parseIp(o.src, 'src');
+  const hops = o.nexthops === undefined ? NO_HOPS : checkArray(o.nexthops, 'nexthops', checkHop);
   if (o.nexthops !== undefined && hops.length === 0) throw new TypeError('nexthops must be a non-empty array');
   if (hops.length > 0 && (via || o.dev !== undefined)) throw new TypeError('give either via/dev or nexthops, not both');
-  const dev = opt(o.dev, (v) => checkIfname(v, 'dev'));
+  const dev = o.dev === undefined ? undefined : checkIfname(o.dev, 'dev');
   const family: Family = opt(o.family, checkFamily) ?? dst?.family ?? via?.family ?? hops.find((h) => h.via)?.via?.family ?? src?.family ?? 4;
   const dest = String(o.to);
   if (dst) sameFamily(family, dst, 'to', dest);
@@ -198,28 +208,21 @@ function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
   for (const h of hops) if (h.via) checkGateway(family, h.via, 'gateway', dest);
 
   const table = opt(o.table, checkTable) ?? C.RT_TABLE_MAIN;
-  const metric = opt(o.metric, (v) => checkInt(v, 0, 0xffffffff, 'metric'));
+  const metric = o.metric === undefined ? undefined : checkInt(o.metric, 0, 0xffffffff, 'metric');
   const mtu = opt(o.mtu, checkMtu);
-  const mtuLock = opt(o.mtuLock, (v) => checkBoolean(v, 'mtuLock')) ?? false;
+  const mtuLock = o.mtuLock === undefined ? false : checkBoolean(o.mtuLock, 'mtuLock');
   if (mtuLock && mtu === undefined) throw new TypeError('mtuLock locks the mtu: give mtu too (mtu lock N)');
-  const ipv4Only = (what: string): void => {
-    if (family !== 4) throw new TypeError(`${what} is for IPv4 routes; the route to ${dest} is IPv6`);
-  };
-  const realm = opt(o.realm, (v) => {
-    ipv4Only('realm');
-    return checkInt(v, 0, 0xffff, 'realm');
-  });
-  const tos = opt(o.tos, (v) => {
-    ipv4Only('tos');
-    const n = checkInt(v, 0, 255, 'tos');
-    if (n & 3) throw new RangeError(`tos ${n} (0x${n.toString(16)}) has ECN bits set: the two low bits must be 0`);
-    return n;
-  });
-  const onlink = opt(o.onlink, (v) => checkBoolean(v, 'onlink')) ?? false;
-  const nhid = opt(o.nhid, (v) => checkInt(v, 1, 0xffffffff, 'nhid'));
+  const realm = o.realm === undefined ? undefined : checkInt(ipv4Only(family, 'realm', dest, o.realm), 0, 0xffff, 'realm');
+  let tos: number | undefined;
+  if (o.tos !== undefined) {
+    tos = checkInt(ipv4Only(family, 'tos', dest, o.tos), 0, 255, 'tos');
+    if (tos & 3) throw new RangeError(`tos ${tos} (0x${tos.toString(16)}) has ECN bits set: the two low bits must be 0`);
+  }
+  const onlink = o.onlink === undefined ? false : checkBoolean(o.onlink, 'onlink');
+  const nhid = o.nhid === undefined ? undefined : checkInt(o.nhid, 1, 0xffffffff, 'nhid');
   if (nhid !== undefined && (via || dev !== undefined || hops.length > 0)) throw new TypeError('give either nhid or via/dev/nexthops: a route with a nexthop object takes its gateway and device from it');
-  const type = opt(o.type, (v) => checkByName(ROUTE_TYPES, v, 'type', 255)) ?? (cmd === 'delete' ? C.RTN_UNSPEC : C.RTN_UNICAST);
-  const protocol = opt(o.protocol, (v) => checkByName(PROTOCOLS, v, 'protocol', 255)) ?? (cmd === 'delete' ? C.RTPROT_UNSPEC : C.RTPROT_BOOT);
+  const type = o.type === undefined ? (cmd === 'delete' ? C.RTN_UNSPEC : C.RTN_UNICAST) : checkByName(ROUTE_TYPES, o.type, 'type', 255);
+  const protocol = o.protocol === undefined ? (cmd === 'delete' ? C.RTPROT_UNSPEC : C.RTPROT_BOOT) : checkByName(PROTOCOLS, o.protocol, 'protocol', 255);
   let scope = opt(o.scope, checkScope);
   if (scope === undefined) {
     if (type === C.RTN_LOCAL || type === C.RTN_NAT) scope = C.RT_SCOPE_HOST;
@@ -230,7 +233,7 @@ function checkSpec(spec: RouteSpec, cmd: Cmd): Checked {
   }
   return {
     spec: o,
-    message: { af: afOf(family), dst, table, protocol, scope, type, onlink, via: via?.bytes ?? null, metric, prefsrc: src?.bytes ?? null, mtu, mtuLock, realm, tos, nhid },
+    message: { af: afOf(family), dst, table, protocol, scope, type, onlink, via: via?.bytes ?? null, metric, prefsrc: src?.bytes ?? null, mtu, mtuLock, realm, tos, nhid, oif: undefined, nexthops: NO_HOP_MESSAGES },
     dev,
     hops,
     via,
@@ -254,37 +257,51 @@ function routeCtx(h: NsHandle, op: string, spec: Partial<RouteSpec>, c: Checked)
   };
 }
 
-/** The request, once the spec's interfaces are resolved. */
-async function encode(conn: Connection, h: NsHandle, cmd: Cmd, c: Checked, ctx: Ctx): Promise<Buffer> {
-  const devs = [...new Set([c.dev, ...c.hops.map((x) => x.dev)].filter((d): d is string => d !== undefined))];
-  const indexes = new Map<string, number>();
-  await Promise.all(devs.map(async (d) => indexes.set(d, await resolveIndex(conn, h.label, d, ctx))));
-  return encodeRoute(cmd, {
-    ...c.message,
-    oif: c.dev === undefined ? undefined : indexes.get(c.dev),
-    nexthops: c.hops.map((x) => ({ via: x.via?.bytes ?? null, oif: x.dev === undefined ? 0 : indexes.get(x.dev)!, weight: x.weight })),
-  });
+/** The interfaces a spec names, each once: its `dev`, then its next hops'. */
+function devsOf(c: Checked): string[] {
+  const devs: string[] = c.dev === undefined ? [] : [c.dev];
+  for (const x of c.hops) if (x.dev !== undefined && !devs.includes(x.dev)) devs.push(x.dev);
+  return devs;
+}
+
+/** The request, once the spec's interfaces are resolved (`indexes` in the order of `devs`). */
+function encode(cmd: Cmd, c: Checked, devs: readonly string[], indexes: readonly number[]): Buffer {
+  const index = (d: string): number => indexes[devs.indexOf(d)]!;
+  const m = c.message;
+  if (c.dev !== undefined) m.oif = index(c.dev);
+  if (c.hops.length > 0) m.nexthops = c.hops.map((x) => ({ via: x.via?.bytes ?? null, oif: x.dev === undefined ? 0 : index(x.dev), weight: x.weight }));
+  return encodeRoute(cmd, m);
 }
 
 const ADD_OPS = { add: 'addRoute', replace: 'replaceRoute', change: 'changeRoute', append: 'appendRoute' } as const;
 
+/**
+ * Sends the route request once its interfaces are resolved: at once when they are known (no
+ * promise made before it is queued), else a microtask later (see `withIndexes`).
+ */
+function sendRoute(h: NsHandle, op: string, cmd: Cmd, c: Checked, ctx: Ctx): Promise<void> {
+  const devs = devsOf(c);
+  return withIndexes(h, op, devs, ctx, (conn, indexes) => conn.change(encode(cmd, c, devs, indexes), ctx));
+}
+
 /** `ip route add|replace|change|append TO ...`. @internal */
-export async function addRoute(h: NsHandle, spec: RouteSpec, cmd: keyof typeof ADD_OPS): Promise<void> {
-  const op = ADD_OPS[cmd];
-  const c = checkSpec(spec, cmd);
-  const ctx: Ctx = () => routeCtx(h, op, c.spec, c);
-  const conn = await h.connection(op);
-  await conn.request(await encode(conn, h, cmd, c, ctx), ctx);
+export function addRoute(h: NsHandle, spec: RouteSpec, cmd: keyof typeof ADD_OPS): Promise<void> {
+  // Bad input rejects the promise, before any syscall.
+  return attempt(() => {
+    const op = ADD_OPS[cmd];
+    const c = checkSpec(spec, cmd);
+    return sendRoute(h, op, cmd, c, () => routeCtx(h, op, c.spec, c));
+  });
 }
 
 /** `ip route del TO ...`. @internal */
-export async function deleteRoute(h: NsHandle, spec: RouteSpec, options: DeleteRouteOptions | undefined): Promise<void> {
-  const o = checkOptions(options, 'deleteRoute options', ['missingOk']);
-  const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
-  const c = checkSpec(spec, 'delete');
-  const ctx: Ctx = () => routeCtx(h, 'deleteRoute', c.spec, c);
-  const conn = await h.connection('deleteRoute');
-  await unlessMissing(conn.request(await encode(conn, h, 'delete', c, ctx), ctx), ESRCH, missingOk);
+export function deleteRoute(h: NsHandle, spec: RouteSpec, options: DeleteRouteOptions | undefined): Promise<void> {
+  return attempt(() => {
+    const o = checkOptions(options, 'deleteRoute options', ['missingOk']);
+    const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
+    const c = checkSpec(spec, 'delete');
+    return unlessMissing(sendRoute(h, 'deleteRoute', 'delete', c, () => routeCtx(h, 'deleteRoute', c.spec, c)), ESRCH, missingOk);
+  });
 }
 
 /** Fills the interface names of routes and their next hops, by index. @internal */
