@@ -2,7 +2,7 @@
 import t from 'tap';
 import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { broadcastOf, formatAddress, parseIp, parsePrefix } from '../dist/wire/ip.js';
 import { readAck, readDone } from '../dist/wire/netlink.js';
 import { hex, reply, xorshift } from './wire';
@@ -24,6 +24,40 @@ t.test('MessageWriter: nests, alignment and an oversized nest', async (t) => {
   const at = big.nestStart(1);
   big.putBytes(2, Buffer.alloc(40000)).putBytes(2, Buffer.alloc(40000));
   t.throws(() => big.nestEnd(at), RangeError, 'a nest over 64 KiB');
+});
+
+t.test('MessageWriter: messages carved from shared slabs stay apart, whatever their order and growth', async (t) => {
+  // Writers alive at once, written in turns, some growing past their room (in place when last
+  // carved, into a buffer of their own otherwise), across many slabs: each message must hold
+  // exactly its own bytes, as a writer of its own would make it.
+  const next = xorshift(0x5ab);
+  const expected = (id: number, n: number): Buffer => {
+    const payload = Buffer.alloc(n * 8);
+    for (let k = 0; k < n; k++) {
+      payload.writeUInt16LE(8, 8 * k);
+      payload.writeUInt16LE(7, 8 * k + 2);
+      payload.writeUInt32LE(id * 1000 + k, 8 * k + 4);
+    }
+    const header = hex('00000000 0100 0000 00000000 00000000');
+    header.writeUInt32LE(16 + n * 8, 0);
+    return Buffer.concat([header, payload]);
+  };
+  let bad = 0;
+  let made = 0;
+  for (let round = 0; round < 300; round++) {
+    const live = Array.from({ length: 1 + (next() % 5) }, (_, i) => ({ id: round * 10 + i, w: new MessageWriter(1, 0, [8, 32, 256, 2176, 9000][next() % 5]), n: 0, want: 1 + (next() % 300) }));
+    while (live.some((m) => m.n < m.want)) {
+      const m = live[next() % live.length]!;
+      if (m.n < m.want) m.w.putU32(7, m.id * 1000 + m.n++);
+    }
+    const out = live.map((m) => m.w.finish());
+    // Written after all were finished: a later message must not overwrite an earlier one.
+    live.forEach((m, i) => {
+      made++;
+      if (!out[i]!.equals(expected(m.id, m.n))) bad++;
+    });
+  }
+  t.equal(bad, 0, `${made} messages, each with exactly its own bytes`);
 });
 
 t.test('ACKs: success, an error with the kernel\'s text, a failed dump, a truncated one', async (t) => {
@@ -105,5 +139,62 @@ t.test("the fast dotted-quad path accepts exactly what node's isIPv4 does, with 
   }
   t.equal(bad, 0, `20,000 strings, ${checked} of them addresses: parsePrefix agrees with isIPv4 on every one`);
   t.same(parseIp('0.0.0.0'), { family: 4, bytes: Buffer.from([0, 0, 0, 0]), text: '0.0.0.0' });
+
+  // IPv6 is read in one pass, without node's isIPv6: it must take exactly what isIPv6 takes,
+  // with the bytes that splitting at '::' and ':' (the parser it replaced) gives.
+  const splitV6 = (text: string): Buffer => {
+    const out = Buffer.alloc(16);
+    let tail: Buffer | null = null;
+    const last = text.lastIndexOf(':');
+    if (text.includes('.', last)) {
+      tail = Buffer.from(text.slice(last + 1).split('.').map(Number));
+      text = `${text.slice(0, last + 1)}0:0`;
+    }
+    const [head, rest] = text.split('::') as [string, string | undefined];
+    const groups = (g: string): number[] => (g === '' ? [] : g.split(':').map((x) => parseInt(x, 16)));
+    const left = groups(head);
+    const right = rest === undefined ? [] : groups(rest);
+    const all = rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+    all.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+    if (tail) tail.copy(out, 12);
+    return out;
+  };
+  const hexes = '0123456789abcdefABCDEF';
+  const group = (): string => {
+    const r = next() % 40;
+    if (r === 0) return '';
+    if (r === 1) return 'g';
+    if (r === 2) return `${next() % 256}.${next() % 256}.${next() % 300}.${next() % 256}`;
+    return Array.from({ length: 1 + (next() % (r === 3 ? 6 : 4)) }, () => hexes[next() % hexes.length]).join('');
+  };
+  const edges = ['::', '::1', '1::', ':::', '1:::2', ':1', '1:', '1::2::3', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8::', '1:2:3:4:5:6:7:8:9',
+    '::ffff:192.0.2.1', '::192.0.2.1', '1:2:3:4:5:6:192.0.2.1', '1:2:3:4:5::192.0.2.1', '1:2:3:4:5:6::192.0.2.1', '1:2:3:4:5:6:7:192.0.2.1', '::01.2.3.4', '::1.2.3', '::1.2.3.4:5',
+    'fffff::', '0000:0000:0000:0000:0000:0000:0000:0001', 'FFFF::', ' ::1', '::1 ', '2001:db8::1/64', '::%eth0', '1.2.3.4', ''];
+  let checked6 = 0;
+  let bad6 = 0;
+  const samples = [...edges];
+  for (let n = 0; n < 30000; n++) {
+    const count = 1 + (next() % 9);
+    let str = '';
+    for (let g = 0; g < count; g++) str += (g === 0 ? '' : next() % 8 === 0 ? '::' : next() % 60 === 0 ? ':::' : ':') + group();
+    samples.push(next() % 10 === 0 ? `::${str}` : next() % 12 === 0 ? `${str}::` : str);
+  }
+  for (const str of samples) {
+    let got: ReturnType<typeof parseIp> | null = null;
+    try {
+      got = parseIp(str);
+    } catch {
+      got = null;
+    }
+    const expected = isIPv6(str) && !str.includes('%');
+    const ok = expected ? got !== null && got.family === 6 && got.bytes.equals(splitV6(str)) && got.text === str : got === null || got.family === 4;
+    if (!ok) {
+      bad6++;
+      t.comment(`disagrees with isIPv6 on ${JSON.stringify(str)}`);
+    }
+    if (expected) checked6++;
+  }
+  t.equal(bad6, 0, `${samples.length} strings, ${checked6} of them IPv6 addresses: parseIp agrees with isIPv6 and the bytes on every one`);
+  t.ok(checked6 > 3000, `enough of them are addresses (${checked6})`);
   for (const badIp of ['01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4 ', ' 1.2.3.4']) t.throws(() => parseIp(badIp), TypeError, badIp);
 });

@@ -57,6 +57,11 @@ export function readString(b: Buffer, start: number, end: number): string {
   return b.toString('utf8', start, stop);
 }
 
+/** Messages are written into slabs of this size, each keeping the part it was given. */
+const SLAB_SIZE = 16384;
+let slab = Buffer.allocUnsafe(SLAB_SIZE);
+let slabUsed = 0;
+
 /**
  * Builds one netlink message: the header, a fixed family struct, then attributes.
  * Grows as needed; {@link MessageWriter.finish} returns the bytes.
@@ -64,10 +69,30 @@ export function readString(b: Buffer, start: number, end: number): string {
  */
 export class MessageWriter {
   private buf: Buffer;
-  private len = 0;
+  /** Where this message starts in `buf` (a slab shared with other messages), 8-aligned. */
+  private readonly base: number;
+  private len: number;
+  /** The end of the room reserved for it in `buf`. */
+  private limit: number;
 
   constructor(type: number, flags: number, capacity = 256) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    // Carved from the current slab, as Node's Buffer pool does, so that a message costs one
+    // Buffer (its view) rather than a pooled one and a view of it.
+    const room = (capacity + 7) & ~7;
+    if (room > SLAB_SIZE / 4) {
+      this.buf = Buffer.allocUnsafe(room);
+      this.base = 0;
+    } else {
+      if (slabUsed + room > SLAB_SIZE) {
+        slab = Buffer.allocUnsafe(SLAB_SIZE);
+        slabUsed = 0;
+      }
+      this.buf = slab;
+      this.base = slabUsed;
+      slabUsed += room;
+    }
+    this.len = this.base;
+    this.limit = this.base + room;
     this.u32(0); // nlmsg_len, set by finish()
     this.u16(type);
     this.u16(flags);
@@ -77,15 +102,23 @@ export class MessageWriter {
 
   private room(n: number): void {
     const need = this.len + n;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.len);
+    if (need <= this.limit) return;
+    // The last message carved from the slab grows in place while the slab has room.
+    if (this.buf === slab && this.limit === slabUsed && need <= SLAB_SIZE) {
+      slabUsed = this.limit = Math.min(SLAB_SIZE, (this.base + 2 * (need - this.base) + 7) & ~7);
+      return;
+    }
+    // Else into a buffer of its own, at the same offsets (nestStart's are held by callers);
+    // the bytes before `base` are never read.
+    let size = 2 * (this.limit - this.base);
+    while (this.base + size < need) size *= 2;
+    const grown = Buffer.allocUnsafe(this.base + size);
+    this.buf.copy(grown, this.base, this.base, this.len);
     this.buf = grown;
+    this.limit = this.base + size;
   }
 
-  /** The offset the next byte goes to. */
+  /** Where the next byte goes, as {@link MessageWriter.nestEnd} takes it. */
   get offset(): number {
     return this.len;
   }
@@ -204,9 +237,12 @@ export class MessageWriter {
 
   /** The finished message, its length field set. */
   finish(): Buffer {
-    if (LE) this.buf.writeUInt32LE(this.len, 0);
-    else this.buf.writeUInt32BE(this.len, 0);
-    return this.buf.subarray(0, this.len);
+    const length = this.len - this.base;
+    if (LE) this.buf.writeUInt32LE(length, this.base);
+    else this.buf.writeUInt32BE(length, this.base);
+    // The unused rest of the last message carved goes back to the slab.
+    if (this.buf === slab && this.limit === slabUsed) slabUsed = this.limit = (this.len + 7) & ~7;
+    return this.buf.subarray(this.base, this.len);
   }
 }
 

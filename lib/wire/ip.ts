@@ -4,7 +4,6 @@
  * @internal
  * @packageDocumentation
  */
-import { isIPv6 } from 'node:net';
 import { C } from './constants.js';
 import { showValue } from '../validate.js';
 
@@ -57,24 +56,62 @@ function tryV4(s: string, end: number): Buffer | null {
   return at === 4 ? out : null;
 }
 
-function parseV6(s: string): Buffer {
-  const out = Buffer.alloc(16);
-  let text = s;
-  let tail: Buffer | null = null;
-  const lastColon = text.lastIndexOf(':');
-  if (text.includes('.', lastColon)) {
-    // isIPv6 has passed: the tail is a dotted quad.
-    const quad = text.slice(lastColon + 1);
-    tail = tryV4(quad, quad.length);
-    text = `${text.slice(0, lastColon + 1)}0:0`;
+/** A hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** Groups parsed so far by tryV6 (it never runs twice at once). */
+const v6Groups = new Uint16Array(8);
+
+/**
+ * An IPv6 address's bytes, or null if `s` is not one: what Node's isIPv6 accepts (eight
+ * groups of 1-4 hex digits, or fewer with one `::` standing for at least one zero group, the
+ * last two optionally a dotted quad), read in one pass, without its regular expression (the
+ * expression and a split into groups cost 900 bytes and a few microseconds an address).
+ */
+function tryV6(s: string): Buffer | null {
+  const end = s.length;
+  if (end < 2 || end > 45) return null;
+  let n = 0;
+  let gap = -1;
+  let i = 0;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return null;
+    gap = 0;
+    i = 2;
   }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const groups = (g: string): number[] => (g === '' ? [] : g.split(':').map((x) => parseInt(x, 16)));
-  const left = groups(head);
-  const right = rest === undefined ? [] : groups(rest);
-  const all = rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  all.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  if (tail) tail.copy(out, 12);
+  while (i < end) {
+    let v = 0;
+    let j = i;
+    for (let d = hexDigit(s.charCodeAt(j)); d >= 0 && j < end; d = hexDigit(s.charCodeAt(++j))) v = v * 16 + d;
+    if (j < end && s.charCodeAt(j) === 46) {
+      // The last 32 bits as a dotted quad, to the end.
+      const quad = n <= 6 ? tryV4(s.slice(i), end - i) : null;
+      if (!quad) return null;
+      v6Groups[n++] = (quad[0]! << 8) | quad[1]!;
+      v6Groups[n++] = (quad[2]! << 8) | quad[3]!;
+      break;
+    }
+    if (j === i || j - i > 4 || n === 8) return null;
+    v6Groups[n++] = v;
+    if (j === end) break;
+    if (s.charCodeAt(j) !== 58 || j + 1 === end) return null;
+    i = j + 1;
+    if (s.charCodeAt(i) === 58) {
+      if (gap >= 0) return null;
+      gap = n;
+      i++;
+    }
+  }
+  if (gap < 0 ? n !== 8 : n > 7) return null;
+  const out = Buffer.alloc(16);
+  const after = gap < 0 ? 0 : n - gap;
+  const head = n - after;
+  for (let k = 0; k < head; k++) out.writeUInt16BE(v6Groups[k]!, 2 * k);
+  for (let k = 0; k < after; k++) out.writeUInt16BE(v6Groups[head + k]!, 16 - 2 * (after - k));
   return out;
 }
 
@@ -87,9 +124,10 @@ export function parseIp(v: unknown, what = 'address'): IpAddress {
   if (zone >= 0) {
     // Netlink carries the interface apart from the address (dev, oif), never as a zone id.
     const bare = v.slice(0, zone);
-    if (isIPv6(bare)) throw new TypeError(`${what} ${showValue(v)} has a zone id: give ${showValue(bare)} and name the interface (${showValue(v.slice(zone + 1))}) as dev`);
+    if (tryV6(bare)) throw new TypeError(`${what} ${showValue(v)} has a zone id: give ${showValue(bare)} and name the interface (${showValue(v.slice(zone + 1))}) as dev`);
   }
-  if (isIPv6(v)) return { family: 6, bytes: parseV6(v), text: v };
+  const six = tryV6(v);
+  if (six) return { family: 6, bytes: six, text: v };
   throw new TypeError(`${what} ${showValue(v)} is not an IPv4 or IPv6 address`);
 }
 
