@@ -390,7 +390,8 @@ export class Connection {
         if (m.flags & C.NLM_F_DUMP_INTR) p.interrupted = true;
         if (p.parse) {
           const r = p.parse(m);
-          if (r !== undefined) (p.results ??= []).push(r);
+          // A request with `parse` always has its list (only a `change`, without one, has none).
+          if (r !== undefined) p.results!.push(r);
         }
       }
     });

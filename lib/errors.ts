@@ -177,13 +177,14 @@ export function attempt<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `missingOk`: a request that fails with `errno` counts as done when `ok` says so. @internal */
-export function unlessMissing(request: Promise<unknown>, errno: number, ok: boolean): Promise<void> {
-  if (!ok) return request.then(nothing);
-  return request.then(nothing, (e: unknown) => {
+/**
+ * `missingOk`: a request that fails with `errno` counts as done (with nothing) when `ok` says
+ * so; without it, the request itself. @internal
+ */
+export function unlessMissing<T>(request: Promise<T>, errno: number, ok: boolean): Promise<T | undefined> {
+  if (!ok) return request;
+  return request.catch((e: unknown) => {
     if ((e as { errno?: unknown }).errno !== errno) throw e;
+    return undefined;
   });
 }
-
-/** For a change's answer, which has nothing to give the caller: `request.then(nothing)`. @internal */
-export const nothing = (): void => undefined;

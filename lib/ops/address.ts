@@ -175,7 +175,7 @@ export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options
     const ctx: Ctx = () => addrCtx(h, 'deleteAddress', ifname, shown);
     return withIndex(h, 'deleteAddress', ifname, ctx, (conn, index) => {
       const msg = encodeDelAddress({ af: afOf(p.family), prefixLength: p.prefixLength, index, local: p.bytes, peer: peer?.bytes });
-      return unlessMissing(conn.request(msg, ctx), EADDRNOTAVAIL, missingOk);
+      return unlessMissing(conn.change(msg, ctx), EADDRNOTAVAIL, missingOk);
     });
   });
 }
@@ -228,7 +228,7 @@ export async function flushAddresses(h: NsHandle, ifname: string, filter: Pick<A
     found.map((a) => {
       const peer = a.peer === null ? undefined : parseIp(a.peer).bytes;
       const msg = encodeDelAddress({ af: afOf(a.family), prefixLength: a.prefixLength, index: a.index, local: parseIp(a.address).bytes, peer });
-      return unlessMissing(conn.request(msg, () => addrCtx(h, 'flushAddresses', ifname, a.cidr)), EADDRNOTAVAIL, true);
+      return unlessMissing(conn.change(msg, () => addrCtx(h, 'flushAddresses', ifname, a.cidr)), EADDRNOTAVAIL, true);
     }),
   );
   return found.length;

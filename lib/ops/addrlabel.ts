@@ -71,7 +71,7 @@ async function send(h: NsHandle, op: string, cmd: 'add' | 'replace' | 'delete', 
   const conn = await h.connection(op);
   const index = dev === undefined ? 0 : await resolveIndex(conn, h.label, dev, ctx);
   const msg = encodeAddrLabel(cmd, { address: p.bytes, prefixLength: p.prefixLength, index, label });
-  await unlessMissing(conn.request(msg, ctx), ESRCH, missingOk);
+  await unlessMissing(conn.change(msg, ctx), ESRCH, missingOk);
 }
 
 /** `ip addrlabel add prefix PREFIX [dev IFNAME] label N`. @internal */

@@ -460,7 +460,7 @@ export async function deleteAltName(h: NsHandle, ifname: string, altName: string
     [EINVAL]: `${alt} is not an altname of ${ifname}: it is its name, or another interface's`,
   }));
   const conn = await h.connection('deleteAltName');
-  await unlessMissing(conn.request(encodeLinkProp('delete', ifname, [alt]), ctx), ENOENT, missingOk);
+  await unlessMissing(conn.change(encodeLinkProp('delete', ifname, [alt]), ctx), ENOENT, missingOk);
 }
 
 const BASE_KEYS = ['kind', 'name', 'parent', 'netns', 'mtu', 'address', 'master', 'up', 'txqlen', 'group'] as const;

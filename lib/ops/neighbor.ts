@@ -132,7 +132,7 @@ export async function deleteNeighbor(h: NsHandle, key: NeighborKey, options: Del
   const index = await resolveIndex(conn, h.label, dev, ctx);
   // A proxy entry is named by NTF_PROXY; ip sends NUD_PERMANENT with it, which the kernel ignores.
   const which = proxy ? { state: C.NUD_PERMANENT, flags: C.NTF_PROXY } : {};
-  await unlessMissing(conn.request(encodeDelNeighbor({ af: afOf(addr.family), index, dst: addr.bytes, ...which }), ctx), ENOENT, missingOk);
+  await unlessMissing(conn.change(encodeDelNeighbor({ af: afOf(addr.family), index, dst: addr.bytes, ...which }), ctx), ENOENT, missingOk);
 }
 
 /** `ip [-4|-6] neigh show [proxy] [dev IFNAME]`. @internal */

@@ -213,7 +213,7 @@ export async function deleteNexthop(h: NsHandle, id: number, options: DeleteNext
   const o = checkOptions(options, 'deleteNexthop options', ['missingOk']);
   const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
   const conn = await h.connection('deleteNexthop');
-  await unlessMissing(conn.request(encodeDelNexthop(id), idCtx(h, 'deleteNexthop', id)), ENOENT, missingOk);
+  await unlessMissing(conn.change(encodeDelNexthop(id), idCtx(h, 'deleteNexthop', id)), ENOENT, missingOk);
 }
 
 function nameDevs(conn: Connection, found: Nexthop[]): Nexthop[] {
@@ -263,7 +263,7 @@ export async function flushNexthops(h: NsHandle, filter: NexthopFilter | undefin
   await Promise.all(
     ordered.map((n) => {
       const nctx: Ctx = () => ({ ...ctx, object: { ...ctx.object, id: n.id }, subject: `nexthop id ${n.id} in netns ${h.label}` });
-      return unlessMissing(conn.request(encodeDelNexthop(n.id), nctx), ENOENT, true);
+      return unlessMissing(conn.change(encodeDelNexthop(n.id), nctx), ENOENT, true);
     }),
   );
   return ordered.length;

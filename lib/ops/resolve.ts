@@ -63,17 +63,23 @@ export function withIndexes<T>(
     else known = false;
   }
   if (known) return then(c, indexes);
-  return Promise.resolve()
-    .then(() => Promise.all(ifnames.map((n) => resolveIndex(c, h.label, n, ctx))))
-    .then((found) => then(c, found));
+  return later(c, h.label, ifnames, ctx, then);
 }
 
 /** {@link withIndexes} for one name, with no list made on the fast path (addresses: W3). @internal */
 export function withIndex<T>(h: NsHandle, op: string, ifname: string, ctx: Ctx, then: (conn: Connection, index: number) => Promise<T>): Promise<T> {
   const c = h.connection(op);
-  const index = c instanceof Promise ? 0 : c.ifindex(ifname);
-  if (index > 0) return then(c as Connection, index);
-  return withIndexes(h, op, [ifname], ctx, (conn, indexes) => then(conn, indexes[0]!));
+  if (c instanceof Promise) return c.then(() => withIndex(h, op, ifname, ctx, then));
+  const index = c.ifindex(ifname);
+  if (index > 0) return then(c, index);
+  return later(c, h.label, [ifname], ctx, (conn, indexes) => then(conn, indexes[0]!));
+}
+
+/** The slow path of both: every name resolved (asked of the kernel if need be) a microtask later. */
+function later<T>(c: Connection, label: string, ifnames: readonly string[], ctx: Ctx, then: (conn: Connection, indexes: readonly number[]) => Promise<T>): Promise<T> {
+  return Promise.resolve()
+    .then(() => Promise.all(ifnames.map((n) => resolveIndex(c, label, n, ctx))))
+    .then((found) => then(c, found));
 }
 
 /** A link given by index (as is) or by name (resolved). @internal */

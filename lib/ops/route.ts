@@ -392,7 +392,7 @@ export async function flushRoutes(h: NsHandle, filter: FlushRoutesFilter | undef
   await Promise.all(
     found.map((r) => {
       const rctx: Ctx = () => ({ ...ctx, object: { ...ctx.object, route: r.to }, subject: `${r.toString()} in netns ${h.label}` });
-      return unlessMissing(conn.request(encodeRoute('delete', deletionOf(r)), rctx), ESRCH, true);
+      return unlessMissing(conn.change(encodeRoute('delete', deletionOf(r)), rctx), ESRCH, true);
     }),
   );
   return found.length;

@@ -223,7 +223,7 @@ export async function deleteRule(h: NsHandle, spec: RuleSpec, options: DeleteRul
   const missingOk = opt(o.missingOk, (v) => checkBoolean(v, 'missingOk')) ?? false;
   const { message, ctx } = checkRule(spec, false);
   const conn = await h.connection('deleteRule');
-  await unlessMissing(conn.request(encodeRule(false, message), ctx(h.label)), ENOENT, missingOk);
+  await unlessMissing(conn.change(encodeRule(false, message), ctx(h.label)), ENOENT, missingOk);
 }
 
 async function dumpRules(h: NsHandle, op: string, family: Family | undefined): Promise<Rule[]> {
@@ -286,7 +286,7 @@ export async function flushRules(h: NsHandle, filter: FlushRulesFilter | undefin
   await Promise.all(
     found.map((r) => {
       const ctx: Ctx = () => ({ op: 'flushRules', object: { netns: h.label, priority: r.priority }, subject: `${r.toString().replace('\t', ' ')} in netns ${h.label}`, hints: { [EINVAL]: 'the kernel refused to delete this rule' } });
-      return unlessMissing(conn.request(encodeRule(false, deletionOf(r)), ctx), ENOENT, true);
+      return unlessMissing(conn.change(encodeRule(false, deletionOf(r)), ctx), ENOENT, true);
     }),
   );
   return found.length;

@@ -537,7 +537,7 @@ export async function deleteQdisc(h: NsHandle, ifname: string, options: DeleteQd
   const conn = await h.connection('deleteQdisc');
   const index = await resolveIndex(conn, h.label, dev, ctx);
   try {
-    await unlessMissing(conn.request(msg(index), ctx), ENOENT, missingOk);
+    await unlessMissing(conn.change(msg(index), ctx), ENOENT, missingOk);
   } catch (e) {
     // Once a link has had an ingress or clsact qdisc, asking to delete one that is gone is
     // refused as a mismatch (EINVAL), not as missing: look whether one is there after all.
@@ -627,7 +627,7 @@ export async function deleteClass(h: NsHandle, ifname: string, classid: string |
     }, { classid: name });
   const conn = await h.connection('deleteClass');
   const index = await resolveIndex(conn, h.label, dev, ctx);
-  await unlessMissing(conn.request(encodeDelClass(index, id), ctx), ENOENT, missingOk);
+  await unlessMissing(conn.change(encodeDelClass(index, id), ctx), ENOENT, missingOk);
 }
 
 /** `tc -s class show dev IFNAME`. @internal */
