@@ -37,6 +37,11 @@ export interface Transport {
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
   ifname(fd: number, index: number): string | number;
   close(fd: number): void;
+  /**
+   * The same as `transact`, for a dump: its replies go to `onPart` in parts as they are read,
+   * and the promise resolves with the rest, after the last part.
+   */
+  transactParts?(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Buffer>;
   /** Several sockets' exchanges in one job: per socket its replies, or its failure (with `replies`). */
   transactMany?(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
   /** close(fd) off the event loop, where closing can take the kernel long (a netfilter socket's). */
@@ -350,6 +355,11 @@ export class Connection {
       this.exchangeQuick(batch, payload, true, done);
       return;
     }
+    // A dump alone is parsed part by part while the kernel makes the rest.
+    if (batch.length === 1 && batch[0]!.dump && this.transport.transactParts) {
+      this.answer(batch, this.transport.transactParts(this.fd, this.portid, payload, (part) => this.absorb(batch, part)), done);
+      return;
+    }
     this.answer(batch, this.transport.transact(this.fd, this.portid, payload), done);
   }
 
@@ -361,6 +371,12 @@ export class Connection {
 
   settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
     if (--this.inflight === 0) this.pipelining = false;
+    this.absorb(batch, replies);
+    this.finish(batch, failure);
+  }
+
+  /** Reads replies into the batch's requests: errors and ACKs noted, results parsed. */
+  private absorb(batch: Pending[], replies: Buffer): void {
     const first = batch[0]!.seq;
     const logging = debug.enabled;
     // Which request each sequence number belongs to (an nf_tables batch takes several).
@@ -395,6 +411,10 @@ export class Connection {
         }
       }
     });
+  }
+
+  /** Settles each request of the batch with what its replies said, or `failure`. */
+  private finish(batch: Pending[], failure: { errno: number; syscall: string } | null): void {
     for (const p of batch) {
       if (p.parts) {
         if (failure) p.reject(contextError(p.ctx, failure.errno, null, failure.syscall));

@@ -75,6 +75,11 @@ export interface Binding {
   socketOpenMany(nsfds: number[], protocol: number): Promise<(NativeSocket | NativeError)[]>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /**
+   * `transact` for a dump, on the pool: every 64 KiB of replies goes to `onPart` as soon as it
+   * is read (whole messages, in order), and the promise resolves with the rest after the last.
+   */
+  transactParts(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Buffer>;
+  /**
    * Several sockets' exchanges in one pool job, one after another: per socket its replies, or
    * its failure (a NativeError with the replies read so far).
    */

@@ -114,6 +114,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketOpen", Napi::Function::New(env, SocketOpen));
   exports.Set("socketOpenMany", Napi::Function::New(env, SocketOpenMany));
   exports.Set("transact", Napi::Function::New(env, Transact));
+  exports.Set("transactParts", Napi::Function::New(env, TransactParts));
   exports.Set("transactMany", Napi::Function::New(env, TransactMany));
   exports.Set("transactQuick", Napi::Function::New(env, TransactQuick));
   exports.Set("quickTimings", Napi::Function::New(env, QuickTimings));

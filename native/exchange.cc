@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fault.h"
 #include "thread.h"
 
 namespace nl {
@@ -42,8 +43,42 @@ void Exchange::Run() {
   }
   for (size_t i = 0, j; i < requests_.size(); i = j) {
     j = ChunkEnd(i);
-    if (!Send(i, j) || !Receive(i, j)) return;
+    if (!Send(i, j)) return;
+    if (!Receive(i, j)) {
+      // A dump left half-read keeps the socket busy: every later dump on it would be EBUSY.
+      if (requests_[i].dump && !requests_[i].done) Drain(requests_[i].seq);
+      return;
+    }
   }
+}
+
+// Reads and drops what is left of the dump `seq`, without waiting: the kernel makes each part
+// inside the read before, so the dump is over when nothing is queued, or once its end is read.
+void Exchange::Drain(uint32_t seq) {
+  uint8_t* scratch = Scratch();
+  for (;;) {
+    ssize_t n = recv(fd_, scratch, kRecvSpace, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    size_t left = static_cast<size_t>(n);
+    for (const uint8_t* at = scratch; left >= sizeof(nlmsghdr);) {
+      nlmsghdr header;
+      memcpy(&header, at, sizeof header);
+      if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
+      if (header.nlmsg_seq == seq && (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR)) return;
+      size_t step = NLMSG_ALIGN(header.nlmsg_len);
+      if (step >= left) break;
+      at += step;
+      left -= step;
+    }
+  }
+}
+
+// Datagrams land in a scratch buffer that each thread keeps: a fresh 64 KiB allocation per
+// exchange would be mmap'd, faulted in and unmapped every time.
+uint8_t* Exchange::Scratch() {
+  static thread_local uint8_t scratch[kRecvSpace];
+  return scratch;
 }
 
 // The chunk that starts at request i ends before the index returned.
@@ -139,8 +174,10 @@ bool Exchange::Send(size_t first, size_t last) {
 
 bool Exchange::Reserve(size_t more) {
   if (cap_ - used_ >= more) return true;
-  // Quick answers are small; a dump's parts are up to 32 KiB each and there are often many.
-  size_t cap = cap_ ? cap_ : (requests_.size() == 1 && requests_[0].dump ? 1024 * 1024 : 4096);
+  // Quick answers are small; a dump's parts are up to 32 KiB each and there are often many
+  // (handed over, they are a threshold and one datagram at most).
+  size_t dump_cap = sink_ ? sink_threshold_ + kRecvSpace : 1024 * 1024;
+  size_t cap = cap_ ? cap_ : (requests_.size() == 1 && requests_[0].dump ? dump_cap : 4096);
   while (cap - used_ < more) cap *= 2;
   uint8_t* grown = static_cast<uint8_t*>(realloc(out_, cap));
   if (!grown) return false;
@@ -162,10 +199,9 @@ Exchange::Request* Exchange::Find(uint32_t seq, size_t first, size_t last) {
 }
 
 bool Exchange::Receive(size_t first, size_t last) {
-  // Datagrams land in a scratch buffer that each thread keeps: a fresh 64 KiB allocation per
-  // exchange would be mmap'd, faulted in and unmapped every time. Only what answers this batch
-  // is copied out, into a buffer sized to it.
-  static thread_local uint8_t scratch[kRecvSpace];
+  // Datagrams land in the thread's scratch buffer; only what answers this batch is copied out,
+  // into a buffer sized to it.
+  uint8_t* scratch = Scratch();
   size_t outstanding = Outstanding(first, last);
   // A batch was handled inside sendmsg: its answers are queued already, or never come. With no
   // acknowledgement asked for, everything queued is read.
@@ -216,6 +252,16 @@ bool Exchange::Receive(size_t first, size_t last) {
       }
       if (!Absorb(scratch + i * slot, msgs[i].msg_len, first, last, &outstanding)) {
         Fail(ENOMEM, "realloc");
+        return false;
+      }
+    }
+    // Parts go on while the dump is still being read; its last messages stay for the end.
+    if (sink_ && used_ >= sink_threshold_ && outstanding > 0) {
+      size_t length = 0;
+      uint8_t* part = TakeReplies(&length);
+      sink_(sink_context_, part, length);
+      if (Faulted("dump.part")) {  // tests: a read failing once a part is out
+        Fail(errno, "recvmmsg");
         return false;
       }
     }

@@ -30,6 +30,16 @@ class Exchange {
   // Hands over the replies (malloc'd; the caller frees them).
   uint8_t* TakeReplies(size_t* length);
 
+  // While Run reads, every time `threshold` bytes of replies are kept (whole messages, at a
+  // datagram's end), they are handed to `sink` (which then owns them) instead of being kept.
+  // Used for dumps, whose reader parses each part while the kernel makes the next.
+  using Sink = void (*)(void* context, uint8_t* data, size_t length);
+  void HandOver(Sink sink, void* context, size_t threshold) {
+    sink_ = sink;
+    sink_context_ = context;
+    sink_threshold_ = threshold;
+  }
+
  private:
   // native/fuzz/exchange_fuzz.cc drives Split and Absorb with its bytes, without a socket.
   friend struct ExchangeFuzzer;
@@ -59,6 +69,8 @@ class Exchange {
   bool Reserve(size_t more);
   Request* Find(uint32_t seq, size_t first, size_t last);
   bool Receive(size_t first, size_t last);
+  void Drain(uint32_t seq);
+  static uint8_t* Scratch();
   bool Absorb(const uint8_t* datagram, size_t n, size_t first, size_t last, size_t* outstanding);
   void Fail(int err, const char* syscall) {
     err_ = err;
@@ -76,6 +88,9 @@ class Exchange {
   size_t cap_ = 0;
   int err_ = 0;
   const char* syscall_ = nullptr;
+  Sink sink_ = nullptr;
+  void* sink_context_ = nullptr;
+  size_t sink_threshold_ = 0;
   // -1 until asked; then whether fd_ is a NETLINK_NETFILTER socket.
   int netfilter_ = -1;
 };

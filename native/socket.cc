@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,90 @@ class TransactWorker : public PromiseWorker {
   Napi::Reference<Napi::Buffer<uint8_t>> keep_;
   Exchange exchange_;
 };
+
+// transactParts(fd, portid, requests, onPart): as transact, but while a dump is read every
+// kPartBytes of its replies go to onPart(buffer) at once, in order, and the promise resolves
+// with the rest after the last of them. JavaScript parses a part while the kernel makes the
+// next (a dump's kernel work happens in the reader's recvmsg), instead of after all of it.
+// The parts and the end travel by one thread-safe function, so the end never overtakes a part.
+class TransactPartsWorker : public Napi::AsyncWorker {
+ public:
+  static constexpr size_t kPartBytes = 64 * 1024;
+
+  TransactPartsWorker(Napi::Env env, int fd, uint32_t portid, Napi::Buffer<uint8_t> requests, Napi::Function onPart)
+      : Napi::AsyncWorker(env, "netns-link"), job_(new Job(fd, portid, requests)) {
+    NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &job_->deferred, &promise_));
+    job_->tsfn = Tsfn::New(env, onPart, "netns-link dump", 0, 1, job_, [](Napi::Env, void*, Job* job) { delete job; });
+    job_->exchange.HandOver(&TransactPartsWorker::Part, job_, kPartBytes);
+  }
+
+  Napi::Value Start() {
+    Queue();
+    return Napi::Value(Env(), promise_);
+  }
+
+ protected:
+  void Execute() override {
+    job_->exchange.Run();
+    Post(job_, nullptr, 0, true);
+    job_->tsfn.Release();
+  }
+  void OnOK() override {}
+  void OnError(const Napi::Error&) override {}
+
+ private:
+  struct Job;
+  struct Item {
+    uint8_t* data;
+    size_t length;
+    bool end;
+  };
+  static void Deliver(Napi::Env env, Napi::Function onPart, Job* job, Item* item);
+  using Tsfn = Napi::TypedThreadSafeFunction<Job, Item, &TransactPartsWorker::Deliver>;
+  struct Job {
+    Job(int fd, uint32_t portid, Napi::Buffer<uint8_t> requests) : keep(Napi::Persistent(requests)), exchange(fd, portid, requests.Data(), requests.Length()) {}
+    Napi::Reference<Napi::Buffer<uint8_t>> keep;
+    Exchange exchange;
+    napi_deferred deferred = nullptr;
+    Tsfn tsfn;
+  };
+
+  static void Post(Job* job, uint8_t* data, size_t length, bool end) {
+    // The queue is unbounded: the call never waits. It fails only once the environment is
+    // going away, and then nothing will read the part.
+    Item* item = new Item{data, length, end};
+    if (job->tsfn.BlockingCall(item) != napi_ok) {
+      free(data);
+      delete item;
+    }
+  }
+  static void Part(void* context, uint8_t* data, size_t length) { Post(static_cast<Job*>(context), data, length, false); }
+
+  Job* job_;
+  napi_value promise_ = nullptr;
+};
+
+void TransactPartsWorker::Deliver(Napi::Env env, Napi::Function onPart, Job* job, Item* item) {
+  std::unique_ptr<Item> own(item);
+  if (env == nullptr) {  // the environment is going away
+    free(item->data);
+    return;
+  }
+  Napi::HandleScope scope(env);
+  if (!item->end) {
+    Napi::Value part = Napi::Buffer<uint8_t>::New(env, item->data, item->length, [](Napi::Env, uint8_t* p) { free(p); });
+    onPart.Call({part});
+    return;
+  }
+  Exchange& e = job->exchange;
+  if (e.err()) {
+    Napi::Object error = ErrnoError(env, e.err(), e.syscall());
+    error.Set("replies", RepliesBuffer(env, e));
+    napi_reject_deferred(env, job->deferred, error);
+  } else {
+    napi_resolve_deferred(env, job->deferred, RepliesBuffer(env, e));
+  }
+}
 
 // Sockets of several namespaces, made by one thread that enters each in turn. `alone`: one
 // socket (socketOpen), its failure the promise's rejection, not an entry of an array.
@@ -232,6 +317,17 @@ Napi::Value Transact(const Napi::CallbackInfo& info) {
   return (new TransactWorker(env, info[0].As<Napi::Number>().Int32Value(),
                              info[1].As<Napi::Number>().Uint32Value(),
                              info[2].As<Napi::Buffer<uint8_t>>()))
+      ->Start();
+}
+
+Napi::Value TransactParts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBuffer() || !info[3].IsFunction()) {
+    Napi::TypeError::New(env, "transactParts(fd, portid, buffer, onPart)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return (new TransactPartsWorker(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value(),
+                                  info[2].As<Napi::Buffer<uint8_t>>(), info[3].As<Napi::Function>()))
       ->Start();
 }
 

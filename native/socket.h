@@ -18,6 +18,7 @@ int OpenNetlinkSocket(int protocol, int* fd, uint32_t* portid, const char** fail
 Napi::Value SocketOpen(const Napi::CallbackInfo& info);
 Napi::Value SocketOpenMany(const Napi::CallbackInfo& info);
 Napi::Value Transact(const Napi::CallbackInfo& info);
+Napi::Value TransactParts(const Napi::CallbackInfo& info);
 Napi::Value TransactMany(const Napi::CallbackInfo& info);
 Napi::Value Ifindex(const Napi::CallbackInfo& info);
 Napi::Value Ifname(const Napi::CallbackInfo& info);

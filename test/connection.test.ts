@@ -85,6 +85,42 @@ t.test('an interrupted dump runs again, and is reported after repeated interrupt
   t.match(e, { code: 'EINTR', kernelMessage: /interrupted/ });
 });
 
+t.test('a dump read in parts: each part parsed as it comes, in order; an interruption in a part runs it again', async (t) => {
+  // Index i's message: a link whose ifinfomsg index is i.
+  const link = (seq: number, i: number, flags = 0): Buffer => {
+    const m = part(seq, flags);
+    m.writeInt32LE(i, 16 + 4);
+    return m;
+  };
+  let runs = 0;
+  const parsedAt: number[] = []; // how many parts had come when each message was parsed
+  let partsIn = 0;
+  const parted: Transport = {
+    ...fake,
+    transact: async () => {
+      throw new Error('a dump alone goes in parts');
+    },
+    transactParts: async (_fd, _portid, requests, onPart) => {
+      runs++;
+      const [s] = seqs(requests) as [number];
+      for (let k = 0; k < 3; k++) {
+        partsIn++;
+        // The second run's middle part says the tables changed under it.
+        onPart(Buffer.concat([link(s, 2 * k, runs === 1 && k === 1 ? C.NLM_F_DUMP_INTR : 0), link(s, 2 * k + 1)]));
+      }
+      return Buffer.concat([link(s, 6), done(s)]);
+    },
+  };
+  const conn = new Connection(parted, -1, 1);
+  const got = await conn.dump(dumpReq(), ctx, (m) => {
+    parsedAt.push(partsIn);
+    return m.buf.readInt32LE(m.start + 4);
+  });
+  t.equal(runs, 2, 'interrupted once, run again');
+  t.same(got, [0, 1, 2, 3, 4, 5, 6], "every part's messages and the rest's, in order, only the last run's");
+  t.same(parsedAt.slice(-7), [4, 4, 5, 5, 6, 6, 6], 'each part parsed as it came, before the next');
+});
+
 t.test('a receive failure (ENOBUFS) fails only the requests left unanswered', async (t) => {
   kernel = (async (_fd, _portid, requests) => {
     const [s1] = seqs(requests) as [number];
