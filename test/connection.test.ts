@@ -1,7 +1,7 @@
 // The request queue against a fake kernel: replies matched by sequence number, strays ignored,
 // NLM_F_DUMP_INTR retried then reported, a failed receive failing only what went unanswered.
 import t from 'tap';
-import { Connection, DUMP_RETRIES, type Transport } from '../dist/connection.js';
+import { Connection, DUMP_RETRIES, SPLIT_GROUP, type Transport } from '../dist/connection.js';
 import { NetlinkError } from '../dist/errors.js';
 import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
@@ -205,6 +205,53 @@ t.test('chains of awaited steps on many sockets fall into step: one job per wave
   const [a, b] = [new Connection(own, 200, 1), new Connection(own, 201, 2)];
   await Promise.all([a.dump(dumpReq(), ctx, () => undefined), b.request(make, ctx)]);
   t.same(jobs, [-1, -1], 'each in a job of its own');
+});
+
+t.test(`a group of ${SPLIT_GROUP} exchanges or more goes as two jobs at once; the next group waits for both`, async (t) => {
+  const answer = (requests: Buffer): Buffer => Buffer.concat(seqs(requests).map((s) => ack(s)));
+  const jobs: { fds: number[]; running: number }[] = [];
+  let running = 0;
+  const finish: (() => void)[] = [];
+  const alone: number[] = [];
+  const split: Transport = {
+    ...fake,
+    // A flush the loop's budget kept apart from the rest goes alone.
+    transact: async (fd, _portid, requests) => {
+      alone.push(fd);
+      return answer(requests);
+    },
+    transactMany: (fds, _portids, requests) => {
+      jobs.push({ fds, running: running++ });
+      return new Promise((r) => {
+        finish.push(() => {
+          running--;
+          r(requests.map(answer));
+        });
+      });
+    },
+  };
+  // Past the loop's budget, flushes and groups wait for a turn of the loop: a few turns.
+  const turns = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
+  const n = SPLIT_GROUP + 72;
+  const conns = Array.from({ length: n }, (_, i) => new Connection(split, 1000 + i, i + 1));
+  const first = Promise.all(conns.map((c) => c.request(change(), ctx)));
+  await turns();
+  const [a, b] = jobs.map((j) => j.fds.length) as [number, number];
+  t.equal(jobs.length, 2, `${n} exchanges: two jobs (${a} and ${b}; ${alone.length} alone)`);
+  t.ok(a + b >= SPLIT_GROUP && Math.abs(a - b) <= 1, 'halves of one group');
+  t.same(jobs.map((j) => j.running), [0, 1], 'the second started while the first ran');
+  t.same([...alone, ...jobs.flatMap((j) => j.fds)].sort(), conns.map((c) => c.fd).sort(), 'each socket once');
+  // The first half answers; the next steps of its sockets wait for the second half.
+  const second = Promise.all(conns.slice(0, 10).map((c) => c.request(change(), ctx)));
+  finish.shift()!();
+  await turns();
+  t.equal(jobs.length, 2, 'nothing new goes while half the group is under way');
+  finish.shift()!();
+  await first;
+  await turns();
+  t.same(jobs.slice(2).map((j) => j.fds.length), [10], 'then the next group, of fewer: one job');
+  finish.shift()!();
+  await second;
 });
 
 t.test('a burst of quick requests goes down in chunks as it is made, in order, each answered on its own', async (t) => {
