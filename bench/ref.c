@@ -9,6 +9,9 @@
  *
  *   ref w1-setup N                  sequential: N hosts on bridge br0 (in the current namespace)
  *   ref w1-setup-pipe N [NSTHREADS [CFGTHREADS]]  pipelined, in phases (default: one thread per CPU)
+ *   ref w1-setup-waves N [NST [CFGT]]  pipelined, but the hosts' five requests in five waves: each
+ *                                   request of every namespace, then every ACK, as code awaiting
+ *                                   each step of every host at once sends them
  *   ref w1-teardown N               delete their namespaces
  *   ref w2 NSPATH                   dump links and addresses of the namespace into structs
  *   ref w2-loop NSPATH ROUNDS       link dump then address dump, ROUNDS times: the medians
@@ -485,24 +488,23 @@ static void batch_flush(int fd, struct batch *b, const char *what) {
   b->count = 0;
 }
 
-/* Appends the five requests a host's namespace gets: lo up, eth0 (index 2) up, two addresses, route. */
-static void host_requests(struct batch *b, struct nl *n, int i) {
+/* Appends request k (0-4) of the five a host's namespace gets: lo up, eth0 (index 2) up, two
+ * addresses, route. */
+static void host_request(struct batch *b, struct nl *n, int i, int k) {
   struct nlmsghdr *h;
-  struct ifinfomsg *ifm;
-  for (int index = 1; index <= 2; index++) {
+  if (k <= 1) {
     h = batch_put(b, n, RTM_NEWLINK, 0);
-    ifm = mnl_nlmsg_put_extra_header(h, sizeof *ifm);
-    ifm->ifi_index = index;
+    struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(h, sizeof *ifm);
+    ifm->ifi_index = k + 1;
     ifm->ifi_flags = IFF_UP;
     ifm->ifi_change = IFF_UP;
-    batch_end(b, h);
-  }
-  unsigned a4 = htonl(0xc6120000u + (unsigned)(i + 2)); /* 198.18.x.y, as v4(i) */
-  struct in6_addr a6;
-  inet_pton(AF_INET6, "2001:db8::", &a6);
-  a6.s6_addr[14] = (unsigned char)((i + 2) >> 8);
-  a6.s6_addr[15] = (unsigned char)((i + 2) & 255);
-  for (int v = 0; v < 2; v++) {
+  } else if (k <= 3) {
+    int v = k == 3;
+    unsigned a4 = htonl(0xc6120000u + (unsigned)(i + 2)); /* 198.18.x.y, as v4(i) */
+    struct in6_addr a6;
+    inet_pton(AF_INET6, "2001:db8::", &a6);
+    a6.s6_addr[14] = (unsigned char)((i + 2) >> 8);
+    a6.s6_addr[15] = (unsigned char)((i + 2) & 255);
     h = batch_put(b, n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
     ifa->ifa_family = v ? AF_INET6 : AF_INET;
@@ -511,11 +513,15 @@ static void host_requests(struct batch *b, struct nl *n, int i) {
     ifa->ifa_index = 2;
     mnl_attr_put(h, IFA_LOCAL, v ? 16 : 4, v ? (void *)&a6 : (void *)&a4);
     mnl_attr_put(h, IFA_ADDRESS, v ? 16 : 4, v ? (void *)&a6 : (void *)&a4);
-    batch_end(b, h);
+  } else {
+    h = batch_put(b, n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    put_default_route(h);
   }
-  h = batch_put(b, n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-  put_default_route(h);
   batch_end(b, h);
+}
+
+static void host_requests(struct batch *b, struct nl *n, int i) {
+  for (int k = 0; k < 5; k++) host_request(b, n, i, k);
 }
 
 /* The veth of host i: v<i> in the hub, on br0 and up; its peer eth0 made in the host's
@@ -539,6 +545,7 @@ static void veth_request(struct batch *b, struct nl *hub, int i, int br, int nsf
  *      all of its share's sockets, then reading all of their ACKs. */
 struct w1 {
   int n, br, threads;
+  int wave; /* -1: each namespace's five requests in one sendmsg; 0-4: only that one */
   int *nsfd;
   struct nl *sock;
 };
@@ -575,7 +582,8 @@ static void *w1_hosts(void *arg) {
   int k = 0;
   for (int i = p->first; i < w->n; i += w->threads, k++) {
     batch_init(&hb[k], 4096);
-    host_requests(&hb[k], &w->sock[i], i);
+    if (w->wave < 0) host_requests(&hb[k], &w->sock[i], i);
+    else host_request(&hb[k], &w->sock[i], i, w->wave);
     batch_send(RAWFD(&w->sock[i]), &hb[k]);
   }
   k = 0;
@@ -604,10 +612,10 @@ static void run_threads(struct w1 *w, int threads, void *(*fn)(void *)) {
   free(t);
 }
 
-static void w1_setup_pipe(int n, int nsthreads, int cfgthreads) {
+static void w1_setup_pipe(int n, int nsthreads, int cfgthreads, int waves) {
   struct nl probe;
   nl_open(&probe);
-  struct w1 w = {.n = n, .br = ifindex(&probe, "br0")};
+  struct w1 w = {.n = n, .br = ifindex(&probe, "br0"), .wave = -1};
   mnl_socket_close(probe.sock);
   /* Measured at N=500 on 2 CPUs, after the kernel had freed the last run's namespaces: 2, 64
    * or 500 namespace threads and 1 to 16 request threads all within noise (0.83-0.99 s). */
@@ -628,7 +636,8 @@ static void w1_setup_pipe(int n, int nsthreads, int cfgthreads) {
   }
   batch_flush(RAWFD(&hub), &b, "veth");
   double t2 = now_us();
-  run_threads(&w, cfgthreads, w1_hosts);
+  if (!waves) run_threads(&w, cfgthreads, w1_hosts);
+  for (w.wave = 0; waves && w.wave < 5; w.wave++) run_threads(&w, cfgthreads, w1_hosts);
   double t3 = now_us();
   for (int i = 0; i < n; i++) {
     close(RAWFD(&w.sock[i]));
@@ -706,14 +715,15 @@ static void w4(const char *path, int count) {
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "w1-setup") == 0) w1_setup(atoi(argv[2]));
   else if (argc >= 3 && strcmp(argv[1], "w1-teardown") == 0) w1_teardown(atoi(argv[2]));
-  else if (argc >= 3 && strcmp(argv[1], "w1-setup-pipe") == 0) w1_setup_pipe(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 0, argc >= 5 ? atoi(argv[4]) : 0);
+  else if (argc >= 3 && strcmp(argv[1], "w1-setup-pipe") == 0) w1_setup_pipe(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 0, argc >= 5 ? atoi(argv[4]) : 0, 0);
+  else if (argc >= 3 && strcmp(argv[1], "w1-setup-waves") == 0) w1_setup_pipe(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 0, argc >= 5 ? atoi(argv[4]) : 0, 1);
   else if (argc >= 3 && strcmp(argv[1], "w2") == 0) w2(argv[2]);
   else if (argc >= 4 && strcmp(argv[1], "w2-loop") == 0) w2_loop(argv[2], atoi(argv[3]));
   else if (argc >= 4 && strcmp(argv[1], "w3-pipe") == 0) w3_pipe(argv[2], atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 0);
   else if (argc >= 4 && strcmp(argv[1], "w3") == 0) w3(argv[2], atoi(argv[3]));
   else if (argc >= 4 && strcmp(argv[1], "w4") == 0) w4(argv[2], atoi(argv[3]));
   else {
-    fprintf(stderr, "usage: ref w1-setup N | w1-setup-pipe N [NSTHREADS [CFGTHREADS]] | w1-teardown N | w2 NSPATH | w2-loop NSPATH ROUNDS | w3 NSPATH N | w3-pipe NSPATH N [BATCH] | w4 NSPATH N\n");
+    fprintf(stderr, "usage: ref w1-setup N | w1-setup-pipe N [NSTHREADS [CFGTHREADS]] | w1-setup-waves N [NSTHREADS [CFGTHREADS]] | w1-teardown N | w2 NSPATH | w2-loop NSPATH ROUNDS | w3 NSPATH N | w3-pipe NSPATH N [BATCH] | w4 NSPATH N\n");
     return 2;
   }
   return 0;
