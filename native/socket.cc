@@ -72,14 +72,21 @@ class TransactPartsWorker : public Napi::AsyncWorker {
 
   TransactPartsWorker(Napi::Env env, int fd, uint32_t portid, Napi::Buffer<uint8_t> requests, Napi::Function onPart)
       : Napi::AsyncWorker(env, "netns-link"), job_(new Job(fd, portid, requests)) {
-    NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &job_->deferred, &promise_));
+    if (napi_create_promise(env, &job_->deferred, &promise_) != napi_ok) return;
     job_->tsfn = Tsfn::New(env, onPart, "netns-link dump", 0, 1, job_, [](Napi::Env, void*, Job* job) { delete job; });
     job_->exchange.HandOver(&TransactPartsWorker::Part, job_, kPartBytes);
   }
 
+  // The promise; or, when none could be made, the pending exception, and nothing is queued.
   Napi::Value Start() {
+    Napi::Env env = Env();
+    if (!promise_) {
+      delete job_;
+      delete this;
+      NAPI_THROW(Napi::Error::New(env, "transactParts: no promise"), Napi::Value());
+    }
     Queue();
-    return Napi::Value(Env(), promise_);
+    return Napi::Value(env, promise_);
   }
 
  protected:
