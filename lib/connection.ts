@@ -475,6 +475,16 @@ const groups = new Map<Transport, Group>();
 let flushesDue = 0;
 
 /**
+ * A group of at least this many exchanges goes down as two pool jobs at once, a half each: the
+ * kernel's work for one request is not all under the rtnl lock, and the first half's replies
+ * are settled (and the next steps made) while the second half runs. W1 on 2 CPUs, alternating
+ * in one sandbox, the hosts' phase at N = 500 (two runs) and 1000: chained 829 → 764, 885 → 680
+ * and 1,923 → 1,653 ms; phased 610 → 530, 494 → 531 and 1,452 → 1,262 ms. At N = 100 (groups
+ * of 100) nothing to gain: 75 → 76 and 67 → 78 ms.
+ */
+export const SPLIT_GROUP = 128;
+
+/**
  * Requests of independent namespaces go to the kernel together: every exchange flushed while a
  * group is under way waits for it, then all of them go as one job (one thread hop), and their
  * replies come back together. Chains of awaited steps on many namespaces (each host's
@@ -482,16 +492,6 @@ let flushesDue = 0;
  * `Promise.all` phases would keep them, instead of each step of each chain taking a hop of its
  * own. An exchange alone goes as before (quick requests on the hot I/O thread).
  */
-/**
- * A group of at least this many exchanges goes down as two pool jobs at once, a half each: the
- * kernel's work for one request is not all under the rtnl lock, and the first half's replies
- * are settled (and the next steps made) while the second half runs. W1 at N = 500 and 1000 on
- * 2 CPUs, alternating in one sandbox: chained, the hosts' phase 829 → 764, 885 → 680 and
- * 1,923 → 1,653 ms; phased 610 → 530, 494 → 531 and 1,452 → 1,262 ms. At N = 100 (groups of
- * 100) nothing to gain: 75 → 76 and 67 → 78 ms.
- */
-export const SPLIT_GROUP = 128;
-
 function joinGroup(transport: Transport, joined: Joined): void {
   let g = groups.get(transport);
   if (!g) {
