@@ -5,6 +5,7 @@ import { Connection, DUMP_RETRIES, SPLIT_GROUP, type Transport } from '../dist/c
 import { NetlinkError } from '../dist/errors.js';
 import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
+import { parseLinkIndex } from '../dist/wire/link-message.js';
 
 // The transport is injected: each test sets what the fake kernel answers.
 type Transact = Transport['transact'];
@@ -114,7 +115,7 @@ t.test('a dump read in parts: each part parsed as it comes, in order; an interru
   const conn = new Connection(parted, -1, 1);
   const got = await conn.dump(dumpReq(), ctx, (m) => {
     parsedAt.push(partsIn);
-    return m.buf.readInt32LE(m.start + 4);
+    return parseLinkIndex(m);
   });
   t.equal(runs, 2, 'interrupted once, run again');
   t.same(got, [0, 1, 2, 3, 4, 5, 6], "every part's messages and the rest's, in order, only the last run's");

@@ -6,7 +6,8 @@ import t from 'tap';
 import type { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
 import { C } from '../dist/wire/constants.js';
-import { encodeDumpLinks } from '../dist/wire/link-message.js';
+import { encodeDumpLinks, parseLinkIndex } from '../dist/wire/link-message.js';
+import { eachMessage } from '../dist/wire/netlink.js';
 import { ipLink, namedNetns, type Teardown } from './helpers';
 
 const PAIRS = 150; // 301 links, about 400 KiB of replies: several parts
@@ -15,16 +16,14 @@ const PAIRS = 150; // 301 links, about 400 KiB of replies: several parts
 function walk(buf: Buffer): { types: number[]; indexes: number[]; whole: boolean } {
   const types: number[] = [];
   const indexes: number[] = [];
-  let at = 0;
-  while (at + 16 <= buf.length) {
-    const len = buf.readUInt32LE(at);
-    if (len < 16 || at + len > buf.length) break;
-    const type = buf.readUInt16LE(at + 4);
-    types.push(type);
-    if (type === C.RTM_NEWLINK) indexes.push(buf.readInt32LE(at + 16 + 4));
-    at += (len + 3) & ~3;
-  }
-  return { types, indexes, whole: at === buf.length };
+  let end = 0;
+  eachMessage(buf, (m) => {
+    types.push(m.type);
+    const index = parseLinkIndex(m);
+    if (index !== undefined) indexes.push(index);
+    end = (m.end + 3) & ~3;
+  });
+  return { types, indexes, whole: end === buf.length };
 }
 
 async function withPairs(t: Teardown): Promise<{ ns: Netns; fd: number; portid: number }> {
