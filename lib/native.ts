@@ -75,8 +75,9 @@ export interface Binding {
   socketOpenMany(nsfds: number[], protocol: number): Promise<(NativeSocket | NativeError)[]>;
   transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
   /**
-   * `transact` for a dump, on the pool: every 64 KiB of replies goes to `onPart` as soon as it
-   * is read (whole messages, in order), and the promise resolves with the rest after the last.
+   * `transact` for a dump, on the pool: each time 64 KiB or more of replies have been read
+   * (whole messages, up to the end of a datagram) they go to `onPart` at once, in order, and the
+   * promise resolves with the rest after the last part.
    */
   transactParts(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Buffer>;
   /**
