@@ -7,8 +7,30 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 
+/** The median (the upper of the two middle values for an even count). */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * A row's ratio to another of its workload. Measured round robin (W1, W3: one time per round
+ * for both), it is the median of each round's own ratio, with the lowest and highest of them:
+ * a round's tools run minutes apart at most, while the kernel's pace drifts between rounds (C
+ * pipelined at N=1000, three rounds of one run: 3.65, 4.24, 5.05 s), so a ratio taken within
+ * a round carries less of that drift than a ratio of medians taken from different rounds.
+ * Otherwise, the ratio of the medians.
+ */
+function ratioTo(r, other) {
+  if (r.reps && other.reps && r.reps.length === other.reps.length && r.reps.length > 1) {
+    const each = r.reps.map((v, i) => v / other.reps[i]);
+    return { ratio: median(each), range: [Math.min(...each), Math.max(...each)] };
+  }
+  return { ratio: r.us / other.us, range: null };
+}
+
 const fmtTotal = (us) => (us >= 1e4 ? `${(us / 1e3).toFixed(0)} ms` : us >= 1e3 ? `${(us / 1e3).toFixed(1)} ms` : `${(us / 1e3).toFixed(2)} ms`);
 const fmtPer = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** ` (lowest–highest)` of a ratio taken round by round; nothing for a reference's own row or a ratio of medians. */
+const spread = (range) => (range && range[1] - range[0] > 0.005 ? ` (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : '');
 
 /** The table: every row's ratio to the strongest C of its workload, and where the row has one,
  * to the C of the same shape (W3: one at a time against C sequential). */
@@ -16,8 +38,8 @@ function markdown(rows) {
   const out = ['| workload | tool | total | per op | × strongest C | × same-shape C |', '|---|---|---:|---:|---:|---:|'];
   for (const x of rows) {
     const name = x.tool.startsWith('netns-link') ? `**${x.tool}**` : x.tool;
-    const ratio = x.ratio === null || x.ratio === undefined ? '' : x.ratio.toFixed(2);
-    const pair = x.pairRatio ? `${x.pairRatio.toFixed(2)} (× ${x.pair})` : '';
+    const ratio = x.ratio === null || x.ratio === undefined ? '' : `${x.ratio.toFixed(2)}${spread(x.ratioRange)}`;
+    const pair = x.pairRatio ? `${x.pairRatio.toFixed(2)}${spread(x.pairRange)} × ${x.pair}` : '';
     out.push(`| ${x.workload} | ${name} | ${fmtTotal(x.us)} | ${fmtPer(x.perOp)} ${x.unit} | ${ratio} | ${pair} |`);
   }
   return out.join('\n');
@@ -100,7 +122,7 @@ function render() {
   const r = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8'));
   writeFileSync(join(root, 'benchmark.svg'), chart(r.results, `netns-link W1 (N hosts on a bridge) against N — ${r.date}, ${r.machine}`));
   const lines = [
-    `Measured ${r.date} on ${r.machine}; medians of ${r.reps} repetitions, all in one run (W1's and W3's taken round robin over the tools). "× strongest C" is the ratio to the strongest C program of the same run ("C pipelined" where the workload has one; W5, NAT, has no C reference: its ratio is to one \`nft -f\` script); "× same-shape C" compares W3's one-at-a-time rows with C sending one request at a time (lower is faster).`,
+    `Measured ${r.date} on ${r.machine}; medians of ${r.reps} repetitions, all in one run (W1's and W3's taken round robin over the tools, every other round in the reverse order). "× strongest C" is the ratio to the strongest C program of the same run ("C pipelined" where the workload has one; W5, NAT, has no C reference: its ratio is to one \`nft -f\` script); for W1 and W3 it is the median of each round's own ratio, the rounds' lowest and highest in brackets. "× same-shape C" compares W3's one-at-a-time rows with C sending one request at a time (lower is faster).`,
     '',
     markdown(r.results),
     ...memoryLine(r.memory),
@@ -116,5 +138,5 @@ function render() {
   writeFileSync(join(root, 'README.md'), `${readme.slice(0, a + start.length)}\n${lines.join('\n')}\n${readme.slice(b)}`);
 }
 
-module.exports = { render, markdown, chart };
+module.exports = { render, markdown, chart, median, ratioTo };
 if (require.main === module) render();

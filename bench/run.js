@@ -10,7 +10,8 @@
 // W2 link and address dumps of 1,000 veth pairs, alone and alternating (ten rounds, medians);
 // W3 1,000 /32 addresses on lo, added and deleted; W4 the CPU a watcher spends on 10,000
 // address events while `ip -batch` adds the addresses; W5 NAT; W7 CNI. Three repetitions each
-// after warm-up runs, medians reported, each as a ratio to the strongest C in the same run.
+// after warm-up runs, medians reported, each as a ratio to the strongest C in the same run (W1
+// and W3, taken round robin: the median of each round's own ratio, with the rounds' range).
 // Also: the memory of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500,1000"; at most 1024, a bridge's ports), BENCH_REPS (default 3), BENCH_QUICK=1
@@ -121,7 +122,7 @@ const { Netns, Topology } = require(root);
 const { W1_OPS, v4, v6, setUpHub, chained, phased } = require('./w1.js');
 const hub = () => Netns.current();
 const us = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { median, ratioTo, markdown, render } = require('./readme.js');
 
 async function json(cmd, args) {
   const { stdout } = await run(cmd, args, { maxBuffer: 64 << 20 });
@@ -344,7 +345,9 @@ const w1Tools = {
 async function roundRobin(run, once) {
   const times = new Map(run.map(([tool]) => [tool, [[], []]]));
   for (let r = 0; r < REPS; r++) {
-    for (const [tool, measure] of run) {
+    // Every other round in the reverse order: what the kernel is still doing after a tool (a
+    // thousand namespaces being freed) falls on the tools before it as often as after it.
+    for (const [tool, measure] of r % 2 === 0 ? run : [...run].reverse()) {
       const [a, b] = await once(tool, measure);
       times.get(tool)[0].push(a);
       times.get(tool)[1].push(b);
@@ -538,8 +541,8 @@ async function w3(results) {
     return [a, d];
   });
   for (const [tool, [adds, dels]] of times) {
-    results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
-    results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation', pair: pair[tool] });
+    results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation', pair: pair[tool], reps: adds });
+    results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation', pair: pair[tool], reps: dels });
     console.log(`  W3 ${tool}: add ${(median(adds) / W3_COUNT).toFixed(1)} µs/op, delete ${(median(dels) / W3_COUNT).toFixed(1)} µs/op`);
   }
   await ns.delete();
@@ -855,10 +858,12 @@ function table(results) {
     for (const r of rs) {
       // Shown where it differs from the ratio to the strongest C.
       const p = r.pair && r.pair !== refTool && rs.find((x) => x.tool === r.pair);
-      rows.push({ ...r, ref: ref ? refTool : null, ratio: ref ? r.us / ref.us : null, pairRatio: p ? r.us / p.us : null });
+      const to = ref ? ratioTo(r, ref) : null;
+      const toPair = p ? ratioTo(r, p) : null;
+      rows.push({ ...r, ref: ref ? refTool : null, ratio: to?.ratio ?? null, ratioRange: to?.range ?? null, ratioOfMedians: ref ? r.us / ref.us : null, pairRatio: toPair?.ratio ?? null, pairRange: toPair?.range ?? null });
     }
   }
-  return { rows, markdown: require('./readme.js').markdown(rows) };
+  return { rows, markdown: markdown(rows) };
 }
 
 async function inside() {
@@ -870,13 +875,13 @@ async function inside() {
   const only = (process.env.BENCH_ONLY || '').split(',').filter(Boolean);
   for (const [name, w] of Object.entries({ w1, w2, w3, w4, w5, w7 })) if (only.length === 0 || only.includes(name)) await w(results);
   const mem = only.length === 0 || only.includes('memory') ? await memory() : null;
-  const { rows, markdown } = table(results);
+  const { rows, markdown: tableText } = table(results);
   const date = new Date().toISOString().slice(0, 10);
   const doc = { date, machine, reps: REPS, quick, results: rows, memory: mem, pingRetries };
   const partial = only.length > 0;
   writeFileSync(join(__dirname, quick || partial ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
-  if (!quick && !partial) require('./readme.js').render();
-  console.log(`\n${markdown}\n`);
+  if (!quick && !partial) render();
+  console.log(`\n${tableText}\n`);
   if (mem) console.log(`memory: ${mem.namespaces} open namespaces cost ${mem.fdsPerNamespace} descriptors each; after close, ${mem.fdsAfterClose} more than before; RSS growth over three further open/close cycles once settled: ${mem.rssGrowthOverThreeMoreCyclesKiB} KiB (V8 heap and external memory: ${mem.heapGrowthOverThreeMoreCyclesKiB} KiB)`);
 }
 
