@@ -1,8 +1,12 @@
 /**
- * Native calls that are cheaper together: the first call made while none is under way goes at
- * once, alone; the calls made while it is under way wait for it, then all go in one native
- * call. So a lone call pays nothing, and a burst (a plan opening every namespace of a topology,
- * a hundred hosts creating their namespaces at once) pays one thread hop for all but the first.
+ * Native calls that are cheaper together: the calls made in one tick while none is under way go
+ * at the end of that tick, together (one alone goes as itself); the calls made while a batch is
+ * under way wait for it, then all go in one native call. So a lone call pays a tick
+ * (microseconds), and a burst (a plan opening every namespace of a topology, a hundred hosts
+ * creating their namespaces at once) pays one thread hop. Sending the first at once, alone, put
+ * one host's chain ahead of the others and the namespaces of the rest a job later (W1 at
+ * N = 100, alternating in one sandbox, eight repetitions each: the namespaces' phase 60 → 51 ms
+ * chained per host, 51 → 46 ms phased).
  * @internal
  * @packageDocumentation
  */
@@ -16,14 +20,18 @@ interface Waiting<A, R> {
 }
 
 /**
- * `one(arg)` for a call alone; `many(args)` for those that waited, answering each with its
- * result or its failure (a NativeError).
+ * `one(arg)` for a call alone; `many(args)` for calls that went together, answering each with
+ * its result or its failure (a NativeError).
  * @internal
  */
 export function whileBusyTogether<A, R extends object>(one: (arg: A) => Promise<R>, many: (args: A[]) => Promise<(R | NativeError)[]>): (arg: A) => Promise<R> {
   let busy = false;
+  /** A batch goes at the end of this tick: the calls made until then go with it. */
+  let due = false;
   let waiting: Waiting<A, R>[] = [];
   const go = (): void => {
+    due = false;
+    if (busy || waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
     busy = true;
@@ -63,6 +71,8 @@ export function whileBusyTogether<A, R extends object>(one: (arg: A) => Promise<
   return (arg) =>
     new Promise<R>((resolve, reject) => {
       waiting.push({ arg, resolve, reject });
-      if (!busy) go();
+      if (busy || due) return;
+      due = true;
+      process.nextTick(go);
     });
 }

@@ -72,9 +72,9 @@ const registry = new FinalizationRegistry<Held>((held) => {
 
 /**
  * A socket of the protocol inside the namespace behind `nsfd`, made by a thread that enters
- * it. Sockets asked for while one is being made (a plan opening every namespace of a topology)
- * go together, to one thread that enters each namespace in turn (a thread costs ~34 us to make,
- * entering ~6 us).
+ * it. Sockets asked for in one tick, or while a batch of them is being made (a plan opening
+ * every namespace of a topology), go together, to one thread that enters each namespace in turn
+ * (a thread costs ~34 us to make, entering ~6 us).
  */
 const openSocket: Record<Protocol, (nsfd: number) => Promise<NativeSocket>> = {
   route: together(C.NETLINK_ROUTE),

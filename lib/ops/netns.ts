@@ -87,10 +87,10 @@ export function create(name: string | undefined): Promise<Opened> {
 }
 
 /**
- * A new namespace named at `path` (empty: anonymous). Namespaces asked for while one is being
- * made go together: one thread per CPU makes its share one after another (W1 made chain by
- * chain: a hundred creations, each holding a pool thread, kept the link work of the chains
- * that were ready waiting behind them).
+ * A new namespace named at `path` (empty: anonymous). Namespaces asked for in one tick, or while
+ * a batch of them is being made, go together: one thread per CPU makes its share one after
+ * another (W1 made chain by chain: a hundred creations, each holding a pool thread, kept the
+ * link work of the chains that were ready waiting behind them).
  */
 const createNetns = whileBusyTogether<string, NativeHandle>(
   (path) => native.nsCreate(NETNS_RUN_DIR, path),
