@@ -5,8 +5,9 @@
  * (microseconds), and a burst (a plan opening every namespace of a topology, a hundred hosts
  * creating their namespaces at once) pays one thread hop. Sending the first at once, alone, put
  * one host's chain ahead of the others and the namespaces of the rest a job later (W1 at
- * N = 100, alternating in one sandbox, eight repetitions each: the namespaces' phase 60 → 51 ms
- * chained per host, 51 → 46 ms phased).
+ * N = 100, alternating in one sandbox, three runs of 8–10 repetitions each: the namespaces'
+ * phase 57 → 51, 60 → 51 and 51 → 48 ms chained per host; 51 → 46 and 47 → 48 ms phased; the
+ * totals within the spread).
  * @internal
  * @packageDocumentation
  */
