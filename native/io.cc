@@ -63,13 +63,7 @@ Napi::Value Settle(Napi::Env env, Job* job) {
   Napi::EscapableHandleScope scope(env);
   napi_value promise = nullptr;
   napi_status status = job->deferred ? napi_ok : napi_create_promise(env, &job->deferred, &promise);
-  if (status == napi_ok && job->exchange.err()) {
-    Napi::Object error = ErrnoError(env, job->exchange.err(), job->exchange.syscall());
-    error.Set("replies", RepliesBuffer(env, job->exchange));
-    status = napi_reject_deferred(env, job->deferred, error);
-  } else if (status == napi_ok) {
-    status = napi_resolve_deferred(env, job->deferred, RepliesBuffer(env, job->exchange));
-  }
+  if (status == napi_ok) status = SettleExchange(env, job->deferred, job->exchange);
   delete job;
   NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   return promise ? scope.Escape(promise) : Napi::Value();

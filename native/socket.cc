@@ -37,6 +37,17 @@ Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange) {
   return Napi::Buffer<uint8_t>::New(env, data, length, [](Napi::Env, uint8_t* p) { free(p); });
 }
 
+Napi::Object ExchangeFailure(Napi::Env env, Exchange& exchange) {
+  Napi::Object error = ErrnoError(env, exchange.err(), exchange.syscall());
+  error.Set("replies", RepliesBuffer(env, exchange));
+  return error;
+}
+
+napi_status SettleExchange(Napi::Env env, napi_deferred deferred, Exchange& exchange) {
+  if (exchange.err()) return napi_reject_deferred(env, deferred, ExchangeFailure(env, exchange));
+  return napi_resolve_deferred(env, deferred, RepliesBuffer(env, exchange));
+}
+
 namespace {
 
 constexpr int kRecvBuffer = 4 * 1024 * 1024;
@@ -142,14 +153,7 @@ void TransactPartsWorker::Deliver(Napi::Env env, Napi::Function onPart, Job* job
     onPart.Call({part});
     return;
   }
-  Exchange& e = job->exchange;
-  if (e.err()) {
-    Napi::Object error = ErrnoError(env, e.err(), e.syscall());
-    error.Set("replies", RepliesBuffer(env, e));
-    napi_reject_deferred(env, job->deferred, error);
-  } else {
-    napi_resolve_deferred(env, job->deferred, RepliesBuffer(env, e));
-  }
+  SettleExchange(env, job->deferred, job->exchange);
 }
 
 // Sockets of several namespaces, made by one thread that enters each in turn. `alone`: one
@@ -369,13 +373,7 @@ class TransactManyWorker : public PromiseWorker {
     Napi::Array out = Napi::Array::New(env, exchanges_.size());
     for (uint32_t i = 0; i < exchanges_.size(); i++) {
       Exchange& e = *exchanges_[i];
-      if (e.err()) {
-        Napi::Object error = ErrnoError(env, e.err(), e.syscall());
-        error.Set("replies", RepliesBuffer(env, e));
-        out.Set(i, error);
-      } else {
-        out.Set(i, RepliesBuffer(env, e));
-      }
+      out.Set(i, e.err() ? Napi::Value(ExchangeFailure(env, e)) : RepliesBuffer(env, e));
     }
     return out;
   }

@@ -8,6 +8,10 @@ namespace nl {
 class Exchange;
 // The replies of a finished exchange as a Buffer (taking them over).
 Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange);
+// A failed exchange's error: its errno and syscall, and the replies read before it (taken over).
+Napi::Object ExchangeFailure(Napi::Env env, Exchange& exchange);
+// Settles `deferred` with what a finished exchange came to: its replies, or its failure.
+napi_status SettleExchange(Napi::Env env, napi_deferred deferred, Exchange& exchange);
 
 // Opens an rtnetlink socket in the calling thread's namespace, with extended ACKs, capped ACKs
 // and strict checking on. Returns 0 or an errno; *failed names the failing syscall.
