@@ -32,6 +32,13 @@ namespace {
 constexpr size_t kMaxChunkMessages = 64;
 constexpr size_t kMaxChunkBytes = 64 * 1024;
 
+// The header of the message at `at`, `left` bytes from the end: true when a whole message is there.
+bool WholeMessage(const uint8_t* at, size_t left, nlmsghdr* header) {
+  if (left < sizeof(nlmsghdr)) return false;
+  memcpy(header, at, sizeof *header);
+  return header->nlmsg_len >= sizeof(nlmsghdr) && header->nlmsg_len <= left;
+}
+
 }  // namespace
 
 Exchange::~Exchange() { free(out_); }
@@ -61,10 +68,8 @@ void Exchange::Drain(uint32_t seq) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     size_t left = static_cast<size_t>(n);
-    for (const uint8_t* at = scratch; left >= sizeof(nlmsghdr);) {
-      nlmsghdr header;
-      memcpy(&header, at, sizeof header);
-      if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
+    nlmsghdr header;
+    for (const uint8_t* at = scratch; WholeMessage(at, left, &header);) {
       if (header.nlmsg_seq == seq && (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR)) return;
       size_t step = NLMSG_ALIGN(header.nlmsg_len);
       if (step >= left) break;
@@ -127,10 +132,8 @@ bool Exchange::Split() {
   size_t begin = 0;
   bool in_batch = false;
   while (offset < length_) {
-    if (length_ - offset < sizeof(nlmsghdr)) return false;
     nlmsghdr header;
-    memcpy(&header, data_ + offset, sizeof header);
-    if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > length_ - offset) return false;
+    if (!WholeMessage(data_ + offset, length_ - offset, &header)) return false;
     bool dump = (header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
     bool ack = (header.nlmsg_flags & NLM_F_ACK) != 0;
     if (!in_batch && !dump && !ack) {
@@ -278,10 +281,8 @@ bool Exchange::Absorb(const uint8_t* datagram, size_t n, size_t first, size_t la
   if (!Reserve(n + NLMSG_ALIGNTO)) return false;
   const uint8_t* read = datagram;
   size_t left = n;
-  while (left >= sizeof(nlmsghdr)) {
-    nlmsghdr header;
-    memcpy(&header, read, sizeof header);
-    if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > left) break;
+  nlmsghdr header;
+  while (WholeMessage(read, left, &header)) {
     size_t step = NLMSG_ALIGN(header.nlmsg_len);
     size_t take = step > left ? left : step;
     Request* req = header.nlmsg_pid == portid_ ? Find(header.nlmsg_seq, first, last) : nullptr;
