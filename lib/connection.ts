@@ -17,21 +17,21 @@ import { readU16, writeU32 } from './wire/attr.js';
 import { C } from './wire/constants.js';
 import { eachMessage, readAck, readDone, type KernelError, type RawMessage } from './wire/netlink.js';
 import { contextError, isNativeError, type Ctx } from './errors.js';
-import type { NativeError } from './native.js';
+import type { Answer, NativeError } from './native.js';
 
 /** A socket's netlink protocol: rtnetlink, or nfnetlink (nf_tables). @internal */
 export type Protocol = 'route' | 'netfilter';
 
 /** What a connection needs of the socket's owner: the addon's calls of these names. @internal */
 export interface Transport {
-  /** Sends the requests (whole messages, back to back) and resolves with every reply to them. */
-  transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /** Sends the requests (whole messages, back to back) and resolves with their answer (`true`: all plain ACKs). */
+  transact(fd: number, portid: number, requests: Buffer): Promise<Answer>;
   /**
    * The same, for quick requests only, on the hot I/O thread, which takes its jobs in order:
-   * the replies themselves when they came while the caller waited, else a promise of them.
+   * the answer itself when it came while the caller waited, else a promise of it.
    * `wait: false`: the caller does not wait a moment for the answer (more is coming).
    */
-  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Buffer | Promise<Buffer>;
+  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Answer | Promise<Answer>;
   /** The index of an interface in the socket's namespace, or -errno (SIOCGIFINDEX). */
   ifindex(fd: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno (SIOCGIFNAME). */
@@ -41,9 +41,9 @@ export interface Transport {
    * The same as `transact`, for a dump: its replies go to `onPart` in parts as they are read,
    * and the promise resolves with the rest, after the last part.
    */
-  transactParts?(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Buffer>;
-  /** Several sockets' exchanges in one job: per socket its replies, or its failure (with `replies`). */
-  transactMany?(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
+  transactParts?(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Answer>;
+  /** Several sockets' exchanges in one job: per socket its answer, or its failure (with `replies`). */
+  transactMany?(fds: number[], portids: number[], requests: Buffer[]): Promise<(Answer | NativeError)[]>;
   /** close(fd) off the event loop, where closing can take the kernel long (a netfilter socket's). */
   closeLater?(fd: number): Promise<void>;
 }
@@ -302,8 +302,8 @@ export class Connection {
   }
 
   /** Settles the batch with the exchange's replies (at once if they are here), or its failure; `done` first. */
-  private answer(batch: Pending[], exchange: Buffer | Promise<Buffer>, done: (() => void) | undefined): void {
-    if (Buffer.isBuffer(exchange)) {
+  private answer(batch: Pending[], exchange: Answer | Promise<Answer>, done: (() => void) | undefined): void {
+    if (exchange === true || Buffer.isBuffer(exchange)) {
       done?.();
       this.settle(batch, exchange, null);
       return;
@@ -369,10 +369,21 @@ export class Connection {
     else this.settle(batch, Buffer.alloc(0), { errno: os.errno.EIO, syscall: String(e) });
   }
 
-  settle(batch: Pending[], replies: Buffer, failure: { errno: number; syscall: string } | null): void {
+  settle(batch: Pending[], replies: Answer, failure: { errno: number; syscall: string } | null): void {
     if (--this.inflight === 0) this.pipelining = false;
-    this.absorb(batch, replies);
+    if (replies === true) this.acked(batch);
+    else this.absorb(batch, replies);
     this.finish(batch, failure);
+  }
+
+  /** Every request of the batch answered by a plain ACK (the addon made no buffer of them). */
+  private acked(batch: Pending[]): void {
+    const logging = debug.enabled;
+    for (const p of batch) {
+      if (logging) debug('fd %d <- ack seq %d', this.fd, p.seq);
+      // The addon never answers `true` for an nf_tables batch (it answers only some messages).
+      if (!p.parts) p.error = null;
+    }
   }
 
   /** Reads replies into the batch's requests: errors and ACKs noted, results parsed. */
@@ -537,7 +548,7 @@ function sendGroup(transport: Transport, g: Group): void {
         if (--left === 0) done();
         part.forEach((j, i) => {
           const a = answers[i];
-          if (Buffer.isBuffer(a)) j.conn.settle(j.batch, a, null);
+          if (a === true || Buffer.isBuffer(a)) j.conn.settle(j.batch, a, null);
           else j.conn.failed(j.batch, a);
         });
       },

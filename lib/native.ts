@@ -23,6 +23,12 @@ export interface NativeSocket {
   sndbuf: number;
 }
 
+/**
+ * What an exchange answered: `true` when every reply was a plain ACK, one per request (a
+ * change's only answer: no buffer is made for it), else the replies, back to back. @internal
+ */
+export type Answer = Buffer | true;
+
 /** What a failed native call rejects with. @internal */
 export interface NativeError extends Error {
   errno: number;
@@ -73,25 +79,30 @@ export interface Binding {
   socketOpen(nsfd: number, protocol?: number): Promise<NativeSocket>;
   /** Sockets of several namespaces, by one thread that enters each in turn: per namespace its socket, or its failure. */
   socketOpenMany(nsfds: number[], protocol: number): Promise<(NativeSocket | NativeError)[]>;
-  transact(fd: number, portid: number, requests: Buffer): Promise<Buffer>;
+  /**
+   * Sends the requests (whole messages, back to back) and resolves with their answer: `true`
+   * when every reply is a plain ACK (error 0), one per request (no buffer is made), else the
+   * replies themselves.
+   */
+  transact(fd: number, portid: number, requests: Buffer): Promise<Answer>;
   /**
    * `transact` for a dump, on the pool: each time 64 KiB or more of replies have been read
    * (whole messages, up to the end of a datagram) they go to `onPart` at once, in order, and the
    * promise resolves with the rest after the last part.
    */
-  transactParts(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Buffer>;
+  transactParts(fd: number, portid: number, requests: Buffer, onPart: (replies: Buffer) => void): Promise<Answer>;
   /**
-   * Several sockets' exchanges in one pool job, one after another: per socket its replies, or
-   * its failure (a NativeError with the replies read so far).
+   * Several sockets' exchanges in one pool job, one after another: per socket its answer (as
+   * `transact`'s), or its failure (a NativeError with the replies read so far).
    */
-  transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Buffer | NativeError)[]>;
+  transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Answer | NativeError)[]>;
   /**
    * The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc), in
-   * order. Answered while the caller waited (most are), it returns the replies themselves, with
-   * no promise and no turn of the microtask queue; else a promise of them. `wait: false`: the
-   * caller does not wait a moment for the answer.
+   * order. Answered while the caller waited (most are), it returns the answer itself (as
+   * `transact`'s), with no promise and no turn of the microtask queue; else a promise of it.
+   * `wait: false`: the caller does not wait a moment for the answer.
    */
-  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Buffer | Promise<Buffer>;
+  transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Answer | Promise<Answer>;
   /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */
   quickTimings(callerNs?: number, threadNs?: number): [number, number];
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */

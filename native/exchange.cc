@@ -141,6 +141,7 @@ bool Exchange::Split() {
       if (header.nlmsg_type != NFNL_MSG_BATCH_BEGIN || !Netfilter()) return false;
       in_batch = true;
       begin = requests_.size();
+      all_acked_ = false;  // a batch answers only some of its messages: JavaScript must see which
     } else if (in_batch && (dump || header.nlmsg_type == NFNL_MSG_BATCH_BEGIN)) {
       return false;
     }
@@ -291,6 +292,11 @@ bool Exchange::Absorb(const uint8_t* datagram, size_t n, size_t first, size_t la
       if (final && !req->done) {
         req->done = true;
         if (req->expect) --*outstanding;
+      }
+      if (all_acked_) {
+        int32_t error = -1;
+        if (header.nlmsg_type == NLMSG_ERROR && take >= NLMSG_HDRLEN + sizeof error) memcpy(&error, read + NLMSG_HDRLEN, sizeof error);
+        all_acked_ = error == 0;
       }
       memcpy(out_ + used_, read, take);
       memset(out_ + used_ + take, 0, step - take);

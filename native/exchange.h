@@ -29,6 +29,9 @@ class Exchange {
   const char* syscall() const { return syscall_; }
   // Hands over the replies (malloc'd; the caller frees them).
   uint8_t* TakeReplies(size_t* length);
+  // Whether every reply kept is a plain ACK (NLMSG_ERROR with error 0), one per request, none
+  // of them in an nf_tables batch: all the caller needs to know is that each request was done.
+  bool AllAcked() const { return all_acked_ && used_ > 0 && !err_; }
 
   // While Run reads, every time `threshold` bytes of replies are kept (whole messages, at a
   // datagram's end), they are handed to `sink` (which then owns them) instead of being kept.
@@ -91,6 +94,8 @@ class Exchange {
   Sink sink_ = nullptr;
   void* sink_context_ = nullptr;
   size_t sink_threshold_ = 0;
+  // Cleared by the first reply kept that is not a plain ACK, or by a batch (see AllAcked).
+  bool all_acked_ = true;
   // -1 until asked; then whether fd_ is a NETLINK_NETFILTER socket.
   int netfilter_ = -1;
 };

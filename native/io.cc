@@ -199,11 +199,11 @@ Napi::Value TransactQuick(const Napi::CallbackInfo& info) {
   bool wait = !(info.Length() > 3 && info[3].IsBoolean() && !info[3].As<Napi::Boolean>().Value());
   napi_value promise = nullptr;
   if (!io->Submit(env, job, requests, &promise, wait)) return Napi::Value(env, promise);
-  // Answered while the caller waited: the replies themselves, no promise; a failure rejects one.
+  // Answered while the caller waited: the answer itself, no promise; a failure rejects one.
   if (!job->exchange.err()) {
-    Napi::Value replies = RepliesBuffer(env, job->exchange);
+    Napi::Value answer = Answer(env, job->exchange);
     delete job;
-    return replies;
+    return answer;
   }
   return Settle(env, job);
 }

@@ -37,6 +37,15 @@ Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange) {
   return Napi::Buffer<uint8_t>::New(env, data, length, [](Napi::Env, uint8_t* p) { free(p); });
 }
 
+// Measured: W3 one at a time, a Buffer copy of a 36-byte ACK cost 1.0-3.0 us of the JS thread's
+// ~45 us per request (node::Buffer::Copy); `true` costs nothing to make and to read.
+Napi::Value Answer(Napi::Env env, Exchange& exchange) {
+  if (!exchange.AllAcked()) return RepliesBuffer(env, exchange);
+  size_t length = 0;
+  free(exchange.TakeReplies(&length));
+  return Napi::Boolean::New(env, true);
+}
+
 Napi::Object ExchangeFailure(Napi::Env env, Exchange& exchange) {
   Napi::Object error = ErrnoError(env, exchange.err(), exchange.syscall());
   error.Set("replies", RepliesBuffer(env, exchange));
@@ -45,7 +54,7 @@ Napi::Object ExchangeFailure(Napi::Env env, Exchange& exchange) {
 
 napi_status SettleExchange(Napi::Env env, napi_deferred deferred, Exchange& exchange) {
   if (exchange.err()) return napi_reject_deferred(env, deferred, ExchangeFailure(env, exchange));
-  return napi_resolve_deferred(env, deferred, RepliesBuffer(env, exchange));
+  return napi_resolve_deferred(env, deferred, Answer(env, exchange));
 }
 
 namespace {
@@ -64,7 +73,7 @@ class TransactWorker : public PromiseWorker {
     exchange_.Run();
     if (exchange_.err()) Fail(exchange_.err(), exchange_.syscall());
   }
-  Napi::Value Result(Napi::Env env) override { return RepliesBuffer(env, exchange_); }
+  Napi::Value Result(Napi::Env env) override { return Answer(env, exchange_); }
   void Decorate(Napi::Env env, Napi::Object error) override { error.Set("replies", RepliesBuffer(env, exchange_)); }
 
  private:
@@ -373,7 +382,7 @@ class TransactManyWorker : public PromiseWorker {
     Napi::Array out = Napi::Array::New(env, exchanges_.size());
     for (uint32_t i = 0; i < exchanges_.size(); i++) {
       Exchange& e = *exchanges_[i];
-      out.Set(i, e.err() ? Napi::Value(ExchangeFailure(env, e)) : RepliesBuffer(env, e));
+      out.Set(i, e.err() ? Napi::Value(ExchangeFailure(env, e)) : Answer(env, e));
     }
     return out;
   }

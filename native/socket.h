@@ -10,7 +10,10 @@ class Exchange;
 Napi::Value RepliesBuffer(Napi::Env env, Exchange& exchange);
 // A failed exchange's error: its errno and syscall, and the replies read before it (taken over).
 Napi::Object ExchangeFailure(Napi::Env env, Exchange& exchange);
-// Settles `deferred` with what a finished exchange came to: its replies, or its failure.
+// What a successful exchange answered: `true` when every reply was a plain ACK (no buffer is
+// made: a change's only answer, and the common one), else its replies as a Buffer.
+Napi::Value Answer(Napi::Env env, Exchange& exchange);
+// Settles `deferred` with what a finished exchange came to: its answer, or its failure.
 napi_status SettleExchange(Napi::Env env, napi_deferred deferred, Exchange& exchange);
 
 // Opens an rtnetlink socket in the calling thread's namespace, with extended ACKs, capped ACKs

@@ -46,6 +46,24 @@ const change = (): Buffer => new MessageWriter(C.RTM_NEWLINK, C.NLM_F_REQUEST | 
 const dumpReq = (): Buffer => new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_DUMP).u32(0).finish();
 const ctx = { op: 'test', object: {}, subject: 'thing' };
 
+t.test('an answer of true (every reply a plain ACK): each change resolves, a get with nothing', async (t) => {
+  const sent: number[][] = [];
+  kernel = (async (_fd, _portid, requests) => {
+    sent.push(seqs(requests));
+    return true;
+  }) as Transact;
+  const conn = new Connection(fake, -1, 1);
+  const get = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).finish();
+  const [a, b, c] = await Promise.all([conn.change(change(), ctx), conn.request(change(), ctx), conn.request(get, ctx, parseLinkIndex)]);
+  t.same(sent.map((x) => x.length), [3], 'one exchange of three requests');
+  t.equal(a, undefined, 'a change: nothing');
+  t.same(b, [], 'a request: no results');
+  t.same(c, [], 'a get answered only by its ACK: no results');
+  // A later exchange on the same connection still reads replies.
+  kernel = (async (_fd, _portid, requests) => ack(seqs(requests)[0]!, 17)) as Transact;
+  await t.rejects(conn.change(change(), ctx), { code: 'EEXIST' }, 'then a buffer with an error: the error');
+});
+
 t.test('replies are matched by sequence number; strays and late replies are ignored', async (t) => {
   let calls = 0;
   kernel = (async (_fd, _portid, requests) => {

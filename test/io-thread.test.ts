@@ -89,15 +89,16 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 200 + 100 + 3000, '127.0.0.1 and every one added');
 });
 
-t.test('transactQuick: the replies themselves when answered in place, else a promise; a failure rejects one', async (t) => {
+t.test('transactQuick: the answer itself when answered in place, else a promise; plain ACKs answer true; a failure rejects one', async (t) => {
   const [ns] = await namedNetns(t, 'inplace');
   const nsFd = openSync(`/run/netns/${ns!.name}`, 'r');
   const s = await native.socketOpen(nsFd);
   closeSync(nsFd);
   t.teardown(() => native.close(s.fd));
-  // lo up (RTM_SETLINK, as setUp sends it): a change whose only answer is an ACK.
-  const up = (seq: number): Buffer => {
-    const b = encodeSetLink({ index: 1, up: true });
+  // lo up (RTM_SETLINK, as setUp sends it): a change whose only answer is an ACK; or, on an
+  // index no link has, an error.
+  const up = (seq: number, index = 1): Buffer => {
+    const b = encodeSetLink({ index, up: true });
     writeU32(b, seq, 8);
     return b;
   };
@@ -115,9 +116,13 @@ t.test('transactQuick: the replies themselves when answered in place, else a pro
   const first = native.transactQuick(s.fd, s.portid, up(1)); // the thread may be asleep, or not made yet
   await first;
   const r = native.transactQuick(s.fd, s.portid, up(2));
-  t.ok(Buffer.isBuffer(r), 'answered in place: a Buffer, not a promise');
-  t.same(seqs(r as Buffer), [2], 'the ACK of request 2');
+  t.equal(r, true, 'answered in place by a plain ACK: true, neither a buffer nor a promise');
   t.ok(ipLink(ns!.name!).find((l: any) => l.ifname === 'lo').flags.includes('UP'), 'lo is up, as ip sees it');
+  // An error among the answers: the replies themselves, each in its place.
+  const mixed = native.transactQuick(s.fd, s.portid, Buffer.concat([up(4), up(5, 0x7fffff00), up(6)]));
+  t.ok(Buffer.isBuffer(mixed), 'answered in place, an error among the ACKs: a Buffer');
+  t.same(seqs(mixed as Buffer), [4, -1, 6], 'the ACKs of 4 and 6, the error of 5 between them');
+  t.equal((mixed as Buffer).readInt32LE(36 + 16), -19, 'request 5: ENODEV');
 
   // A descriptor that is no socket: sendmsg fails in place, and the call returns a rejected promise.
   const notSocket = openSync('/proc/self/stat', 'r');
@@ -127,10 +132,14 @@ t.test('transactQuick: the replies themselves when answered in place, else a pro
   const reason = await (failed as Promise<Buffer>).then(() => null, (e: unknown) => e);
   t.match(reason, { errno: 88, syscall: 'sendmsg' }, 'rejected: ENOTSOCK, from sendmsg');
 
-  // A batch longer than the caller waits (1 µs here): a promise, resolved with every ACK later.
+  // A batch longer than the caller waits (1 µs here): a promise, resolved later with true
+  // when every answer is an ACK, or with every reply, in order, when one is an error.
   native.quickTimings(1000);
-  const burst = Buffer.concat(Array.from({ length: 2000 }, (_, i) => up(10 + i)));
-  const later = native.transactQuick(s.fd, s.portid, burst);
+  const burst = (last: number): Buffer => Buffer.concat(Array.from({ length: 2000 }, (_, i) => up(10 + i, i === 1999 ? last : 1)));
+  const later = native.transactQuick(s.fd, s.portid, burst(1));
   t.ok(later instanceof Promise, 'not answered in time: a promise');
-  t.same(seqs(await later), Array.from({ length: 2000 }, (_, i) => 10 + i), 'every ACK, in order');
+  t.equal(await later, true, '2,000 plain ACKs: true');
+  const failing = await native.transactQuick(s.fd, s.portid, burst(0x7fffff00));
+  t.ok(Buffer.isBuffer(failing), 'the last of them failing: a Buffer');
+  t.same(seqs(failing as Buffer), [...Array.from({ length: 1999 }, (_, i) => 10 + i), -1], 'every ACK, in order, then the error');
 });
