@@ -18,7 +18,7 @@
 // bench/build/ref, which `npm run bench` builds.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { existsSync, openSync } = require('node:fs');
+const { closeSync, existsSync, openSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -51,7 +51,9 @@ const encode = (p, index, del) =>
 (async () => {
   const ns = Netns.current();
   await ns.setUp('lo');
-  const sock = await native.socketOpen(openSync('/proc/self/ns/net', 'r'), 0);
+  const nsfd = openSync('/proc/self/ns/net', 'r');
+  const sock = await native.socketOpen(nsfd, 0);
+  closeSync(nsfd);
   const encoded = [false, true].map((del) => text.map((t) => encode(parsePrefix(t), 1, del)));
   let seq = 1;
   let turns = 0;
