@@ -12,13 +12,13 @@ import { ipLink, namedNetns, type Teardown } from './helpers';
 
 const PAIRS = 150; // 301 links, about 400 KiB of replies: several parts
 
-/** Each message of `buf`: its type and, for a link, its index; and whether the messages tile it exactly. */
 /** A dump's answer is always its replies (`true` is only for changes all answered by plain ACKs). */
 function replies(a: Answer): Buffer {
   if (a === true) throw new Error('a dump answered true');
   return a;
 }
 
+/** Each message of `buf`: its type and, for a link, its index; and whether the messages tile it exactly. */
 function walk(buf: Buffer): { types: number[]; indexes: number[]; whole: boolean } {
   const types: number[] = [];
   const indexes: number[] = [];
