@@ -295,7 +295,7 @@ bool Exchange::Absorb(const uint8_t* datagram, size_t n, size_t first, size_t la
       }
       if (all_acked_) {
         int32_t error = -1;
-        if (header.nlmsg_type == NLMSG_ERROR && take >= NLMSG_HDRLEN + sizeof error) memcpy(&error, read + NLMSG_HDRLEN, sizeof error);
+        if (header.nlmsg_type == NLMSG_ERROR && header.nlmsg_len >= NLMSG_HDRLEN + sizeof error) memcpy(&error, read + NLMSG_HDRLEN, sizeof error);
         all_acked_ = error == 0;
       }
       memcpy(out_ + used_, read, take);
