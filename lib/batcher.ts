@@ -30,9 +30,10 @@ export function whileBusyTogether<A, R extends object>(one: (arg: A) => Promise<
   /** A batch goes at the end of this tick: the calls made until then go with it. */
   let due = false;
   let waiting: Waiting<A, R>[] = [];
+  // Runs only with calls waiting and none under way: at the end of the tick that made the first
+  // (nothing was under way then, and nothing else starts a batch), or when a batch is done.
   const go = (): void => {
     due = false;
-    if (busy || waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
     busy = true;
