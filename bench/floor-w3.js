@@ -40,8 +40,8 @@ const { Netns } = require(root);
 const { native } = require(join(root, 'dist', 'native.js'));
 const { encodeNewAddress, encodeDelAddress } = require(join(root, 'dist', 'wire', 'address.js'));
 const { parsePrefix } = require(join(root, 'dist', 'wire', 'ip.js'));
+const { median, ratioTo } = require('./readme.js');
 
-const median = (x) => x.slice().sort((a, b) => a - b)[x.length >> 1];
 const text = Array.from({ length: N }, (_, i) => `198.19.${i >> 8}.${i & 255}/32`);
 const encode = (p, index, del) =>
   del
@@ -109,9 +109,10 @@ const encode = (p, index, del) =>
     us.C[0].push(c.add_us / N);
     us.C[1].push(c.del_us / N);
   }
+  // The benchmark's own ratio: the median of the rounds' ratios, with their lowest and highest.
   const cell = (w, k) => {
-    const ratios = us[w][k].map((v, i) => v / us.C[k][i]);
-    return `${median(us[w][k]).toFixed(1)} µs, ${median(ratios).toFixed(2)}× C (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+    const { ratio, range } = ratioTo({ reps: us[w][k] }, { reps: us.C[k] });
+    return `${median(us[w][k]).toFixed(1)} µs, ${ratio.toFixed(2)}× C (${range[0].toFixed(2)}–${range[1].toFixed(2)})`;
   };
   console.log(`W3 one at a time, ${ROUNDS} rounds of ${N}, medians (the rounds' own ratios to C, lowest–highest):`);
   for (const w of Object.keys(ways)) {
