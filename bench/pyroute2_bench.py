@@ -40,14 +40,18 @@ def configure(ipr, i):
     ipr.route("add", dst="0.0.0.0/0", gateway="198.18.0.1")
 
 
+# Hosts per bridge: host i's veth goes on br<i // PORTS_PER_BRIDGE> (bench/w1.js).
+PORTS_PER_BRIDGE = 1000
+
+
 def w1_setup(n, mode):
     hub = IPRoute()
-    br = hub.link_lookup(ifname="br0")[0]
+    bridges = [hub.link_lookup(ifname=f"br{k}")[0] for k in range(max(1, -(-n // PORTS_PER_BRIDGE)))]
     t0 = now_us()
     for i in range(n):
         name = f"h{i}"
         netns.create(name)
-        hub.link("add", ifname=f"v{i}", kind="veth", peer={"ifname": "eth0", "net_ns_fd": name}, master=br, state="up")
+        hub.link("add", ifname=f"v{i}", kind="veth", peer={"ifname": "eth0", "net_ns_fd": name}, master=bridges[i // PORTS_PER_BRIDGE], state="up")
         if mode == "idiomatic":
             ns = NetNS(name)
             configure(ns, i)

@@ -7,7 +7,8 @@
  * share of them as `ip netns add` does (unshare, bind mount), then every veth from one socket,
  * then each namespace's five requests in one sendmsg, one thread per CPU again.
  *
- *   ref w1-setup N                  sequential: N hosts on bridge br0 (in the current namespace)
+ *   ref w1-setup N                  sequential: N hosts on bridge br0 (in the current namespace;
+ *                                   hosts 1000-1999 on br1, and so on: bench/w1.js)
  *   ref w1-setup-pipe N [NSTHREADS [CFGTHREADS]]  pipelined, in phases (default: one thread per CPU)
  *   ref w1-setup-waves N [NST [CFGT]]  pipelined, but the hosts' five requests in five waves: each
  *                                   request of every namespace, then every ACK, as code awaiting
@@ -108,6 +109,21 @@ static int ifindex(struct nl *n, const char *name) {
   return ifr.ifr_ifindex;
 }
 
+/* Hosts per bridge: host i's veth goes on br<i / PORTS_PER_BRIDGE> (bench/w1.js). */
+#define PORTS_PER_BRIDGE 1000
+
+/* The indexes of the bridges N hosts go on, br0 first. */
+static int *bridges(struct nl *n, int hosts) {
+  int count = hosts > 0 ? (hosts + PORTS_PER_BRIDGE - 1) / PORTS_PER_BRIDGE : 1;
+  int *br = calloc(count, sizeof *br);
+  for (int k = 0; k < count; k++) {
+    char name[IFNAMSIZ];
+    snprintf(name, sizeof name, "br%d", k);
+    br[k] = ifindex(n, name);
+  }
+  return br;
+}
+
 static void set_up(struct nl *n, int index) {
   char buf[BUF];
   talk(n, link_msg(buf, RTM_NEWLINK, 0, index, IFF_UP, IFF_UP), "link up");
@@ -185,7 +201,7 @@ static void put_default_route(struct nlmsghdr *h) {
 static void w1_setup(int n) {
   struct nl hub;
   nl_open(&hub);
-  int br = ifindex(&hub, "br0");
+  int *br = bridges(&hub, n);
   double t0 = now_us();
   for (int i = 0; i < n; i++) {
     char path[64], buf[BUF];
@@ -197,7 +213,7 @@ static void w1_setup(int n) {
     pthread_join(t, NULL);
 
     struct nlmsghdr *h = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, IFF_UP, IFF_UP);
-    put_veth(h, i, br, m.fd, 0);
+    put_veth(h, i, br[i / PORTS_PER_BRIDGE], m.fd, 0);
     talk(&hub, h, "veth");
 
     set_up(&m.nl, 1);
@@ -223,6 +239,7 @@ static void w1_setup(int n) {
     close(m.fd);
   }
   printf("{\"setup_us\": %.0f}\n", now_us() - t0);
+  free(br);
 }
 
 static void w1_teardown(int n) {
@@ -544,7 +561,7 @@ static void veth_request(struct batch *b, struct nl *hub, int i, int br, int nsf
  *   3. each namespace's five requests in one sendmsg, by `cfgthreads` threads, each sending on
  *      all of its share's sockets, then reading all of their ACKs. */
 struct w1 {
-  int n, br, threads;
+  int n, *br, threads;
   int wave; /* -1: each namespace's five requests in one sendmsg; 0-4: only that one */
   int *nsfd;
   struct nl *sock;
@@ -615,7 +632,7 @@ static void run_threads(struct w1 *w, int threads, void *(*fn)(void *)) {
 static void w1_setup_pipe(int n, int nsthreads, int cfgthreads, int waves) {
   struct nl probe;
   nl_open(&probe);
-  struct w1 w = {.n = n, .br = ifindex(&probe, "br0"), .wave = -1};
+  struct w1 w = {.n = n, .br = bridges(&probe, n), .wave = -1};
   mnl_socket_close(probe.sock);
   /* Measured at N=500 on 2 CPUs, after the kernel had freed the last run's namespaces: 2, 64
    * or 500 namespace threads and 1 to 16 request threads all within noise (0.83-0.99 s). */
@@ -631,7 +648,7 @@ static void w1_setup_pipe(int n, int nsthreads, int cfgthreads, int waves) {
   run_threads(&w, nsthreads, w1_namespaces);
   double t1 = now_us();
   for (int i = 0; i < n; i++) {
-    veth_request(&b, &hub, i, w.br, w.nsfd[i]);
+    veth_request(&b, &hub, i, w.br[i / PORTS_PER_BRIDGE], w.nsfd[i]);
     if (b.len > (1 << 20) - 1024) batch_flush(RAWFD(&hub), &b, "veth");
   }
   batch_flush(RAWFD(&hub), &b, "veth");
@@ -644,6 +661,9 @@ static void w1_setup_pipe(int n, int nsthreads, int cfgthreads, int waves) {
     close(w.nsfd[i]);
   }
   close(RAWFD(&hub));
+  free(w.br);
+  free(w.nsfd);
+  free(w.sock);
   printf("{\"setup_us\": %.0f, \"namespaces_us\": %.0f, \"veths_us\": %.0f, \"hosts_us\": %.0f, \"nsthreads\": %d, \"cfgthreads\": %d}\n", t3 - t0, t1 - t0, t2 - t1, t3 - t2, nsthreads, cfgthreads);
 }
 

@@ -1,7 +1,8 @@
 // The Go peer of `npm run bench`: vishvananda/netlink (Debian's golang-github-vishvananda-netlink-dev)
 // in its best use, built by bench/run.js in GOPATH mode into bench/build/gobench.
 //
-//	gobench w1-setup N [WORKERS]   N hosts on br0: goroutines across hosts (WORKERS of them, default
+//	gobench w1-setup N [WORKERS]   N hosts on br0 (1000-1999 on br1, and so on: bench/w1.js):
+//	                               goroutines across hosts (WORKERS of them, default
 //	                               one per host), each making its namespace as `ip netns add` does
 //	                               (netns.NewNamed on a locked thread), a netlink.Handle in it
 //	                               (NewHandleAt), the veth with its peer made in the namespace
@@ -70,7 +71,11 @@ func makeNs(name string) netns.NsHandle {
 	return ns
 }
 
-func host(hub *netlink.Handle, br, i int) {
+// Hosts per bridge: host i's veth goes on br<i / portsPerBridge> (bench/w1.js).
+const portsPerBridge = 1000
+
+func host(hub *netlink.Handle, brs []int, i int) {
+	br := brs[i/portsPerBridge]
 	name := fmt.Sprintf("h%d", i)
 	ns := makeNs(name)
 	defer ns.Close()
@@ -108,11 +113,15 @@ func w1Setup(n, workers int) {
 	if err != nil {
 		die("NewHandle", err)
 	}
-	br0, err := probe.LinkByName("br0")
-	if err != nil {
-		die("br0", err)
+	var brs []int
+	for k := 0; k == 0 || k*portsPerBridge < n; k++ {
+		name := fmt.Sprintf("br%d", k)
+		br, err := probe.LinkByName(name)
+		if err != nil {
+			die(name, err)
+		}
+		brs = append(brs, br.Attrs().Index)
 	}
-	br := br0.Attrs().Index
 	probe.Delete()
 	if workers <= 0 || workers > n {
 		workers = n
@@ -135,7 +144,7 @@ func w1Setup(n, workers int) {
 			}
 			defer hub.Delete()
 			for i := range next {
-				host(hub, br, i)
+				host(hub, brs, i)
 			}
 		}()
 	}
