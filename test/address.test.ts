@@ -1,5 +1,6 @@
 // Addresses, IPv4 and IPv6: added with their options (a point-to-point peer, the protocol),
-// read back as `ip -j addr` shows them, thousands in one dump, flushed.
+// read back as `ip -j addr` shows them, thousands in one dump, flushed; a rename between two calls seen.
+import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import type { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
@@ -83,4 +84,19 @@ t.test('a point-to-point address with its peer, and its protocol, read back as i
   await a.addAddress('eth0', '10.0.0.1', { peer: '10.0.0.2/32' });
   t.equal(await a.flushAddresses('eth0'), 3, 'flush removes peer addresses too');
   t.same(ipJson(a.name!, 'addr', 'show', 'dev', 'eth0')[0].addr_info, []);
+});
+
+t.test('a name looked up in one stretch of code is looked up again after an await: a rename by another process is seen', async (t) => {
+  const [a] = (await namedNetns(t, 'rename')) as [Netns];
+  await a.createVeth('eth0', { peer: 'eth1' });
+  // A burst on one name (its lookup kept for the stretch): every address lands on that link.
+  const burst = Array.from({ length: 200 }, (_, i) => `198.51.100.${i + 1}/32`);
+  await Promise.all(burst.map((c) => a.addAddress('eth0', c)));
+  t.equal(ipJson(a.name!, '-4', 'addr', 'show', 'dev', 'eth0')[0].addr_info.length, 200, 'the whole burst on eth0');
+  execFileSync('ip', ['-n', a.name!, 'link', 'set', 'eth0', 'name', 'wan0']);
+  await t.rejects(a.addAddress('eth0', '203.0.113.1/32'), { code: 'ENODEV', op: 'addAddress' }, 'the old name is gone');
+  await a.addAddress('wan0', '203.0.113.2/32');
+  const on = ipJson(a.name!, '-4', 'addr', 'show', 'dev', 'wan0')[0].addr_info.map((x: any) => x.local);
+  t.ok(on.includes('203.0.113.2') && !on.includes('203.0.113.1'), 'the next address on the renamed link, by its new name');
+  t.equal(on.length, 201);
 });

@@ -334,3 +334,42 @@ t.test('a burst of quick requests goes down in chunks as it is made, in order, e
   })();
   t.same(tail, [[64, true, 0], [6, true, 1]], 'a burst of 70: a chunk, and the 6 left behind it before it is answered');
 });
+
+t.test('a name found is kept for the rest of the synchronous stretch, never across a microtask or a batch sent', async (t) => {
+  const asked: string[] = [];
+  const indexes: Record<string, number> = { eth0: 2, br0: 3 };
+  const named: Transport = {
+    ...fake,
+    ifindex: (_fd, name) => {
+      asked.push(name);
+      return indexes[name] ?? -19;
+    },
+    transactQuick: (_fd, _portid, requests) => Promise.resolve(Buffer.concat(seqs(requests).map((s) => ack(s)))),
+  };
+  const conn = new Connection(named, 301, 1);
+  const found = Array.from({ length: 100 }, () => conn.ifindex('eth0'));
+  t.same(new Set(found), new Set([2]), 'the same index every time');
+  t.same(asked, ['eth0'], 'a hundred calls in one stretch: one lookup');
+  t.equal(conn.ifindex('br0'), 3);
+  t.equal(conn.ifindex('nosuch'), -19);
+  t.equal(conn.ifindex('nosuch'), -19);
+  t.same(asked, ['eth0', 'br0', 'nosuch', 'nosuch'], 'a name not found is asked again each time');
+
+  // A microtask later (the next step of an async function), the kernel is asked again: a rename
+  // by anyone else between two awaits is seen.
+  await Promise.resolve();
+  indexes.eth0 = 7;
+  t.equal(conn.ifindex('eth0'), 7, 'after a microtask: what the kernel says now');
+  t.same(asked.slice(4), ['eth0']);
+
+  // A batch taken for the kernel (here a chunk of quick requests, sent as the burst is made)
+  // forgets what was kept, even within one stretch.
+  const address = (): Buffer => new MessageWriter(C.RTM_NEWADDR, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).u32(0).finish();
+  await Promise.resolve();
+  asked.length = 0;
+  conn.ifindex('eth0');
+  const burst = Array.from({ length: 64 }, () => conn.request(address(), ctx));
+  conn.ifindex('eth0');
+  t.same(asked, ['eth0', 'eth0'], 'looked up again after the chunk went down');
+  await Promise.all(burst);
+});
