@@ -85,4 +85,4 @@ async function phased(h, n, mark = () => undefined) {
   return hosts;
 }
 
-module.exports = { W1_OPS, PORTS_PER_BRIDGE, bridgeOf, bridgesFor, v4, v6, setUpHub, chained, phased };
+module.exports = { W1_OPS, bridgeOf, bridgesFor, v4, v6, setUpHub, chained, phased };
