@@ -117,7 +117,7 @@ function available(tool) {
 // Inside the sandbox
 
 const { Netns, Topology } = require(root);
-const { W1_OPS, bridgeOf, bridgesFor, v4, v6, setUpHub, chained, phased } = require('./w1.js');
+const { W1_OPS, bridgeOf, bridgesFor, v4, v6, setUpHub, tearDownHub, chained, phased } = require('./w1.js');
 const hub = () => Netns.current();
 const us = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
 const { median, ratioTo, markdown, render } = require('./readme.js');
@@ -426,6 +426,7 @@ async function w1(results) {
       console.log(`  W6 N=${n} plan of the applied topology, ${what}: ${(t / 1e3).toFixed(1)} ms (median of ${plans.length})`);
     }
   }
+  await tearDownHub(h);
   h.close();
 }
 

@@ -41,6 +41,14 @@ async function setUpHub(h, n = 0) {
   }
 }
 
+/** Removes what setUpHub added past br0 (the joins and further bridges): the workloads after W1 count the hub's veths. */
+async function tearDownHub(h) {
+  const extra = (await h.links()).filter((l) => /^(j[1-9]\d*|br[1-9]\d*)$/u.test(l.name));
+  // A join's peer goes with it.
+  for (const l of extra.filter((x) => x.name.startsWith('j'))) await h.deleteLink(l.name);
+  for (const l of extra.filter((x) => x.name.startsWith('br'))) await h.deleteLink(l.name);
+}
+
 const veth = (h, ns, i) => h.createVeth(`v${i}`, { peer: 'eth0', peerNetns: ns, master: bridgeOf(i), up: true });
 
 /** Host i's five requests once its veth is there, each made when called. */
@@ -85,4 +93,4 @@ async function phased(h, n, mark = () => undefined) {
   return hosts;
 }
 
-module.exports = { W1_OPS, bridgeOf, bridgesFor, v4, v6, setUpHub, chained, phased };
+module.exports = { W1_OPS, bridgeOf, bridgesFor, v4, v6, setUpHub, tearDownHub, chained, phased };
