@@ -26,13 +26,13 @@ const bridgesFor = (n) => Math.max(1, Math.ceil(n / PORTS_PER_BRIDGE));
 
 /** The hub's side, made once for every tool: br0, and the further bridges N hosts need (joined to br0). */
 async function setUpHub(h, n = 0) {
-  if (!(await h.links()).some((l) => l.name === 'br0')) {
+  const have = new Set((await h.links()).map((l) => l.name));
+  if (!have.has('br0')) {
     await h.setUp('lo');
     await h.createBridge('br0', { up: true });
     await h.addAddress('br0', '198.18.0.1/15');
     await h.addAddress('br0', '2001:db8::1/64', { noDad: true });
   }
-  const have = new Set((await h.links()).map((l) => l.name));
   for (let k = 1; k < bridgesFor(n); k++) {
     if (have.has(`br${k}`)) continue;
     await h.createBridge(`br${k}`, { up: true });

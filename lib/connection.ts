@@ -186,12 +186,8 @@ export class Connection {
   private scheduled = false;
   private closing = false;
   private closed = false;
-  /**
-   * Names found in this stretch of synchronous code (see {@link ifindex}), and whether a
-   * microtask to forget them is queued.
-   */
+  /** Names found in this stretch of synchronous code (see {@link ifindex}). */
   private readonly names = new Map<string, number>();
-  private namesHeld = false;
 
   constructor(
     private readonly transport: Transport,
@@ -216,20 +212,15 @@ export class Connection {
     if (kept !== undefined) return kept;
     const index = this.transport.ifindex(this.fd, name);
     if (index > 0) {
-      if (!this.namesHeld) {
-        this.namesHeld = true;
-        queueMicrotask(this.forgetNames);
-      }
+      // The first name kept queues the microtask that forgets them all.
+      if (this.names.size === 0) queueMicrotask(this.forgetNames);
       this.names.set(name, index);
     }
     return index;
   }
 
   /** `forget names` bound once: the end of a stretch of synchronous code. */
-  private readonly forgetNames = (): void => {
-    this.names.clear();
-    this.namesHeld = false;
-  };
+  private readonly forgetNames = (): void => this.names.clear();
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
   ifname(index: number): string | number {
