@@ -90,6 +90,11 @@ interface KindSpec {
   key: (o: never) => string;
   /** The object as compared for "unchanged": counters and countdowns left out. */
   state: (o: never) => string;
+  /**
+   * What exists now. A listing the kernel marks interrupted by changes is taken as it is: the
+   * watcher holds the changes made meanwhile and applies them after it (retrying would fail
+   * while another process keeps changing the tables, as a flood that overflows the socket does).
+   */
   dump: (h: NsHandle, family: Family | undefined) => Promise<Obj[]>;
 }
 
@@ -103,7 +108,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseLink,
     key: (l: Link) => String(l.index),
     state: (l: Link) => plain(l, ['stats']),
-    dump: (h) => L.links(h),
+    dump: (h) => L.links(h, true),
   },
   address: {
     groups: both(C.RTNLGRP_IPV4_IFADDR, C.RTNLGRP_IPV6_IFADDR),
@@ -111,7 +116,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseAddress,
     key: (a: Address) => `${a.family} ${a.index} ${a.address}/${a.prefixLength} ${a.peer ?? ''}`,
     state: (a: Address) => plain(a, ['validLifetime', 'preferredLifetime']),
-    dump: (h, family) => A.addresses(h, family === undefined ? undefined : { family }),
+    dump: (h, family) => A.addresses(h, family === undefined ? undefined : { family }, 'addresses', true),
   },
   route: {
     groups: both(C.RTNLGRP_IPV4_ROUTE, C.RTNLGRP_IPV6_ROUTE),
@@ -119,7 +124,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseRoute,
     key: (r: Route) => `${r.family} ${r.table} ${r.to} ${r.metric ?? ''} ${r.type === 'local' || r.type === 'broadcast' ? r.type : ''}`,
     state: (r: Route) => plain(r, []),
-    dump: (h, family) => R.routes(h, { table: 'all', ...(family === undefined ? {} : { family }) }),
+    dump: (h, family) => R.routes(h, { table: 'all', ...(family === undefined ? {} : { family }) }, true),
   },
   neighbor: {
     groups: () => [C.RTNLGRP_NEIGH],
@@ -127,7 +132,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseNeighbor,
     key: (n: Neighbor) => `${n.family} ${n.index} ${n.address}`,
     state: (n: Neighbor) => plain(n, []),
-    dump: (h, family) => N.neighbors(h, family === undefined ? undefined : { family }),
+    dump: (h, family) => N.neighbors(h, family === undefined ? undefined : { family }, true),
   },
   rule: {
     groups: both(C.RTNLGRP_IPV4_RULE, C.RTNLGRP_IPV6_RULE),
@@ -135,7 +140,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseRule,
     key: (r: Rule) => plain(r, []),
     state: (r: Rule) => plain(r, []),
-    dump: (h, family) => U.rules(h, family === undefined ? undefined : { family }),
+    dump: (h, family) => U.rules(h, family === undefined ? undefined : { family }, true),
   },
 };
 
@@ -375,7 +380,8 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
       this.#nameLinks(kind, o);
       const key = spec.key(o as never);
       const state = this.#state.get(kind)!;
-      const old = state.get(key);
+      // The state before is needed to deduplicate and to see a link go down, not otherwise.
+      const old = deduplicate || kind === 'link' ? state.get(key) : undefined;
       if (m.type === delType) {
         if (deduplicate && !old) return;
         state.delete(key);
@@ -392,11 +398,13 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
 
   /** Interface names for objects that carry only an index, as the listings give them. */
   #nameLinks(kind: WatchKind, o: Obj): void {
-    const name = (index: number): string | null => this.#linkName(index) || null;
-    if (kind === 'address') A.nameAddress(o as Address, name);
-    else if (kind === 'route') R.nameDevs([o as Route], name);
+    if (kind === 'address') A.nameAddress(o as Address, this.#nameOrNull);
+    else if (kind === 'route') R.nameDevs([o as Route], this.#nameOrNull);
     else if (kind === 'neighbor') (o as Neighbor).dev = this.#linkName((o as Neighbor).index);
   }
+
+  /** {@link #linkName}, null for none, bound once. */
+  readonly #nameOrNull = (index: number): string | null => this.#linkName(index) || null;
 
   /** A link's name: from the watched links if known (also for one just deleted), else asked. */
   #linkName(index: number): string {

@@ -97,6 +97,13 @@ export class Address extends KernelObject {
   }
 }
 
+/** Whether `buf[s, e)` holds the same bytes as `buf[s2, e2)`. */
+function sameBytes(buf: Buffer, s: number, e: number, s2: number, e2: number): boolean {
+  if (s2 < 0 || e - s !== e2 - s2) return false;
+  for (let i = 0; i < e - s; i++) if (buf[s + i] !== buf[s2 + i]) return false;
+  return true;
+}
+
 /** Reads an RTM_NEWADDR message; other messages give undefined. @internal */
 export function parseAddress(m: RawMessage): Address | undefined {
   if (m.type !== C.RTM_NEWADDR || m.end - m.start < IFADDRMSG_LEN) return undefined;
@@ -110,6 +117,10 @@ export function parseAddress(m: RawMessage): Address | undefined {
   a.index = readU32(buf, m.start + 4);
   let local: string | null = null;
   let address: string | null = null;
+  // Where the first of IFA_LOCAL and IFA_ADDRESS lies: the second, when it holds the same bytes
+  // (every IPv4 address without a peer), is not formatted again.
+  let firstAt = -1;
+  let firstEnd = -1;
   // Written out, not through eachAttr, for the same reason as in parseLink: dumps of thousands.
   for (let at = m.start + IFADDRMSG_LEN; at + 4 <= m.end; ) {
     const alen = readU16(buf, at);
@@ -120,10 +131,18 @@ export function parseAddress(m: RawMessage): Address | undefined {
     at += (alen + 3) & ~3;
     switch (type) {
       case C.IFA_LOCAL:
-        local = formatAddress(buf, s, e);
+        local = address !== null && sameBytes(buf, s, e, firstAt, firstEnd) ? address : formatAddress(buf, s, e);
+        if (address === null) {
+          firstAt = s;
+          firstEnd = e;
+        }
         break;
       case C.IFA_ADDRESS:
-        address = formatAddress(buf, s, e);
+        address = local !== null && sameBytes(buf, s, e, firstAt, firstEnd) ? local : formatAddress(buf, s, e);
+        if (local === null) {
+          firstAt = s;
+          firstEnd = e;
+        }
         break;
       case C.IFA_BROADCAST:
         a.broadcast = formatAddress(buf, s, e);
