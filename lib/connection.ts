@@ -129,8 +129,6 @@ interface Pending {
   /** What `parse` made of the replies; null for a change that resolves with nothing. */
   results: unknown[] | null;
   interrupted: boolean;
-  /** An interrupted dump is answered as it is, not run again (see {@link Connection.dump}). */
-  interruptedOk: boolean;
   attempts: number;
   ctx: Ctx;
   resolve(results: unknown[] | undefined): void;
@@ -245,15 +243,9 @@ export class Connection {
     return this.enqueue(msg, ctx, false, undefined, null, true) as Promise<undefined>;
   }
 
-  /**
-   * Runs a dump; resolves with every parsed message of every part. A dump the kernel marks
-   * interrupted (the tables changed under it, `NLM_F_DUMP_INTR`) is run again, up to
-   * {@link DUMP_RETRIES} times, then rejected with `EINTR`; with `interruptedOk`, it resolves as
-   * it is: for a caller that also hears the changes made meanwhile (a watcher), and applies them
-   * after the listing.
-   */
-  dump<T>(msg: Buffer, ctx: Ctx, parse: Parse<T>, interruptedOk = false): Promise<T[]> {
-    return this.enqueue(msg, ctx, true, parse, null, false, interruptedOk) as Promise<T[]>;
+  /** Runs a dump; resolves with every parsed message of every part. */
+  dump<T>(msg: Buffer, ctx: Ctx, parse: Parse<T>): Promise<T[]> {
+    return this.enqueue(msg, ctx, true, parse) as Promise<T[]>;
   }
 
   /**
@@ -287,14 +279,14 @@ export class Connection {
     }
   }
 
-  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined, parts: number[] | null = null, ackOnly = false, interruptedOk = false): Promise<unknown[] | undefined> {
+  private enqueue(msg: Buffer, ctx: Ctx, dump: boolean, parse: Parse<unknown> | undefined, parts: number[] | null = null, ackOnly = false): Promise<unknown[] | undefined> {
     return new Promise((resolve, reject) => {
       if (this.closing) {
         reject(contextError(ctx, os.errno.EBADF, null, 'closed'));
         return;
       }
       this.push({
-        msg, seq: 0, dump, parts, answers: null, parse, results: ackOnly ? null : [], interrupted: false, interruptedOk, attempts: 0, ctx, resolve, reject, error: undefined,
+        msg, seq: 0, dump, parts, answers: null, parse, results: ackOnly ? null : [], interrupted: false, attempts: 0, ctx, resolve, reject, error: undefined,
       });
       if (this.queue.length >= PIPELINE_CHUNK && this.queueQuick && (this.inflight === 0 || this.pipelining)) this.sendChunk();
       else if (this.inflight === 0 || this.pipelining) this.schedule();
@@ -477,7 +469,7 @@ export class Connection {
         p.reject(contextError(p.ctx, f.errno, null, f.syscall));
       } else if (p.error !== null) {
         p.reject(contextError(p.ctx, p.error.errno, p.error.message));
-      } else if (p.interrupted && !p.interruptedOk) {
+      } else if (p.interrupted) {
         // The dump saw the tables change under it: its parts may disagree. Run it again.
         if (++p.attempts < DUMP_RETRIES && !this.closing) {
           p.results = [];

@@ -48,9 +48,11 @@ export interface WatchOptions {
   /** Ends the watcher when aborted. */
   signal?: AbortSignal;
   /**
-   * How many events may wait for a consumer that falls behind (default 65,536). Past it the
-   * watcher stops reading its socket until half of them are taken: memory stays bounded by the
-   * kernel's buffer, and what the kernel drops meanwhile comes back as an `overflow`.
+   * How many events may wait for a consumer that falls behind (default 65,536), and how many
+   * kernel messages a listing (the first, or a re-read after an overflow) may hold back while it
+   * runs. Past it the watcher stops reading its socket until half of the events are taken, or
+   * the listing is done: memory stays bounded by the kernel's buffer, and what the kernel drops
+   * meanwhile comes back as an `overflow`.
    */
   maxQueued?: number;
 }
@@ -90,11 +92,7 @@ interface KindSpec {
   key: (o: never) => string;
   /** The object as compared for "unchanged": counters and countdowns left out. */
   state: (o: never) => string;
-  /**
-   * What exists now. A listing the kernel marks interrupted by changes is taken as it is: the
-   * watcher holds the changes made meanwhile and applies them after it (retrying would fail
-   * while another process keeps changing the tables, as a flood that overflows the socket does).
-   */
+  /** What exists now: the listing of this kind. */
   dump: (h: NsHandle, family: Family | undefined) => Promise<Obj[]>;
 }
 
@@ -108,7 +106,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseLink,
     key: (l: Link) => String(l.index),
     state: (l: Link) => plain(l, ['stats']),
-    dump: (h) => L.links(h, true),
+    dump: (h) => L.links(h),
   },
   address: {
     groups: both(C.RTNLGRP_IPV4_IFADDR, C.RTNLGRP_IPV6_IFADDR),
@@ -116,7 +114,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseAddress,
     key: (a: Address) => `${a.family} ${a.index} ${a.address}/${a.prefixLength} ${a.peer ?? ''}`,
     state: (a: Address) => plain(a, ['validLifetime', 'preferredLifetime']),
-    dump: (h, family) => A.addresses(h, family === undefined ? undefined : { family }, 'addresses', true),
+    dump: (h, family) => A.addresses(h, family === undefined ? undefined : { family }),
   },
   route: {
     groups: both(C.RTNLGRP_IPV4_ROUTE, C.RTNLGRP_IPV6_ROUTE),
@@ -124,7 +122,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseRoute,
     key: (r: Route) => `${r.family} ${r.table} ${r.to} ${r.metric ?? ''} ${r.type === 'local' || r.type === 'broadcast' ? r.type : ''}`,
     state: (r: Route) => plain(r, []),
-    dump: (h, family) => R.routes(h, { table: 'all', ...(family === undefined ? {} : { family }) }, true),
+    dump: (h, family) => R.routes(h, { table: 'all', ...(family === undefined ? {} : { family }) }),
   },
   neighbor: {
     groups: () => [C.RTNLGRP_NEIGH],
@@ -132,7 +130,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseNeighbor,
     key: (n: Neighbor) => `${n.family} ${n.index} ${n.address}`,
     state: (n: Neighbor) => plain(n, []),
-    dump: (h, family) => N.neighbors(h, family === undefined ? undefined : { family }, true),
+    dump: (h, family) => N.neighbors(h, family === undefined ? undefined : { family }),
   },
   rule: {
     groups: both(C.RTNLGRP_IPV4_RULE, C.RTNLGRP_IPV6_RULE),
@@ -140,7 +138,7 @@ const KINDS: Readonly<Record<WatchKind, KindSpec>> = {
     parse: parseRule,
     key: (r: Rule) => plain(r, []),
     state: (r: Rule) => plain(r, []),
-    dump: (h, family) => U.rules(h, family === undefined ? undefined : { family }, true),
+    dump: (h, family) => U.rules(h, family === undefined ? undefined : { family }),
   },
 };
 
@@ -234,10 +232,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   /** The next event. */
   next(): Promise<IteratorResult<WatchEvent>> {
     const e = this.#queue.shift();
-    if (this.#paused && this.#queue.length <= this.#o.maxQueued >> 1) {
-      this.#paused = false;
-      this.#socket?.resume();
-    }
+    this.#resume();
     if (e) return Promise.resolve({ value: e, done: false });
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
@@ -273,7 +268,26 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
 
   /** What exists now, of each kind: the same listings as ns.links(), ns.addresses(), ... */
   #dump(kinds: readonly WatchKind[]): Promise<[WatchKind, Obj[]][]> {
-    return Promise.all(kinds.map(async (k): Promise<[WatchKind, Obj[]]> => [k, await KINDS[k].dump(this.#h, this.#o.family)]));
+    return Promise.all(kinds.map(async (k): Promise<[WatchKind, Obj[]]> => [k, await this.#list(k)]));
+  }
+
+  /**
+   * One kind's listing, consistent. A listing keeps failing with `EINTR` (the kernel saw its
+   * tables change under it, four times) while another process keeps changing them, as a flood
+   * that overflows the socket does; the watcher tries again, a little later each time, for as
+   * long as it lives. An interrupted listing is not taken as it is: it can miss an object that
+   * existed throughout (one deleted before the dump's cursor shifts the rest), and no event
+   * would ever bring that object back.
+   */
+  async #list(kind: WatchKind): Promise<Obj[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KINDS[kind].dump(this.#h, this.#o.family);
+      } catch (e) {
+        if ((e as { errno?: unknown }).errno !== constants.errno.EINTR || this.#ended) throw e;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 20)));
+      }
+    }
   }
 
   /**
@@ -286,6 +300,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     const held = this.#held ?? [];
     this.#held = null;
     for (const m of held) this.#apply(m, true);
+    this.#resume();
   }
 
   #receive(buf: Buffer, overflow: boolean, errno: number): void {
@@ -298,6 +313,9 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
       if (this.#held) this.#held.push(m);
       else this.#apply(m, false);
     });
+    // While a listing is read, what it holds back is bounded as the queue is: past maxQueued
+    // the socket is left unread, and what the kernel drops meanwhile comes back as an overflow.
+    if (this.#held && this.#held.length >= this.#o.maxQueued) this.#pause();
     if (overflow) {
       if (this.#resyncing) this.#resyncAgain = true;
       else void this.#resync();
@@ -420,11 +438,22 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
       w.resolve({ value: e, done: false });
     } else {
       this.#queue.push(e);
-      if (!this.#paused && this.#queue.length >= this.#o.maxQueued) {
-        this.#paused = true;
-        this.#socket?.pause();
-      }
+      if (this.#queue.length >= this.#o.maxQueued) this.#pause();
     }
+  }
+
+  /** The socket left unread: the queue, or what a listing holds back, is full. */
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#socket?.pause();
+  }
+
+  /** The socket read again once the queue is down to half, and no listing holds back too much. */
+  #resume(): void {
+    if (!this.#paused || this.#queue.length > this.#o.maxQueued >> 1 || (this.#held && this.#held.length >= this.#o.maxQueued)) return;
+    this.#paused = false;
+    this.#socket?.resume();
   }
 
   #fail(e: unknown): void {

@@ -181,7 +181,7 @@ export function deleteAddress(h: NsHandle, ifname: string, cidr: string, options
 }
 
 /** `ip addr show [dev IFNAME]`, `ip -4` / `ip -6`. @internal */
-export async function addresses(h: NsHandle, filter: AddressFilter | undefined, op = 'addresses', interruptedOk = false): Promise<Address[]> {
+export async function addresses(h: NsHandle, filter: AddressFilter | undefined, op = 'addresses'): Promise<Address[]> {
   const f = checkOptions(filter, `${op} filter`, ['ifname', 'family']);
   const ifname = opt(f.ifname, checkIfname);
   const family = opt(f.family, checkFamily);
@@ -195,7 +195,7 @@ export async function addresses(h: NsHandle, filter: AddressFilter | undefined, 
   // Filtered by the kernel (strict checking) when an interface is named.
   const index = ifname === undefined ? 0 : await resolveIndex(conn, h.label, ifname, ctx);
   const name = ifname === undefined ? linkNamer(conn) : null;
-  const found = await conn.dump(encodeDumpAddresses(family === undefined ? C.AF_UNSPEC : afOf(family), index), ctx, parseAddress, interruptedOk);
+  const found = await conn.dump(encodeDumpAddresses(family === undefined ? C.AF_UNSPEC : afOf(family), index), ctx, parseAddress);
   const out: Address[] = [];
   for (const a of found) {
     if (index !== 0 && a.index !== index) continue;

@@ -410,10 +410,10 @@ function nameLowerDevs(conn: Connection, found: Link[]): Link[] {
   return found;
 }
 
-/** `ip link show`: every link (`interruptedOk`: see {@link Connection.dump}). @internal */
-export async function links(h: NsHandle, interruptedOk = false): Promise<Link[]> {
+/** `ip link show`: every link. @internal */
+export async function links(h: NsHandle): Promise<Link[]> {
   const conn = await h.connection('links');
-  return nameLowerDevs(conn, await conn.dump(encodeDumpLinks(), { op: 'links', object: { netns: h.label }, subject: `in netns ${h.label}` }, parseLink, interruptedOk));
+  return nameLowerDevs(conn, await conn.dump(encodeDumpLinks(), { op: 'links', object: { netns: h.label }, subject: `in netns ${h.label}` }, parseLink));
 }
 
 /**

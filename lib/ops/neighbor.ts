@@ -136,7 +136,7 @@ export async function deleteNeighbor(h: NsHandle, key: NeighborKey, options: Del
 }
 
 /** `ip [-4|-6] neigh show [proxy] [dev IFNAME]`. @internal */
-export async function neighbors(h: NsHandle, filter: NeighborFilter | undefined, interruptedOk = false): Promise<Neighbor[]> {
+export async function neighbors(h: NsHandle, filter: NeighborFilter | undefined): Promise<Neighbor[]> {
   const f = checkOptions(filter, 'neighbors filter', ['proxy', 'dev', 'family']);
   const proxy = opt(f.proxy, (v) => checkBoolean(v, 'proxy')) ?? false;
   const dev = opt(f.dev, (v) => checkIfname(v, 'dev'));
@@ -150,7 +150,7 @@ export async function neighbors(h: NsHandle, filter: NeighborFilter | undefined,
   const conn = await h.connection('neighbors');
   const [index, found] = await Promise.all([
     dev === undefined ? 0 : resolveIndex(conn, h.label, dev, ctx),
-    conn.dump(encodeDumpNeighbors(family === undefined ? C.AF_UNSPEC : afOf(family), proxy), ctx, parseNeighbor, interruptedOk),
+    conn.dump(encodeDumpNeighbors(family === undefined ? C.AF_UNSPEC : afOf(family), proxy), ctx, parseNeighbor),
   ]);
   const name = linkNamer(conn);
   const out = found.filter((n) => (index === 0 || n.index === index) && (family === undefined || n.family === family));

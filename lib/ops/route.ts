@@ -314,11 +314,11 @@ export function nameDevs(routes: Route[], name: (index: number) => string | null
 }
 
 /** The routes of one table (null: all) and family (undefined: both), unnamed. */
-async function dumpRoutes(conn: Connection, ctx: ErrorContext, family: Family | undefined, table: number | null, type = 0, interruptedOk = false): Promise<Route[]> {
+async function dumpRoutes(conn: Connection, ctx: ErrorContext, family: Family | undefined, table: number | null, type = 0): Promise<Route[]> {
   const families: Family[] = family === undefined ? [4, 6] : [family];
   const dump = async (fam: Family): Promise<Route[]> => {
     try {
-      return await conn.dump(encodeDumpRoutes(afOf(fam), table, type), ctx, parseRoute, interruptedOk);
+      return await conn.dump(encodeDumpRoutes(afOf(fam), table, type), ctx, parseRoute);
     } catch (e) {
       // IPv4 answers ENOENT for a table with no route in it yet: that is an empty table.
       if (table !== null && (e as { errno?: number }).errno === ENOENT) return [];
@@ -334,14 +334,14 @@ function tableCtx(h: NsHandle, op: string, table: number | null): ErrorContext {
 }
 
 /** `ip [-4|-6] route show [table T|all] [type T]`. @internal */
-export async function routes(h: NsHandle, filter: RouteFilter | undefined, interruptedOk = false): Promise<Route[]> {
+export async function routes(h: NsHandle, filter: RouteFilter | undefined): Promise<Route[]> {
   const f = checkOptions(filter, 'routes filter', ['family', 'table', 'type']);
   const family = opt(f.family, checkFamily);
   const table = f.table === 'all' ? null : checkTable(f.table ?? 'main');
   const type = opt(f.type, (v) => checkByName(ROUTE_TYPES, v, 'type', 255)) ?? 0;
   const ctx = tableCtx(h, 'routes', table);
   const conn = await h.connection('routes');
-  return nameDevs(await dumpRoutes(conn, ctx, family, table, type, interruptedOk), linkNamer(conn));
+  return nameDevs(await dumpRoutes(conn, ctx, family, table, type), linkNamer(conn));
 }
 
 /**

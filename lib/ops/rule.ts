@@ -226,18 +226,18 @@ export async function deleteRule(h: NsHandle, spec: RuleSpec, options: DeleteRul
   await unlessMissing(conn.change(encodeRule(false, message), ctx(h.label)), ENOENT, missingOk);
 }
 
-async function dumpRules(h: NsHandle, op: string, family: Family | undefined, interruptedOk = false): Promise<Rule[]> {
+async function dumpRules(h: NsHandle, op: string, family: Family | undefined): Promise<Rule[]> {
   const conn = await h.connection(op);
   const families: Family[] = family === undefined ? [4, 6] : [family];
   const ctx: ErrorContext = { op, object: { netns: h.label }, subject: `in netns ${h.label}` };
-  const lists = await Promise.all(families.map((fam) => conn.dump(encodeDumpRules(afOf(fam)), ctx, parseRule, interruptedOk)));
+  const lists = await Promise.all(families.map((fam) => conn.dump(encodeDumpRules(afOf(fam)), ctx, parseRule)));
   return lists.flat();
 }
 
 /** `ip [-4|-6] rule show`. @internal */
-export async function rules(h: NsHandle, filter: RuleFilter | undefined, interruptedOk = false): Promise<Rule[]> {
+export async function rules(h: NsHandle, filter: RuleFilter | undefined): Promise<Rule[]> {
   const f = checkOptions(filter, 'rules filter', ['family']);
-  return dumpRules(h, 'rules', opt(f.family, checkFamily), interruptedOk);
+  return dumpRules(h, 'rules', opt(f.family, checkFamily));
 }
 
 /** The RTM_DELRULE that matches exactly this rule, as read: every selector and its action. */
