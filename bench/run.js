@@ -9,9 +9,10 @@
 // Workloads (see README): W1 N hosts on a bridged segment, setup and teardown, at each N of BENCH_N;
 // W2 link and address dumps of 1,000 veth pairs, alone and alternating (ten rounds, medians);
 // W3 1,000 /32 addresses on lo, added and deleted; W4 the CPU a watcher spends on 10,000
-// address events while `ip -batch` adds the addresses, a new reader's first and then its next; W5 NAT; W7 CNI. Three repetitions each
-// after warm-up runs, medians reported, each as a ratio to the strongest C in the same run (W1
-// and W3, taken round robin: the median of each round's own ratio, with the rounds' range).
+// address events while `ip -batch` adds the addresses (a new reader's first, then its next);
+// W5 NAT; W7 CNI. Three repetitions each after warm-up runs, medians reported, each as a ratio
+// to the strongest C in the same run (W1 and W3, taken round robin: the median of each round's
+// own ratio, with the rounds' range).
 // Also: the memory of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500,1000,2000"), BENCH_REPS (default 3), BENCH_QUICK=1
