@@ -97,13 +97,6 @@ export class Address extends KernelObject {
   }
 }
 
-/** Whether `buf[s, e)` holds the same bytes as `buf[s2, e2)`. */
-function sameBytes(buf: Buffer, s: number, e: number, s2: number, e2: number): boolean {
-  if (s2 < 0 || e - s !== e2 - s2) return false;
-  for (let i = 0; i < e - s; i++) if (buf[s + i] !== buf[s2 + i]) return false;
-  return true;
-}
-
 /** Reads an RTM_NEWADDR message; other messages give undefined. @internal */
 export function parseAddress(m: RawMessage): Address | undefined {
   if (m.type !== C.RTM_NEWADDR || m.end - m.start < IFADDRMSG_LEN) return undefined;
@@ -115,12 +108,11 @@ export function parseAddress(m: RawMessage): Address | undefined {
   a.flags = buf[m.start + 2]!;
   a.scope = nameOf(SCOPES, buf[m.start + 3]!);
   a.index = readU32(buf, m.start + 4);
-  let local: string | null = null;
-  let address: string | null = null;
-  // Where the first of IFA_LOCAL and IFA_ADDRESS lies: the second, when it holds the same bytes
-  // (every IPv4 address without a peer), is not formatted again.
-  let firstAt = -1;
-  let firstEnd = -1;
+  // Where IFA_LOCAL and IFA_ADDRESS lie: formatted after the loop, once when they are the same.
+  let localAt = -1;
+  let localEnd = -1;
+  let addressAt = -1;
+  let addressEnd = -1;
   // Written out, not through eachAttr, for the same reason as in parseLink: dumps of thousands.
   for (let at = m.start + IFADDRMSG_LEN; at + 4 <= m.end; ) {
     const alen = readU16(buf, at);
@@ -131,18 +123,12 @@ export function parseAddress(m: RawMessage): Address | undefined {
     at += (alen + 3) & ~3;
     switch (type) {
       case C.IFA_LOCAL:
-        local = address !== null && sameBytes(buf, s, e, firstAt, firstEnd) ? address : formatAddress(buf, s, e);
-        if (address === null) {
-          firstAt = s;
-          firstEnd = e;
-        }
+        localAt = s;
+        localEnd = e;
         break;
       case C.IFA_ADDRESS:
-        address = local !== null && sameBytes(buf, s, e, firstAt, firstEnd) ? local : formatAddress(buf, s, e);
-        if (local === null) {
-          firstAt = s;
-          firstEnd = e;
-        }
+        addressAt = s;
+        addressEnd = e;
         break;
       case C.IFA_BROADCAST:
         a.broadcast = formatAddress(buf, s, e);
@@ -171,8 +157,11 @@ export function parseAddress(m: RawMessage): Address | undefined {
         break; // kept: Address.attribute() reads any attribute
     }
   }
-  // IPv4 sends both (IFA_ADDRESS is the peer on point-to-point links); IPv6 sends IFA_ADDRESS
-  // alone, or both when it has a peer.
+  // IPv4 sends both (IFA_ADDRESS is the peer on point-to-point links, else the same bytes);
+  // IPv6 sends IFA_ADDRESS alone, or both when it has a peer.
+  const local = localAt < 0 ? null : formatAddress(buf, localAt, localEnd);
+  const same = local !== null && addressAt >= 0 && buf.compare(buf, localAt, localEnd, addressAt, addressEnd) === 0;
+  const address = addressAt < 0 || same ? null : formatAddress(buf, addressAt, addressEnd);
   a.address = local ?? address ?? '';
   if (local !== null && address !== null && address !== local) a.peer = address;
   return a;
