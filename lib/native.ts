@@ -46,6 +46,7 @@ export interface NativeStats {
   repliesDropped: number;
   quickAnswered: number;
   quickDeferred: number;
+  quickDirect: number;
 }
 
 /** A running watcher's socket (native/watch.cc). @internal */
@@ -97,14 +98,19 @@ export interface Binding {
    */
   transactMany(fds: number[], portids: number[], requests: Buffer[]): Promise<(Answer | NativeError)[]>;
   /**
-   * The same, for batches of quick requests only: run by the hot I/O thread (native/io.cc), in
-   * order. Answered while the caller waited (most are), it returns the answer itself (as
-   * `transact`'s), with no promise and no turn of the microtask queue; else a promise of it.
-   * `wait: false`: the caller does not wait a moment for the answer.
+   * The same, for batches of quick requests only (native/io.cc): a small one the caller waits
+   * for made by the calling thread itself while such exchanges stay within a millisecond, any
+   * other by the hot I/O thread, in order. Made in place or answered while the caller waited
+   * (most are), it returns the answer itself (as `transact`'s), with no promise and no turn of
+   * the microtask queue; else a promise of it. `wait: false`: the caller goes on at once.
    */
   transactQuick(fd: number, portid: number, requests: Buffer, wait?: boolean): Answer | Promise<Answer>;
-  /** For tests: how long the caller waits and the I/O thread stays hot (ns); returns the previous [caller, thread]. */
-  quickTimings(callerNs?: number, threadNs?: number): [number, number];
+  /**
+   * For tests: how long the caller waits and the I/O thread stays hot, and the longest exchange
+   * the caller makes itself before it leaves them to the I/O thread (ns; 0: never); returns the
+   * previous [caller, thread, direct].
+   */
+  quickTimings(callerNs?: number, threadNs?: number, directNs?: number): [number, number, number];
   /** The index of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFINDEX). */
   ifindex(sock: number, name: string): number;
   /** The name of an interface in the socket's namespace, or -errno. Synchronous (SIOCGIFNAME). */

@@ -96,6 +96,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("repliesDropped", static_cast<double>(c.repliesDropped));
   o.Set("quickAnswered", static_cast<double>(c.quickAnswered));
   o.Set("quickDeferred", static_cast<double>(c.quickDeferred));
+  o.Set("quickDirect", static_cast<double>(c.quickDirect));
   return o;
 }
 

@@ -32,11 +32,13 @@ struct Counters {
   unsigned long repliesDropped;
   unsigned long quickAnswered;  // quick batches answered while the caller waited
   unsigned long quickDeferred;  // quick batches that completed through the event loop
+  unsigned long quickDirect;    // quick batches the calling thread exchanged itself
 };
 Counters ReadCounters();
 void CountSend(unsigned long messages);
 void CountRecv();
 void CountDropped();
 void CountQuick(bool answered);
+void CountDirect();
 
 }  // namespace nl

@@ -70,12 +70,14 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   const tasks = readdirSync('/proc/self/task').length;
   // How many are answered in place depends on the machine's load (a figure for npm run bench);
   // with the caller allowed to wait 50 ms, the in-place path must be taken even on a busy machine.
-  const previous = native.quickTimings(50e6);
-  t.teardown(() => native.quickTimings(previous[0], previous[1]));
+  // Every exchange to the I/O thread (none made by the caller itself: see the next test).
+  const previous = native.quickTimings(50e6, undefined, 0);
+  t.teardown(() => native.quickTimings(...previous));
   const s0 = native.stats();
   for (let i = 0; i < 100; i++) await ns.addAddress('lo', `198.18.7.${i}/32`);
   const s1 = native.stats();
-  native.quickTimings(previous[0], previous[1]);
+  native.quickTimings(...previous);
+  t.equal(s1.quickDirect, s0.quickDirect, 'none made by the caller');
   t.equal(s1.quickAnswered + s1.quickDeferred - s0.quickAnswered - s0.quickDeferred, 100, 'each on the quick path');
   t.ok(s1.quickAnswered - s0.quickAnswered >= 50, `answered while the caller waited: ${s1.quickAnswered - s0.quickAnswered} of 100`);
   t.ok(readdirSync('/proc/self/task').length <= tasks + 1, 'no thread per request');
@@ -87,6 +89,35 @@ t.test('quick requests: answered by the hot I/O thread, long ones through the ev
   clearInterval(timer);
   t.ok(native.stats().quickDeferred > s1.quickDeferred, 'the long batch completed through the event loop');
   t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 200 + 100 + 3000, '127.0.0.1 and every one added');
+});
+
+t.test('a small exchange the caller waits for is made by the caller; after one over the limit the I/O thread makes them, until eight in a row are within it', async (t) => {
+  const ns = await Netns.create();
+  t.teardown(() => ns.close());
+  await ns.setUp('lo');
+  // 50 ms: within the limit even on a loaded machine (a preempted caller is over it).
+  const previous = native.quickTimings(undefined, undefined, 50e6);
+  t.teardown(() => native.quickTimings(...previous));
+  // An earlier exchange over the default limit (1 ms: a loaded machine) may have left them to
+  // the I/O thread: after eight within this one, the caller makes them whichever it was.
+  for (let i = 0; i < 8; i++) await ns.addAddress('lo', `198.18.4.${i}/32`);
+  const paths = async (from: number, count: number): Promise<[number, number]> => {
+    const s0 = native.stats();
+    for (let i = from; i < from + count; i++) await ns.addAddress('lo', `198.18.5.${i}/32`);
+    const s1 = native.stats();
+    return [s1.quickDirect - s0.quickDirect, s1.quickAnswered + s1.quickDeferred - s0.quickAnswered - s0.quickDeferred];
+  };
+  t.same(await paths(0, 50), [50, 0], 'one at a time: each made by the caller, none by the I/O thread');
+  // A limit of 1 ns: the next exchange made in place is over it, and so is every later one.
+  native.quickTimings(undefined, undefined, 1);
+  t.same(await paths(50, 20), [1, 19], 'over the limit once: the next ones on the I/O thread');
+  native.quickTimings(undefined, undefined, 50e6);
+  t.same(await paths(70, 20), [12, 8], 'within it again: eight on the I/O thread, then the caller makes them');
+  // The kernel's refusal, answered to a request the caller made itself, rejects as any other.
+  const s0 = native.stats();
+  await t.rejects(ns.addAddress('lo', '198.18.5.0/32'), { code: 'EEXIST', op: 'addAddress' }, 'an address already there: EEXIST');
+  t.equal(native.stats().quickDirect - s0.quickDirect, 1, 'that request too made by the caller');
+  t.equal((await ns.addresses({ ifname: 'lo', family: 4 })).length, 1 + 8 + 90, '127.0.0.1 and every one added, whichever thread sent it');
 });
 
 t.test('transactQuick: the answer itself when answered in place, else a promise; plain ACKs answer true; a failure rejects one', async (t) => {
@@ -111,8 +142,10 @@ t.test('transactQuick: the answer itself when answered in place, else a promise;
     }
     return out;
   };
-  const previous = native.quickTimings(50e6, 50e6); // the caller may wait 50 ms: in place even on a busy machine
-  t.teardown(() => native.quickTimings(previous[0], previous[1]));
+  // The caller may wait 50 ms: in place even on a busy machine; every exchange on the I/O
+  // thread (the previous test has the ones the caller makes itself).
+  const previous = native.quickTimings(50e6, 50e6, 0);
+  t.teardown(() => native.quickTimings(...previous));
   const first = native.transactQuick(s.fd, s.portid, up(1)); // the thread may be asleep, or not made yet
   await first;
   const r = native.transactQuick(s.fd, s.portid, up(2));
