@@ -7,6 +7,23 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ipLink, namedNetns } from './helpers';
 
+/** A timer every `ms`: how often it fired and the longest gap between its runs, once stopped. */
+function timerWatch(ms: number): () => { fired: number; longest: number } {
+  let fired = 0;
+  let longest = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    fired++;
+  }, ms);
+  return () => {
+    clearInterval(timer);
+    return { fired, longest };
+  };
+}
+
 t.test('the event loop keeps turning while the kernel deletes a veth pair', async (t) => {
   const [a, b] = await namedNetns(t, 'loop', 2);
   for (let i = 0; i < 4; i++) await a!.createVeth(`l${i}`, { peer: `m${i}`, peerNetns: b! });
@@ -37,15 +54,7 @@ t.test('a loop of quick requests that settle in place never starves timers', asy
   // through the loop; at 50 ms, one such request alone made a 52.8 ms gap).
   const previous = native.quickTimings(20e6);
   t.teardown(() => native.quickTimings(...previous));
-  let fired = 0;
-  let longest = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    fired++;
-  }, 5);
+  const stop = timerWatch(5);
   const s0 = native.stats();
   const until = performance.now() + 1500;
   let lookups = 0;
@@ -53,7 +62,7 @@ t.test('a loop of quick requests that settle in place never starves timers', asy
     await ns.getRoute('198.18.20.1');
     lookups++;
   }
-  clearInterval(timer);
+  const { fired, longest } = stop();
   const s1 = native.stats();
   const answered = s1.quickAnswered + s1.quickDirect - s0.quickAnswered - s0.quickDirect;
   t.ok(answered > lookups / 2, `most settled in place: ${answered} of ${lookups}`);
@@ -68,15 +77,7 @@ t.test('quick requests made by the caller itself keep timers running while the k
   const hosts = await namedNetns(t, 'dism', 120);
   // A veth pair between each two: the kernel deletes them under its rtnl lock as it dismantles.
   await Promise.all(hosts.filter((_, i) => i % 2 === 0).map((h, k) => h.createVeth('a0', { peer: `b${k}`, peerNetns: hosts[2 * k + 1]!, up: true })));
-  let longest = 0;
-  let fired = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    fired++;
-  }, 2);
+  const stop = timerWatch(2);
   const s0 = native.stats();
   // Deleted and closed: nothing holds them, so the kernel's cleanup runs while the loop below does.
   const deleted = Promise.all(hosts.map(async (h) => {
@@ -90,7 +91,7 @@ t.test('quick requests made by the caller itself keep timers running while the k
     await ns.deleteAddress('lo', '198.18.21.1/32');
     requests += 2;
   }
-  clearInterval(timer);
+  const { fired, longest } = stop();
   await deleted;
   const direct = native.stats().quickDirect - s0.quickDirect;
   t.ok(direct > 0, `the caller made exchanges itself meanwhile (${direct} of ${requests})`);
