@@ -8,7 +8,7 @@
 //   thread was preempted) sends the next ones to the I/O thread, so that the event loop is held
 //   at most once by a wait for the lock, until the I/O thread has done kDirectAgain of them in
 //   a row within the limit (the kernel holds the lock for milliseconds at a time: while it
-//   dismantled 120 namespaces, a 2 ms timer's longest gap was 22-39 ms, against 15-25 ms with
+//   dismantled 120 namespaces, a 2 ms timer's longest gap was 11-43 ms, against 15-26 ms with
 //   every exchange on the I/O thread; test/event-loop.test.ts). Why not the I/O thread for all
 //   (W3 one at a time, 1,000 /32 on lo, bench/floor-w3.js): on a 2-vCPU VM with one CPU-bound
 //   process beside it, the I/O thread alone took 119 us an add, 5.9x C, because it and the
