@@ -402,6 +402,41 @@ t.test('/run/netns a plain file: create fails ENOTDIR before any mount; a fresh 
   t.same(out.after, [[], []], 'delete removed it');
 });
 
+t.test('a batch of creates shares one preparation of /run/netns: its failure fails only the named ones, its success serves every name', async (t) => {
+  const out = await inPrivateRun(
+    t,
+    `
+  fs.writeFileSync('/run/netns', 'a file');
+  // One tick: one native batch, two named and an anonymous one between them.
+  const mixed = await Promise.allSettled([Netns.create('m1'), Netns.create(), Netns.create('m2')]);
+  out.mixed = mixed.map((s) => (s.status === 'fulfilled' ? 'resolved' : s.reason.code));
+  out.anonymousLinks = mixed[1].status === 'fulfilled' ? (await mixed[1].value.links()).map((l) => l.name) : null;
+  for (const s of mixed) if (s.status === 'fulfilled') s.value.close();
+  out.file = fs.readFileSync('/run/netns', 'utf8');
+  fs.unlinkSync('/run/netns');
+
+  const batch = await Promise.all(Array.from({ length: 24 }, (_, i) => Netns.create('b' + i)));
+  out.byPath = batch.map((ns, i) => fs.statSync('/run/netns/b' + i).ino === ns.inode);
+  out.distinct = new Set(batch.map((ns) => ns.inode)).size;
+  out.mounts = batch.map((ns, i) => mountsAt('/run/netns/b' + i).join());
+  // On the tmpfs, not the host's /run/netns it hides.
+  out.runDir = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').filter((l) => l.split(' ')[4] === '/run/netns' && / - tmpfs /.test(l))
+    .map((l) => (/ shared:/.test(l) ? 'shared' : 'not shared'));
+  await Promise.all(batch.map((ns, i) => Netns.delete('b' + i).then(() => ns.close())));
+  out.after = fs.readdirSync('/run/netns');
+`,
+  );
+  t.notOk(out.crashed, out.crashed);
+  t.same(out.mixed, ['ENOTDIR', 'resolved', 'ENOTDIR'], 'the named ones fail as the directory did; the anonymous one is made');
+  t.same(out.anonymousLinks, ['lo'], 'and works');
+  t.equal(out.file, 'a file', 'the file is untouched');
+  t.same(out.byPath, Array(24).fill(true), 'every name of the batch reaches its own namespace');
+  t.equal(out.distinct, 24);
+  t.same(out.mounts, Array(24).fill('nsfs'), 'one nsfs mount on each name');
+  t.same(out.runDir, ['shared'], '/run/netns: one mount of its own, shared');
+  t.same(out.after, [], 'all deleted');
+});
+
 t.test('delete unmounts nothing but a namespace; a plain file, a symlink and a FIFO', async (t) => {
   const out = await inPrivateRun(
     t,
