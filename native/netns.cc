@@ -296,13 +296,17 @@ struct Creation {
 
   bool named() const { return !path.empty(); }
 
-  // Before the namespace exists: its mount point, made in the run directory (prepared once for
-  // the batch by `ready`, which says how that went) by descriptor.
-  void Prepare(const std::string& dirPath, const std::function<int(int*, const char**)>& ready) {
-    if (!named()) return;
-    err = NameIn(dirPath, path, &name, &failed);
-    if (!err) err = ready(&dir, &failed);
-    if (!err) err = MakeMountPoint(dir, name, &target, &failed);
+  // Before the namespace exists, in two steps around the batch's one preparation of the run
+  // directory: its name, then its mount point, made in that directory by descriptor.
+  bool Name(const std::string& dirPath) {
+    if (named()) err = NameIn(dirPath, path, &name, &failed);
+    return named() && !err;
+  }
+  void MakePoint(int dirfd, int dirErr, const char* dirFailed) {
+    if (!named() || err) return;
+    dir = dirfd;
+    err = dirErr ? dirErr : MakeMountPoint(dir, name, &target, &failed);
+    if (dirErr) failed = dirFailed;
   }
 
   // On the thread that has just made the namespace: its descriptor, its name, its socket.
@@ -363,25 +367,18 @@ class CreateManyWorker : public PromiseWorker {
     std::vector<int> nsfds(n);
     std::vector<int> results(n, 0);
     std::vector<const char*> failed(n, nullptr);
-    // The run directory made a shared mount point once for the batch, not once a name: its
-    // MS_SHARED | MS_REC walks every mount under it, so made per name it grew with their number.
-    // Before the first namespace of a batch of 100, 500, 1,000 and 2,000 (two runs each): 1.2-1.4,
-    // 7.4-7.9, 11.6-14.5 and 23-33 ms per name; 0.6, 7.0-25, 5.6-7.6 and 17.8 ms once a batch,
-    // what is left being each name's file.
-    bool tried = false;
+    // The run directory is made a shared mount point once for the batch (if any name in it is
+    // valid), not once a name: its MS_SHARED | MS_REC walks every mount under it, so made per
+    // name its cost grew with their number. Before the first namespace of a batch of 100, 500,
+    // 1,000 and 2,000 (two runs each), made per name: 1.2-1.4, 7.4-7.9, 11.6-14.5 and 23-33 ms;
+    // once a batch: 0.6, 7.0-25, 5.6-7.6 and 17.8 ms, what is left being each name's file.
+    bool anyNamed = false;
+    for (auto& c : all_) anyNamed = c->Name(dir_) || anyNamed;
     int dirErr = 0;
     const char* dirFailed = nullptr;
-    auto ready = [&](int* fd, const char** f) {
-      if (!tried) {
-        tried = true;
-        dirErr = PrepareRunDir(dir_, &runDir_, &dirFailed);
-      }
-      *fd = runDir_.get();
-      if (dirErr) *f = dirFailed;
-      return dirErr;
-    };
+    if (anyNamed) dirErr = PrepareRunDir(dir_, &runDir_, &dirFailed);
     for (size_t i = 0; i < n; i++) {
-      all_[i]->Prepare(dir_, ready);
+      all_[i]->MakePoint(runDir_.get(), dirErr, dirFailed);
       nsfds[i] = all_[i]->err ? kSkip : kNewNetns;
     }
     unsigned cpus = static_cast<unsigned>(sysconf(_SC_NPROCESSORS_ONLN));

@@ -407,6 +407,10 @@ t.test('a batch of creates shares one preparation of /run/netns: its failure fai
     t,
     `
   fs.writeFileSync('/run/netns', 'a file');
+  // The batches the addon is asked to make, by size.
+  out.batches = [];
+  const many = native.nsCreateMany;
+  native.nsCreateMany = (dir, paths) => (out.batches.push(paths.length), many.call(native, dir, paths));
   // One tick: one native batch, two named and an anonymous one between them.
   const mixed = await Promise.allSettled([Netns.create('m1'), Netns.create(), Netns.create('m2')]);
   out.mixed = mixed.map((s) => (s.status === 'fulfilled' ? 'resolved' : s.reason.code));
@@ -427,6 +431,7 @@ t.test('a batch of creates shares one preparation of /run/netns: its failure fai
 `,
   );
   t.notOk(out.crashed, out.crashed);
+  t.same(out.batches, [3, 24], 'each tick one batch for the addon');
   t.same(out.mixed, ['ENOTDIR', 'resolved', 'ENOTDIR'], 'the named ones fail as the directory did; the anonymous one is made');
   t.same(out.anonymousLinks, ['lo'], 'and works');
   t.equal(out.file, 'a file', 'the file is untouched');
