@@ -106,15 +106,18 @@ ${legend.join('\n')}
 `;
 }
 
+/** Descriptors left after the namespaces were closed, against before they were opened. */
+const fdsAfter = (d) => (d > 0 ? `${d} descriptors more than before` : d < 0 ? `${-d} fewer than before (none left by the namespaces)` : 'as many descriptors as before');
+
 function memoryLine(m) {
   if (!m) return [];
   const per =
     m.rssPerNamespaceKiB === undefined
       ? ''
-      : ` Each open namespace (opened, its links read) cost this process ${m.rssPerNamespaceKiB.toFixed(1)} KiB of RSS, of which ${m.heapPerNamespaceKiB.toFixed(1)} KiB V8 heap and external memory, and the system ${m.systemPerNamespaceKiB.toFixed(0)} KiB (MemAvailable; the kernel's namespace, its \`lo\`, its tables).`;
+      : ` Each open namespace (opened, its links read) cost this process ${m.rssPerNamespaceKiB.toFixed(1)} KiB of RSS and ${m.heapPerNamespaceKiB.toFixed(1)} KiB of V8 heap and external memory (the heap grows into memory already resident), and the system ${m.systemPerNamespaceKiB.toFixed(0)} KiB (MemAvailable; the kernel's namespace, its \`lo\`, its tables).`;
   return [
     '',
-    `Memory: ${m.namespaces} open namespaces cost ${m.fdsPerNamespace} descriptors each (the namespace's and its socket); after close, ${m.fdsAfterClose} descriptors more than before.${per} Over three further open/close cycles once the allocators settled, RSS moved by ${m.rssGrowthOverThreeMoreCyclesKiB} KiB and the V8 heap with its external memory by ${m.heapGrowthOverThreeMoreCyclesKiB} KiB.`,
+    `Memory: ${m.namespaces} open namespaces cost ${m.fdsPerNamespace} descriptors each (the namespace's and its socket); after close, ${fdsAfter(m.fdsAfterClose)}.${per} Over three further open/close cycles once the allocators settled, RSS moved by ${m.rssGrowthOverThreeMoreCyclesKiB} KiB and the V8 heap with its external memory by ${m.heapGrowthOverThreeMoreCyclesKiB} KiB.`,
   ];
 }
 

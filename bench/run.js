@@ -21,7 +21,8 @@
 // pyroute2 fast up to 5×BENCH_SLOW_N, C sequential up to 10×), and W5's per-rule tools only with
 // BENCH_SLOW=1: they would take most of a full run. Peers missing from Debian are said and their
 // rows left out; `npm run bench -- --install` installs them.
-// BENCH_PYTHON names the Python that runs pyroute2 (default /usr/bin/python3, Debian's).
+// BENCH_PYTHON names the Python that runs pyroute2 (default /usr/bin/python3, Debian's);
+// BENCH_W1_WARM the rounds of W1's warm-up (default 8; see W1_WARM).
 // A full run writes bench/results.json, then README's table and benchmark.svg (bench/readme.js).
 'use strict';
 const { execFileSync, spawnSync, execFile } = require('node:child_process');
@@ -46,7 +47,13 @@ const C_SEQ = 'C sequential (libmnl)';
 const C_PIPE = 'C pipelined';
 const C_WAVES = 'C pipelined, hosts in waves';
 const GO = 'Go vishvananda/netlink';
+const COLD = 'netns-link chained, fresh process';
 const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
+// W1's warm-up rounds (each library form once at N = 50 a round). V8 takes its time: after one
+// round the hosts' calls still ran in its first tiers at N = 100 (`--trace-opt`: addAddress,
+// setUpDown, ifindex and encodeNewAddress optimized only after four rounds, all of them by
+// eight), the optimizing compiler busy on the other CPU during the timed setups.
+const W1_WARM = Number(process.env.BENCH_W1_WARM || (quick ? 1 : 8));
 const W2_PAIRS = quick ? 200 : 1000;
 const W3_COUNT = quick ? 200 : 1000;
 const W4_COUNT = quick ? 2000 : 10000;
@@ -257,6 +264,19 @@ const w1Tools = {
   'netns-link chained per host': (n) => libraryForm(chained, n),
   // Three phases, each a Promise.all: the namespaces, the veths, then every host's five requests.
   'netns-link phased': (n) => libraryForm(phased, n),
+  // The chained form once in a fresh Node process, after its import (bench/w1-cold.js): what a
+  // script that builds its hosts once pays, V8 running the library's code in its first tiers.
+  async [COLD](n) {
+    const s = await json(process.execPath, [join(__dirname, 'w1-cold.js'), String(n)]);
+    return {
+      setup: s.setup_us,
+      teardown: async () => {
+        const t1 = process.hrtime.bigint();
+        await Promise.all(Array.from({ length: n }, (_, i) => Netns.delete(`h${i}`)));
+        return us(t1);
+      },
+    };
+  },
   // W1 written as a topology document: the hub (this namespace) attached by pid, its bridge
   // declared as it is, and each host's namespace, veth, addresses and route. Timed: apply from
   // the document's object (parsed and checked) to the kernel matching it, with the reads it plans from.
@@ -370,9 +390,11 @@ const planned = [];
 async function w1(results) {
   const h = hub();
   await setUpHub(h);
-  // Warm-up, not counted, as in W2 and W3: the library's forms run once at a small N first, so
-  // that its JIT is warm (the C and Go programs are compiled ahead of time).
-  for (const [tool, make] of Object.entries(w1Tools).filter(([tool]) => tool.startsWith('netns-link'))) {
+  // Warm-up, not counted, as in W2 and W3: the library's forms run W1_WARM times at a small N
+  // first, so that its JIT is warm (the C and Go programs are compiled ahead of time; the row
+  // "netns-link chained, fresh process" is the library cold).
+  const warm = Object.entries(w1Tools).filter(([tool]) => tool.startsWith('netns-link') && tool !== COLD);
+  for (let k = 0; k < W1_WARM; k++) for (const [, make] of warm) {
     const w = Math.min(50, NS[0]);
     const { teardown } = await make(w);
     await verifyW1(h, w);
