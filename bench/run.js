@@ -50,9 +50,9 @@ const GO = 'Go vishvananda/netlink';
 const COLD = 'netns-link chained, fresh process';
 const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
 // W1's warm-up rounds (each library form once at N = 50 a round). V8 takes its time: after one
-// round the hosts' calls still ran in its first tiers at N = 100 (`--trace-opt`: addAddress,
-// setUpDown, ifindex and encodeNewAddress optimized only after four rounds, all of them by
-// eight), the optimizing compiler busy on the other CPU during the timed setups.
+// round the hosts' calls still ran in its first tiers at N = 100, the optimizing compiler busy
+// on the other CPU during the timed setups (`--trace-opt`: with four rounds, addAddress, ifindex
+// and encodeNewAddress were optimized only after the warm-up; with eight, during it).
 const W1_WARM = Number(process.env.BENCH_W1_WARM || (quick ? 1 : 8));
 const W2_PAIRS = quick ? 200 : 1000;
 const W3_COUNT = quick ? 200 : 1000;
