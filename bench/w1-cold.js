@@ -4,17 +4,16 @@
 // the harness to verify and delete. Prints {"setup_us": ...}: the setup alone, from after the
 // import (Node's start and the module's loading are not counted), as the other rows.
 //
-//   node bench/w1-cold.js N [chained|phased]
+//   node bench/w1-cold.js N
 'use strict';
 const { Netns } = require('..');
 const w1 = require('./w1.js');
 
 const n = Number(process.argv[2]);
-const form = process.argv[3] || 'chained';
 (async () => {
   const h = Netns.current();
   const t0 = process.hrtime.bigint();
-  const hosts = await w1[form](h, n);
+  const hosts = await w1.chained(h, n);
   const setup = Number(process.hrtime.bigint() - t0) / 1e3;
   for (const ns of hosts) ns.close();
   h.close();
