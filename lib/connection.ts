@@ -158,6 +158,9 @@ export function syncBudget(ms?: number): number {
 /** When the current stretch without a turn of the loop began; 0 when the loop has just turned. */
 let stretchStart = 0;
 
+/** A settled promise: a reaction to it is a microtask. */
+const SETTLED = Promise.resolve();
+
 function loopTurned(): void {
   stretchStart = 0;
 }
@@ -212,15 +215,21 @@ export class Connection {
     if (kept !== undefined) return kept;
     const index = this.transport.ifindex(this.fd, name);
     if (index > 0) {
-      // The first name kept queues the microtask that forgets them all.
-      if (this.names.size === 0) queueMicrotask(this.forgetNames);
+      // The first name kept queues the microtask that forgets them all (a reaction to a settled
+      // promise: queueMicrotask makes an async resource and a bound function for each, ~300 bytes).
+      if (this.names.size === 0) void SETTLED.then(this.forgetNames);
       this.names.set(name, index);
     }
     return index;
   }
 
   /** `forget names` bound once: the end of a stretch of synchronous code. */
-  private readonly forgetNames = (): void => this.names.clear();
+  private readonly forgetNames = (): void => this.forget();
+
+  /** Forgets the names kept (Map.clear makes a new table each time, so not when there are none). */
+  private forget(): void {
+    if (this.names.size > 0) this.names.clear();
+  }
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
   ifname(index: number): string | number {
@@ -304,7 +313,7 @@ export class Connection {
     const batch = this.queue;
     this.queue = [];
     // A name kept never outlives a request of ours that could change it.
-    this.names.clear();
+    this.forget();
     for (const p of batch) {
       // Consecutive modulo 2^32 within a batch: replies are found by (seq - first seq).
       this.seq = (this.seq + 1) >>> 0;
@@ -379,7 +388,7 @@ export class Connection {
     const payload = batch.length === 1 ? batch[0]!.msg : Buffer.concat(batch.map((p) => p.msg));
     this.inflight++;
     if (behindChunks) this.exchangeQuick(batch, payload, true);
-    else if (this.transport.transactMany && batch.every(groupable)) joinGroup(this.transport, { conn: this, batch, payload, quick });
+    else if (this.transport.transactMany && batch.every(groupable)) joinGroup(this.transport, this, batch, payload, quick);
     else this.send(batch, payload, quick);
   }
 
@@ -514,6 +523,10 @@ interface Group {
   waiting: Joined[];
   busy: boolean;
   scheduled: boolean;
+  /** Sends what is waiting (bound once, not a closure per job). */
+  go: () => void;
+  /** A job's end: what waits behind it goes next (bound once). */
+  done: () => void;
 }
 const groups = new Map<Transport, Group>();
 /** Connections whose flush is scheduled and has not run yet: flushes that may still join a group. */
@@ -537,25 +550,40 @@ export const SPLIT_GROUP = 128;
  * `Promise.all` phases would keep them, instead of each step of each chain taking a hop of its
  * own. An exchange alone goes as before (quick requests on the hot I/O thread).
  */
-function joinGroup(transport: Transport, joined: Joined): void {
-  let g = groups.get(transport);
-  if (!g) {
-    g = { waiting: [], busy: false, scheduled: false };
-    groups.set(transport, g);
-  }
-  g.waiting.push(joined);
+function joinGroup(transport: Transport, conn: Connection, batch: Pending[], payload: Buffer, quick: boolean): void {
+  const g = groups.get(transport) ?? newGroup(transport);
   // No other connection's flush is due in this tick, nor a group under way or waiting to go:
   // nothing can join this one, so it goes now rather than a tick later (one-at-a-time callers).
-  if (flushesDue === 0 && !g.busy && !g.scheduled && g.waiting.length === 1) sendGroup(transport, g);
-  else schedule(transport, g);
+  if (flushesDue === 0 && !g.busy && !g.scheduled && g.waiting.length === 0) {
+    g.busy = true;
+    conn.send(batch, payload, quick, g.done);
+    return;
+  }
+  g.waiting.push({ conn, batch, payload, quick });
+  schedule(g);
 }
 
-function schedule(transport: Transport, g: Group): void {
+function newGroup(transport: Transport): Group {
+  const g: Group = {
+    waiting: [],
+    busy: false,
+    scheduled: false,
+    go: () => sendGroup(transport, g),
+    done: () => {
+      g.busy = false;
+      if (g.waiting.length) schedule(g);
+    },
+  };
+  groups.set(transport, g);
+  return g;
+}
+
+function schedule(g: Group): void {
   if (g.busy || g.scheduled) return;
   g.scheduled = true;
   // After every flush already queued for this tick; after a turn of the loop when over the budget.
-  if (overBudget()) setImmediate(() => sendGroup(transport, g));
-  else process.nextTick(() => sendGroup(transport, g));
+  if (overBudget()) setImmediate(g.go);
+  else process.nextTick(g.go);
 }
 
 function sendGroup(transport: Transport, g: Group): void {
@@ -564,10 +592,7 @@ function sendGroup(transport: Transport, g: Group): void {
   const group = g.waiting;
   g.waiting = [];
   g.busy = true;
-  const done = (): void => {
-    g.busy = false;
-    if (g.waiting.length) schedule(transport, g);
-  };
+  const done = g.done;
   if (group.length === 1) {
     const only = group[0]!;
     only.conn.send(only.batch, only.payload, only.quick, done);
