@@ -125,7 +125,7 @@ function render() {
   const r = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8'));
   writeFileSync(join(root, 'benchmark.svg'), chart(r.results, `netns-link W1 (N hosts on a bridge) against N — ${r.date}, ${r.machine}`));
   const lines = [
-    `Measured ${r.date} on ${r.machine}; medians of ${r.reps} repetitions, all in one run (W1's and W3's taken round robin over the tools, every other round in the reverse order). "× strongest C" is the ratio to the strongest C program of the same run ("C pipelined" where the workload has one; W5, NAT, has no C reference: its ratio is to one \`nft -f\` script); for W1 and W3 it is the median of each round's own ratio, the rounds' lowest and highest in brackets. "× same-shape C" compares W3's one-at-a-time rows with C sending one request at a time (lower is faster).`,
+    `Measured ${r.date} on ${r.machine}; medians of ${r.reps} repetitions${r.shortReps && r.shortReps !== r.reps ? ` (${r.shortReps} for the short workloads, W1 at N ≤ 100 and W3)` : ''}, all in one run (W1's and W3's taken round robin over the tools, every other round in the reverse order). "× strongest C" is the ratio to the strongest C program of the same run ("C pipelined" where the workload has one; W5, NAT, has no C reference: its ratio is to one \`nft -f\` script); for W1 and W3 it is the median of each round's own ratio, the rounds' lowest and highest in brackets. "× same-shape C" compares W3's one-at-a-time rows with C sending one request at a time (lower is faster).`,
     '',
     markdown(r.results),
     ...memoryLine(r.memory),

@@ -15,8 +15,8 @@
 // own ratio, with the rounds' range).
 // Also: the memory of 1,000 open namespaces.
 //
-// Environment: BENCH_N (default "100,500,1000,2000"), BENCH_REPS (default 3), BENCH_QUICK=1
-// (N=50, 1 rep), BENCH_ONLY (a comma list of w1,w2,w3,w4,w5,w7,memory). The tools that pay a
+// Environment: BENCH_N (default "100,500,1000,2000"), BENCH_REPS (default 3), BENCH_SHORT_REPS
+// (W3's and W1's at N <= 100, default 3×BENCH_REPS; see SHORT_REPS), BENCH_QUICK=1 (N=50, 1 rep), BENCH_ONLY (a comma list of w1,w2,w3,w4,w5,w7,memory). The tools that pay a
 // process or a helper per operation run W1 only up to BENCH_SLOW_N (default 100; ip -batch and
 // pyroute2 fast up to 5×BENCH_SLOW_N, C sequential up to 10×), and W5's per-rule tools only with
 // BENCH_SLOW=1: they would take most of a full run. Peers missing from Debian are said and their
@@ -49,6 +49,15 @@ const C_WAVES = 'C pipelined, hosts in waves';
 const GO = 'Go vishvananda/netlink';
 const COLD = 'netns-link chained, fresh process';
 const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
+// The short workloads' repetitions: W3 (a burst of 1,000 requests, 7-45 ms) and W1 at N <= 100
+// (100-200 ms). Their rounds' own ratios swing more than the goals' margins within one run: W3
+// one at a time against C sequential 0.90-1.54 in five rounds of one run (BENCH_ONLY=w3), W1 at
+// N = 100 chained against phased 0.85-1.14 in ten rounds of one sandbox. Three rounds do not
+// give a median that holds from run to run; nine cost W3 about 30 s and W1 at N = 100 about two
+// minutes more, every tool alike.
+const SHORT_REPS = Number(process.env.BENCH_SHORT_REPS || (quick ? 1 : 3 * REPS));
+/** The most hosts a W1 round has for it to take SHORT_REPS repetitions. */
+const SHORT_N = 100;
 // W1's warm-up rounds (each library form once at N = 50 a round). V8 takes its time: after one
 // round the hosts' calls still ran in its first tiers at N = 100, the optimizing compiler busy
 // on the other CPU during the timed setups (`--trace-opt`: with four rounds, addAddress, ifindex
@@ -365,14 +374,14 @@ const w1Tools = {
 };
 
 /**
- * REPS repetitions, each measuring every tool of `run` ([tool, measure] pairs) once, in turn, so
+ * `reps` repetitions (REPS unless given), each measuring every tool of `run` ([tool, measure] pairs) once, in turn, so
  * that the machine's drift, and the work a tool leaves the kernel (a burst's addresses freed,
  * namespaces dismantled), fall on every row alike rather than on the tools measured last.
  * `once(tool, measure)` gives two figures; per tool, the two lists of them.
  */
-async function roundRobin(run, once) {
+async function roundRobin(run, once, reps = REPS) {
   const times = new Map(run.map(([tool]) => [tool, [[], []]]));
-  for (let r = 0; r < REPS; r++) {
+  for (let r = 0; r < reps; r++) {
     // Every other round in the reverse order: what the kernel is still doing after a tool (a
     // thousand namespaces being freed) falls on the tools before it as often as after it.
     for (const [tool, measure] of r % 2 === 0 ? run : [...run].reverse()) {
@@ -428,7 +437,7 @@ async function w1(results) {
       const down = us(t0);
       await settled();
       return [setup, down];
-    });
+    }, n <= SHORT_N ? SHORT_REPS : REPS);
     for (const [tool, [setups, teardowns]] of times) {
       if (unverified.some((u) => u.n === n && u.tool === tool)) continue;
       results.push({ workload: `W1 setup, N=${n}`, tool, n, us: median(setups), perOp: median(setups) / (n * W1_OPS), unit: 'µs per operation', reps: setups });
@@ -579,7 +588,7 @@ async function w3(results) {
     const left = (await ns.addresses({ ifname: 'lo', family: 4 })).length;
     if (left !== 1) throw new Error(`W3 ${tool}: ${left} IPv4 addresses left on lo, not 1`);
     return [a, d];
-  });
+  }, SHORT_REPS);
   for (const [tool, [adds, dels]] of times) {
     results.push({ workload: `W3 add ${W3_COUNT} /32 on lo`, tool, us: median(adds), perOp: median(adds) / W3_COUNT, unit: 'µs per operation', pair: pair[tool], reps: adds });
     results.push({ workload: `W3 delete ${W3_COUNT} /32 on lo`, tool, us: median(dels), perOp: median(dels) / W3_COUNT, unit: 'µs per operation', pair: pair[tool], reps: dels });
@@ -951,7 +960,7 @@ async function inside() {
   const mem = only.length === 0 || only.includes('memory') ? await memory() : null;
   const { rows, markdown: tableText } = table(results);
   const date = new Date().toISOString().slice(0, 10);
-  const doc = { date, machine, reps: REPS, quick, results: rows, memory: mem, pingRetries, unverified };
+  const doc = { date, machine, reps: REPS, shortReps: SHORT_REPS, quick, results: rows, memory: mem, pingRetries, unverified };
   const partial = only.length > 0;
   writeFileSync(join(__dirname, quick || partial ? 'results-quick.json' : 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
   if (!quick && !partial) render();
