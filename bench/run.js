@@ -944,7 +944,7 @@ async function inside() {
   execFileSync('mount', ['-t', 'tmpfs', 'netns-bench', '/run/netns']);
   const results = [];
   const machine = `${execFileSync('uname', ['-r']).toString().trim()}, ${require('node:os').cpus().length} cores (${require('node:os').cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`;
-  console.log(`netns-link benchmark: ${machine}; N=${NS.join(',')}, ${REPS} repetitions, medians`);
+  console.log(`netns-link benchmark: ${machine}; N=${NS.join(',')}, ${REPS} repetitions (${SHORT_REPS} for W1 at N ≤ ${SHORT_N} and W3), medians`);
   // BENCH_ONLY=w5 (a comma list) runs some workloads only; the README is then left alone.
   const only = (process.env.BENCH_ONLY || '').split(',').filter(Boolean);
   for (const [name, w] of Object.entries({ w1, w2, w3, w4, w5, w7 })) {
