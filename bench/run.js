@@ -16,8 +16,9 @@
 // Also: the memory of 1,000 open namespaces.
 //
 // Environment: BENCH_N (default "100,500,1000,2000"), BENCH_REPS (default 3), BENCH_SHORT_REPS
-// (W3's and W1's at N <= 100, default 3×BENCH_REPS; see SHORT_REPS), BENCH_QUICK=1 (N=50, 1 rep), BENCH_ONLY (a comma list of w1,w2,w3,w4,w5,w7,memory). The tools that pay a
-// process or a helper per operation run W1 only up to BENCH_SLOW_N (default 100; ip -batch and
+// (W3's and W1's at N <= 100, default 3×BENCH_REPS; see SHORT_REPS), BENCH_QUICK=1 (N=50, 1
+// rep), BENCH_ONLY (a comma list of w1,w2,w3,w4,w5,w7,memory). The tools that pay a process
+// or a helper per operation run W1 only up to BENCH_SLOW_N (default 100; ip -batch and
 // pyroute2 fast up to 5×BENCH_SLOW_N, C sequential up to 10×), and W5's per-rule tools only with
 // BENCH_SLOW=1: they would take most of a full run. Peers missing from Debian are said and their
 // rows left out; `npm run bench -- --install` installs them.
@@ -53,7 +54,7 @@ const REPS = Number(process.env.BENCH_REPS || (quick ? 1 : 3));
 // (100-200 ms). Their rounds' own ratios swing more than the goals' margins within one run: W3
 // one at a time against C sequential 0.90-1.54 in five rounds of one run (BENCH_ONLY=w3), W1 at
 // N = 100 chained against phased 0.85-1.14 in ten rounds of one sandbox. Three rounds do not
-// give a median that holds from run to run; nine cost W3 about 30 s and W1 at N = 100 about two
+// give a median that holds from run to run; nine cost W3 about 30 s and W1 at N = 100 a few
 // minutes more, every tool alike.
 const SHORT_REPS = Number(process.env.BENCH_SHORT_REPS || (quick ? 1 : 3 * REPS));
 /** The most hosts a W1 round has for it to take SHORT_REPS repetitions. */
@@ -374,8 +375,8 @@ const w1Tools = {
 };
 
 /**
- * `reps` repetitions (REPS unless given), each measuring every tool of `run` ([tool, measure] pairs) once, in turn, so
- * that the machine's drift, and the work a tool leaves the kernel (a burst's addresses freed,
+ * `reps` repetitions (REPS unless given), each measuring every tool of `run` ([tool, measure]
+ * pairs) once, in turn, so that the machine's drift, and the work a tool leaves the kernel (a burst's addresses freed,
  * namespaces dismantled), fall on every row alike rather than on the tools measured last.
  * `once(tool, measure)` gives two figures; per tool, the two lists of them.
  */
