@@ -227,6 +227,13 @@ async function verifyW1(h, n) {
 }
 
 /** A form of W1 written with the library (bench/w1.js), timed; its teardown deletes the hosts' namespaces. */
+/** A teardown that times `remove`, the library's namespaces deleted. */
+const timedTeardown = (remove) => async () => {
+  const t1 = process.hrtime.bigint();
+  await remove();
+  return us(t1);
+};
+
 async function libraryForm(form, n) {
   const h = hub();
   const t0 = process.hrtime.bigint();
@@ -235,11 +242,7 @@ async function libraryForm(form, n) {
   h.close();
   return {
     setup,
-    teardown: async () => {
-      const t1 = process.hrtime.bigint();
-      await Promise.all(hosts.map((ns) => ns.delete()));
-      return us(t1);
-    },
+    teardown: timedTeardown(() => Promise.all(hosts.map((ns) => ns.delete()))),
   };
 }
 
@@ -278,14 +281,7 @@ const w1Tools = {
   // script that builds its hosts once pays, V8 running the library's code in its first tiers.
   async [COLD](n) {
     const s = await json(process.execPath, [join(__dirname, 'w1-cold.js'), String(n)]);
-    return {
-      setup: s.setup_us,
-      teardown: async () => {
-        const t1 = process.hrtime.bigint();
-        await Promise.all(Array.from({ length: n }, (_, i) => Netns.delete(`h${i}`)));
-        return us(t1);
-      },
-    };
+    return { setup: s.setup_us, teardown: timedTeardown(() => Promise.all(Array.from({ length: n }, (_, i) => Netns.delete(`h${i}`)))) };
   },
   // W1 written as a topology document: the hub (this namespace) attached by pid, its bridge
   // declared as it is, and each host's namespace, veth, addresses and route. Timed: apply from
@@ -376,8 +372,9 @@ const w1Tools = {
 
 /**
  * `reps` repetitions (REPS unless given), each measuring every tool of `run` ([tool, measure]
- * pairs) once, in turn, so that the machine's drift, and the work a tool leaves the kernel (a burst's addresses freed,
- * namespaces dismantled), fall on every row alike rather than on the tools measured last.
+ * pairs) once, in turn, so that the machine's drift, and the work a tool leaves the kernel (a
+ * burst's addresses freed, namespaces dismantled), fall on every row alike rather than on the
+ * tools measured last.
  * `once(tool, measure)` gives two figures; per tool, the two lists of them.
  */
 async function roundRobin(run, once, reps = REPS) {

@@ -223,13 +223,13 @@ export class Connection {
     return index;
   }
 
-  /** `forget names` bound once: the end of a stretch of synchronous code. */
-  private readonly forgetNames = (): void => this.forget();
-
-  /** Forgets the names kept (Map.clear makes a new table each time, so not when there are none). */
-  private forget(): void {
+  /**
+   * Forgets the names kept, bound once: at the end of a stretch of synchronous code, or when a
+   * batch goes. Not when there are none: Map.clear makes a new table each time.
+   */
+  private readonly forgetNames = (): void => {
     if (this.names.size > 0) this.names.clear();
-  }
+  };
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
   ifname(index: number): string | number {
@@ -313,7 +313,7 @@ export class Connection {
     const batch = this.queue;
     this.queue = [];
     // A name kept never outlives a request of ours that could change it.
-    this.forget();
+    this.forgetNames();
     for (const p of batch) {
       // Consecutive modulo 2^32 within a batch: replies are found by (seq - first seq).
       this.seq = (this.seq + 1) >>> 0;
@@ -592,10 +592,9 @@ function sendGroup(transport: Transport, g: Group): void {
   const group = g.waiting;
   g.waiting = [];
   g.busy = true;
-  const done = g.done;
   if (group.length === 1) {
     const only = group[0]!;
-    only.conn.send(only.batch, only.payload, only.quick, done);
+    only.conn.send(only.batch, only.payload, only.quick, g.done);
     return;
   }
   // A large group goes as two jobs at once, two halves of it: the group is done when both are.
@@ -604,7 +603,7 @@ function sendGroup(transport: Transport, g: Group): void {
   for (const part of parts) {
     transport.transactMany!(part.map((j) => j.conn.fd), part.map((j) => j.conn.portid), part.map((j) => j.payload)).then(
       (answers) => {
-        if (--left === 0) done();
+        if (--left === 0) g.done();
         part.forEach((j, i) => {
           const a = answers[i];
           if (a === true || Buffer.isBuffer(a)) j.conn.settle(j.batch, a, null);
@@ -612,7 +611,7 @@ function sendGroup(transport: Transport, g: Group): void {
         });
       },
       (e: unknown) => {
-        if (--left === 0) done();
+        if (--left === 0) g.done();
         for (const j of part) j.conn.failed(j.batch, e);
       },
     );
