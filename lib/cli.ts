@@ -368,17 +368,26 @@ async function monitor(args: string[]): Promise<number> {
   try {
     // A bad kind is a TypeError: a usage error (2), as main() says.
     const watcher: Watcher = await ns.watch(kinds ? { kinds } : undefined);
-    const stop = (): void => watcher.close();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // Once signalled, the listeners stay until the process has ended: a repeated signal (Ctrl-C
+    // held down) is absorbed, where without a listener its default action would end the process
+    // by the signal, not with 0.
+    let signalled = false;
+    const stop = (): void => {
+      signalled = true;
+      watcher.close();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     try {
       for await (const e of watcher) {
         const line = monitorLine(e, json);
         if (line !== null) process.stdout.write(`${line}\n`);
       }
     } finally {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
+      if (!signalled) {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+      }
     }
   } finally {
     ns.close();

@@ -274,6 +274,7 @@ t.test('netns-link monitor prints ip monitor lines, or JSON, and exits 0 on SIGI
       const child = spawn(process.execPath, [cli, 'monitor', ns.name!, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       let started = false;
+      let stopping = false;
       // The monitor is subscribed once it prints a probe's change (an address on lo, added and
       // removed until it shows): a loaded machine starts a process late. Then the changes come.
       let k = 0;
@@ -291,7 +292,10 @@ t.test('netns-link monitor prints ip monitor lines, or JSON, and exits 0 on SIGI
           ip(ns, 'addr', 'del', '192.0.2.1/24', 'dev', 'm0');
           ip(ns, 'link', 'del', 'm0');
         }
-        if (started && out.includes(last)) child.kill('SIGINT');
+        if (started && !stopping && out.includes(last)) {
+          stopping = true;
+          child.kill('SIGINT');
+        }
       });
       child.on('exit', (code, signal) => {
         clearInterval(probe);
