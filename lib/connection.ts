@@ -158,8 +158,27 @@ export function syncBudget(ms?: number): number {
 /** When the current stretch without a turn of the loop began; 0 when the loop has just turned. */
 let stretchStart = 0;
 
-/** A settled promise: a reaction to it is a microtask. */
-const SETTLED = Promise.resolve();
+/**
+ * Changes when a request that may change interface names goes to the kernel on any route
+ * socket of this process (anything but the quick requests: a link made, deleted, renamed or
+ * moved, a namespace's work), and again when it is answered. The names a connection keeps
+ * (see {@link Connection.ifindex}) are forgotten when it has changed.
+ */
+let namesEpoch = 0;
+
+/**
+ * How long a name found is kept at most, in milliseconds: what another process changes is seen
+ * within this, as it would be if the lookup had been made before a preemption of this length
+ * (measured here: 1-15 ms, between a lookup and its request's sendmsg).
+ */
+let namesKeptMs = 1;
+
+/** For tests, which must not depend on the machine's speed: sets it, and returns the one before. @internal */
+export function namesKept(ms?: number): number {
+  const previous = namesKeptMs;
+  if (ms !== undefined) namesKeptMs = ms;
+  return previous;
+}
 
 function loopTurned(): void {
   stretchStart = 0;
@@ -189,8 +208,12 @@ export class Connection {
   private scheduled = false;
   private closing = false;
   private closed = false;
-  /** Names found in this stretch of synchronous code (see {@link ifindex}). */
+  /** Names found (see {@link ifindex}), while {@link namesEpoch} is this and until `namesUntil`. */
   private readonly names = new Map<string, number>();
+  private namesEpoch = 0;
+  private namesUntil = 0;
+  /** Whether the exchange under way may change names: its answer changes {@link namesEpoch}. */
+  private renaming = false;
 
   constructor(
     private readonly transport: Transport,
@@ -203,33 +226,32 @@ export class Connection {
 
   /**
    * The index of `name` in this socket's namespace, or a negative errno; no round trip. A name
-   * found is kept until the current stretch of synchronous code ends (a microtask) or a batch of
-   * this socket goes to the kernel, whichever is first: a `Promise.all` of a thousand calls on
-   * one link looks it up once a chunk (SIOCGIFINDEX, ~2 µs), not a thousand times. The index is what
-   * the name meant when the tick's requests were made, as it was without the cache: they reach
-   * the kernel only at the tick's end, or in chunks that change no names ({@link PIPELINE_CHUNK}).
-   * A name not found is asked again each time (a request of the same tick may be making it).
+   * found is kept for at most a millisecond and never past a request of this process
+   * that may change names ({@link namesEpoch}), sent or answered: requests made one after
+   * another on one link (W3) look it up once a millisecond (SIOCGIFINDEX, 1-4 µs each), not
+   * once a request. What this process changes is seen at once, as without the kept names; what
+   * another process changes, within the millisecond. A name not found is asked again each time
+   * (a request of the same tick may be making it).
    */
   ifindex(name: string): number {
-    const kept = this.names.get(name);
-    if (kept !== undefined) return kept;
+    if (this.names.size > 0) {
+      if (this.namesEpoch === namesEpoch && performance.now() < this.namesUntil) {
+        const kept = this.names.get(name);
+        if (kept !== undefined) return kept;
+      } else {
+        this.names.clear();
+      }
+    }
     const index = this.transport.ifindex(this.fd, name);
     if (index > 0) {
-      // The first name kept queues the microtask that forgets them all (a reaction to a settled
-      // promise: queueMicrotask makes an async resource and a bound function for each, ~300 bytes).
-      if (this.names.size === 0) void SETTLED.then(this.forgetNames);
+      if (this.names.size === 0) {
+        this.namesEpoch = namesEpoch;
+        this.namesUntil = performance.now() + namesKeptMs;
+      }
       this.names.set(name, index);
     }
     return index;
   }
-
-  /**
-   * Forgets the names kept, bound once: at the end of a stretch of synchronous code, or when a
-   * batch goes. Not when there are none: Map.clear makes a new table each time.
-   */
-  private readonly forgetNames = (): void => {
-    if (this.names.size > 0) this.names.clear();
-  };
 
   /** The name of interface `index` in this socket's namespace, or a negative errno. */
   ifname(index: number): string | number {
@@ -312,8 +334,11 @@ export class Connection {
   private take(): Pending[] {
     const batch = this.queue;
     this.queue = [];
-    // A name kept never outlives a request of ours that could change it.
-    this.forgetNames();
+    // A name kept never outlives a request of ours that could change it: sent, and answered.
+    if (!this.queueQuick && this.protocol === 'route') {
+      namesEpoch++;
+      this.renaming = true;
+    }
     for (const p of batch) {
       // Consecutive modulo 2^32 within a batch: replies are found by (seq - first seq).
       this.seq = (this.seq + 1) >>> 0;
@@ -414,6 +439,11 @@ export class Connection {
 
   settle(batch: Pending[], replies: Answer, failure: { errno: number; syscall: string } | null): void {
     if (--this.inflight === 0) this.pipelining = false;
+    if (this.renaming) {
+      // Alone under way: anything but a quick chunk waits for the exchanges before it.
+      this.renaming = false;
+      namesEpoch++;
+    }
     if (replies === true) this.acked(batch);
     else this.absorb(batch, replies);
     this.finish(batch, failure);

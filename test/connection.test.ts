@@ -1,7 +1,7 @@
 // The request queue against a fake kernel: replies matched by sequence number, strays ignored,
 // NLM_F_DUMP_INTR retried then reported, a failed receive failing only what went unanswered.
 import t from 'tap';
-import { Connection, DUMP_RETRIES, SPLIT_GROUP, syncBudget, type Transport } from '../dist/connection.js';
+import { Connection, DUMP_RETRIES, SPLIT_GROUP, namesKept, syncBudget, type Transport } from '../dist/connection.js';
 import { NetlinkError } from '../dist/errors.js';
 import { MessageWriter } from '../dist/wire/attr.js';
 import { C } from '../dist/wire/constants.js';
@@ -335,9 +335,10 @@ t.test('a burst of quick requests goes down in chunks as it is made, in order, e
   t.same(tail, [[64, true, 0], [6, true, 1]], 'a burst of 70: a chunk, and the 6 left behind it before it is answered');
 });
 
-t.test('a name found is kept for the rest of the synchronous stretch, never across a microtask or a batch sent', async (t) => {
+t.test('a name found is kept for a millisecond, never past a request of this process that may change names, sent or answered', async (t) => {
   const asked: string[] = [];
   const indexes: Record<string, number> = { eth0: 2, br0: 3 };
+  let answerLink: () => void = () => undefined;
   const named: Transport = {
     ...fake,
     ifindex: (_fd, name) => {
@@ -345,31 +346,73 @@ t.test('a name found is kept for the rest of the synchronous stretch, never acro
       return indexes[name] ?? -19;
     },
     transactQuick: (_fd, _portid, requests) => Promise.resolve(Buffer.concat(seqs(requests).map((s) => ack(s)))),
+    // A link request (not quick: the pool) answered when the test says.
+    transact: (_fd, _portid, requests) => new Promise((resolve) => (answerLink = () => resolve(Buffer.concat(seqs(requests).map((s) => ack(s)))))),
   };
+  // Kept for a minute but where a step waits out the time: a loaded machine can take a
+  // millisecond between two steps.
+  const previous = namesKept(60_000);
+  t.teardown(() => namesKept(previous));
   const conn = new Connection(named, 301, 1);
+  const other = new Connection(named, 302, 2);
   const found = Array.from({ length: 100 }, () => conn.ifindex('eth0'));
   t.same(new Set(found), new Set([2]), 'the same index every time');
-  t.same(asked, ['eth0'], 'a hundred calls in one stretch: one lookup');
+  t.same(asked, ['eth0'], 'a hundred calls at once: one lookup');
   t.equal(conn.ifindex('br0'), 3);
   t.equal(conn.ifindex('nosuch'), -19);
   t.equal(conn.ifindex('nosuch'), -19);
   t.same(asked, ['eth0', 'br0', 'nosuch', 'nosuch'], 'a name not found is asked again each time');
 
-  // A microtask later (the next step of an async function), the kernel is asked again: a rename
-  // by anyone else between two awaits is seen.
-  await Promise.resolve();
-  indexes.eth0 = 7;
-  t.equal(conn.ifindex('eth0'), 7, 'after a microtask: what the kernel says now');
-  t.same(asked.slice(4), ['eth0']);
-
-  // A batch taken for the kernel (here a chunk of quick requests, sent as the burst is made)
-  // forgets what was kept, even within one stretch.
+  // A link request on another socket: what is kept is forgotten (see below).
+  const renamed = async (): Promise<void> => {
+    const r = other.change(change(), ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    answerLink();
+    await r;
+  };
+  // Quick requests (addresses, routes) change no names: a burst sent and answered, one after
+  // another as W3 makes them, keeps what was found.
   const address = (): Buffer => new MessageWriter(C.RTM_NEWADDR, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).u32(0).finish();
-  await Promise.resolve();
-  asked.length = 0;
-  conn.ifindex('eth0');
+  const fresh = async (): Promise<void> => {
+    await renamed();
+    conn.ifindex('eth0');
+    asked.length = 0;
+  };
+  await fresh();
   const burst = Array.from({ length: 64 }, () => conn.request(address(), ctx));
-  conn.ifindex('eth0');
-  t.same(asked, ['eth0', 'eth0'], 'looked up again after the chunk went down');
   await Promise.all(burst);
+  for (let i = 0; i < 5; i++) await conn.request(address(), ctx);
+  t.equal(conn.ifindex('eth0'), 2);
+  t.same(asked, [], 'after quick requests sent and answered: no lookup');
+
+  // Past the millisecond, what the kernel says now: a rename by another process is seen.
+  namesKept(1);
+  await fresh();
+  indexes.eth0 = 7;
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(conn.ifindex('eth0'), 7, 'a millisecond later: what the kernel says now');
+  namesKept(60_000);
+  t.same(asked, ['eth0']);
+
+  // A link request of this process, on another socket: the name is asked again once it has
+  // gone, and again once it is answered (a lookup while it runs may see the name it is changing).
+  await fresh();
+  const renaming = other.change(change(), ctx);
+  await new Promise((r) => setImmediate(r));
+  t.equal(conn.ifindex('eth0'), 7);
+  t.same(asked, ['eth0'], 'looked up again once a link request went');
+  t.equal(conn.ifindex('eth0'), 7);
+  t.same(asked, ['eth0'], 'and kept while it runs');
+  answerLink();
+  await renaming;
+  indexes.eth0 = 9;
+  t.equal(conn.ifindex('eth0'), 9, 'once it is answered: what the kernel says now');
+  t.same(asked, ['eth0', 'eth0']);
+
+  // A netfilter socket's batches name no interface: they forget nothing.
+  await fresh();
+  const nft = new Connection({ ...named, transact: (_fd, _portid, requests) => Promise.resolve(Buffer.concat(seqs(requests).map((s) => ack(s)))) }, 303, 3, 'netfilter');
+  await nft.change(new MessageWriter(C.NFNL_SUBSYS_NFTABLES << 8, C.NLM_F_REQUEST | C.NLM_F_ACK).u32(0).finish(), ctx);
+  conn.ifindex('eth0');
+  t.same(asked, [], 'after a netfilter request: no lookup');
 });
