@@ -223,7 +223,7 @@ t.test('exec NAME COMMAND without --, as ip netns exec: the command\'s arguments
 });
 
 let bridges = 0;
-/** `netns-link monitor ARGS...` until a line on stdout matches `want`, then `signal`. */
+/** `netns-link monitor ARGS...` until a line on stdout matches `want`, then each of `signals`, back to back. */
 function monitorUntil(ns: Netns, args: string[], want: RegExp, signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'monitor', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -363,7 +363,8 @@ t.test('a name found is kept for a millisecond, never past a request of this pro
   t.equal(conn.ifindex('nosuch'), -19);
   t.same(asked, ['eth0', 'br0', 'nosuch', 'nosuch'], 'a name not found is asked again each time');
 
-  // A link request on another socket: what is kept is forgotten (see below).
+  // A link request on another socket, sent and answered: what was kept is forgotten (the
+  // last part of this test says when). Each step below starts from one name just found.
   const renamed = async (): Promise<void> => {
     const r = other.change(change(), ctx);
     await new Promise((resolve) => setImmediate(resolve));
