@@ -82,6 +82,10 @@ interface Lab {
 
 async function lab(t: Teardown): Promise<Lab> {
   const [priv, router, up] = (await namedNetns(t, 'nat', 3)) as [Netns, Netns, Netns];
+  // No DAD on the links to come, link-local addresses included: a router whose fe80:: address on
+  // lan is still tentative sends no neighbour solicitation for a forwarded packet (the kernel
+  // needs a usable link-local source), so a forward tried within the first second or two timed out.
+  await Promise.all([priv, router, up].map((ns) => ns.sysctl('net.ipv6.conf.default.accept_dad', '0')));
   await router.createVeth('lan', { peer: 'eth0', peerNetns: priv, up: true });
   await router.createVeth('wan', { peer: 'eth0', peerNetns: up, up: true });
   await Promise.all([priv.setUp('eth0'), up.setUp('eth0'), priv.setUp('lo'), up.setUp('lo'), router.setUp('lo')]);
