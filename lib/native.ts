@@ -47,6 +47,8 @@ export interface NativeStats {
   quickAnswered: number;
   quickDeferred: number;
   quickDirect: number;
+  /** Times the I/O thread was moved off the caller's CPU (native/io.cc). */
+  quickSteered: number;
 }
 
 /** A running watcher's socket (native/watch.cc). @internal */

@@ -97,6 +97,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   o.Set("quickAnswered", static_cast<double>(c.quickAnswered));
   o.Set("quickDeferred", static_cast<double>(c.quickDeferred));
   o.Set("quickDirect", static_cast<double>(c.quickDirect));
+  o.Set("quickSteered", static_cast<double>(c.quickSteered));
   return o;
 }
 

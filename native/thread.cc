@@ -14,7 +14,7 @@ namespace nl {
 
 namespace {
 
-std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0}, answered{0}, deferred{0}, direct{0};
+std::atomic<unsigned long> threads{0}, sendCalls{0}, messagesSent{0}, recvCalls{0}, dropped{0}, answered{0}, deferred{0}, direct{0}, steered{0};
 
 bool Same(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
@@ -106,7 +106,7 @@ int RunInNetns(int nsfd, const std::function<int(const char**)>& fn, const char*
 
 Counters ReadCounters() {
   return Counters{threads.load(), sendCalls.load(), messagesSent.load(), recvCalls.load(),
-                  dropped.load(), answered.load(), deferred.load(), direct.load()};
+                  dropped.load(), answered.load(), deferred.load(), direct.load(), steered.load()};
 }
 void CountSend(unsigned long messages) {
   sendCalls.fetch_add(1, std::memory_order_relaxed);
@@ -116,5 +116,6 @@ void CountRecv() { recvCalls.fetch_add(1, std::memory_order_relaxed); }
 void CountDropped() { dropped.fetch_add(1, std::memory_order_relaxed); }
 void CountQuick(bool now) { (now ? answered : deferred).fetch_add(1, std::memory_order_relaxed); }
 void CountDirect() { direct.fetch_add(1, std::memory_order_relaxed); }
+void CountSteered() { steered.fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace nl

@@ -33,6 +33,7 @@ struct Counters {
   unsigned long quickAnswered;  // quick batches answered while the caller waited
   unsigned long quickDeferred;  // quick batches that completed through the event loop
   unsigned long quickDirect;    // quick batches the calling thread exchanged itself
+  unsigned long quickSteered;   // times the I/O thread was moved off the caller's CPU
 };
 Counters ReadCounters();
 void CountSend(unsigned long messages);
@@ -40,5 +41,6 @@ void CountRecv();
 void CountDropped();
 void CountQuick(bool answered);
 void CountDirect();
+void CountSteered();
 
 }  // namespace nl

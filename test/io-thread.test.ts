@@ -1,5 +1,7 @@
 // Threads: none ever changes namespace; quick requests go to the one hot I/O thread.
-import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { Netns } from '../dist/index.js';
 import { native } from '../dist/native.js';
@@ -176,4 +178,74 @@ t.test('transactQuick: the answer itself when answered in place, else a promise;
   const failing = await native.transactQuick(s.fd, s.portid, burst(0x7fffff00));
   t.ok(Buffer.isBuffer(failing), 'the last of them failing: a Buffer');
   t.same(seqs(failing as Buffer), [...Array.from({ length: 1999 }, (_, i) => 10 + i), -1], 'every ACK, in order, then the error');
+});
+
+/** The CPUs a thread may run on, as the kernel lists them (`0-1`), from its status file. */
+function cpusAllowed(task: string): string {
+  return /^Cpus_allowed_list:\s*(\S+)$/mu.exec(readFileSync(`/proc/${task}/status`, 'utf8'))![1]!;
+}
+
+/** The addon's I/O thread of this process (named by the addon), or undefined before it runs. */
+function ioThread(): string | undefined {
+  return readdirSync('/proc/self/task').find((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'netns-link io';
+    } catch {
+      return false; // the thread ended meanwhile
+    }
+  });
+}
+
+const ALLOWED = cpusAllowed('self');
+const ONE_CPU = /^\d+$/u.test(ALLOWED) ? `this process may run on CPU ${ALLOWED} only: nothing to move the I/O thread to` : false;
+
+t.test('a burst that finds the I/O thread asleep moves it off the caller\'s CPU; it takes its affinity back as it runs', { skip: ONE_CPU }, async (t) => {
+  const [ns] = await namedNetns(t, 'steer');
+  await ns!.setUp('lo');
+  await ns!.addAddress('lo', '198.18.9.0/32'); // the I/O thread made, if it was not yet
+  // A thread that goes to sleep at once after a job: each burst below finds it asleep.
+  const previous = native.quickTimings(undefined, 1000);
+  t.teardown(() => native.quickTimings(...previous));
+  const io = ioThread();
+  t.ok(io, 'the I/O thread is named netns-link io');
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const s0 = native.stats();
+    await Promise.all(Array.from({ length: 256 }, (_, i) => ns!.addAddress('lo', `198.18.${10 + round}.${i}/32`)));
+    const s1 = native.stats();
+    t.ok(s1.quickDeferred > s0.quickDeferred, `round ${round}: the burst's chunks went to the I/O thread`);
+    t.ok(s1.quickSteered > s0.quickSteered, `round ${round}: it was moved off the caller's CPU (${s1.quickSteered - s0.quickSteered} times)`);
+    t.equal(cpusAllowed(`self/task/${io!}`), ALLOWED, `round ${round}: its affinity is the process's again (${ALLOWED})`);
+  }
+  const seen = JSON.parse(execFileSync('ip', ['-n', ns!.name!, '-4', '-j', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' })) as { addr_info: unknown[] }[];
+  t.equal(seen[0]!.addr_info.length, 1 + 1 + 3 * 256, 'every address made, as ip lists them');
+});
+
+t.test('a process its user allowed one CPU: the I/O thread is never moved, its affinity left as set', async (t) => {
+  const [ns] = await namedNetns(t, 'onecpu');
+  const cpu = ALLOWED.split(/[,-]/u)[0]!;
+  const dist = join(__dirname, '..', 'dist', '/');
+  const code = `const { Netns } = require(${JSON.stringify(`${dist}index.js`)});
+const { native } = require(${JSON.stringify(`${dist}native.js`)});
+const fs = require('fs');
+(async () => {
+  const ns = await Netns.open(${JSON.stringify(ns!.name)});
+  await ns.setUp('lo');
+  native.quickTimings(undefined, 1000);
+  const addrs = Array.from({ length: 256 }, (_, i) => '198.18.20.' + i + '/32');
+  for (let round = 0; round < 3; round++) {
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(addrs.map((a) => ns.addAddress('lo', a)));
+    await Promise.all(addrs.map((a) => ns.deleteAddress('lo', a)));
+  }
+  const io = fs.readdirSync('/proc/self/task').find((t) => fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'netns-link io');
+  const mask = /^Cpus_allowed_list:\\s*(\\S+)$/m.exec(fs.readFileSync('/proc/self/task/' + io + '/status', 'utf8'))[1];
+  console.log(JSON.stringify({ steered: native.stats().quickSteered, deferred: native.stats().quickDeferred, mask }));
+  ns.close();
+})();`;
+  const out = JSON.parse(execFileSync('taskset', ['-c', cpu, process.execPath, '-e', code], { encoding: 'utf8' }));
+  t.equal(out.steered, 0, 'never moved');
+  t.ok(out.deferred > 0, 'though its bursts went to the I/O thread');
+  t.equal(out.mask, cpu, `its affinity is the one the user set: CPU ${cpu}`);
+  t.equal((await ns!.addresses({ ifname: 'lo', family: 4 })).length, 1, 'every address made was deleted: only 127.0.0.1 left');
 });
