@@ -22,7 +22,7 @@
 // - The two threads must not share a CPU. On the project's 2-vCPU VM the kernel often woke one
 //   of them on the CPU of the other, which was running, while the second CPU idled, and there
 //   it waited: the I/O thread woken by a burst's first chunk, for the caller to finish encoding
-//   the burst (1-3 ms); the JS thread woken by a burst's last answer, for the I/O thread's 2 ms
+//   the burst (1-2 ms); the JS thread woken by a burst's last answer, for the I/O thread's 2 ms
 //   spin to end. So a caller that hands a job to the I/O thread while it sleeps, or while it was
 //   last seen on the caller's own CPU, moves it off that CPU (its affinity without that CPU,
 //   given back as soon as it runs), and after an answer handed over through the event loop the
