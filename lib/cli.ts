@@ -471,9 +471,12 @@ async function cni(args: string[]): Promise<number> {
     onCall: (r) => process.stdout.write(`${r.command} netns-link-${r.type} ${r.containerId || '-'}/${r.ifname || '-'} status ${r.status} ${r.ms.toFixed(1)} ms\n`),
   });
   process.stdout.write(`serving on ${agent.path}\n`);
+  // The listeners stay until the process has ended, as monitor's do: a repeated signal (Ctrl-C
+  // held down, SIGTERM after SIGINT) is absorbed while the agent closes, where its default
+  // action would end the process in the middle of a call, and by the signal, not with 0.
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   await agent.close();
   return 0;

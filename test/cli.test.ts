@@ -1,6 +1,7 @@
 // The netns-link command, run as a user would: exit status, stdout, one-line errors.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -269,4 +270,32 @@ t.test('monitor: options in any order; exit 0 on SIGINT, on SIGTERM, and on sign
   // Ctrl-C twice, as a key held down: the second signal is absorbed while the watcher ends.
   const twice = await monitorUntil(ns!, [ns!.name!, '--kinds', 'link'], /^\[LINK\] \d+: b\d+/mu, ['SIGINT', 'SIGINT', 'SIGTERM']);
   t.equal(twice.code, 0, `SIGINT, SIGINT, SIGTERM: status 0, not ended by a signal (${String(twice.signal)}) ${twice.stderr}`);
+});
+
+t.test('cni serve: SIGINT, SIGINT and SIGTERM back to back end it with 0, its socket removed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-link-serve-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const socket = join(dir, 'agent.sock');
+  // In a network namespace of its own (unshare execs node: the signals reach it), as any agent
+  // of the tests runs: nothing it could do lands in the host's.
+  const child = spawn('unshare', ['--net', process.execPath, bin, 'cni', 'serve', '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.startsWith('serving on ')) resolve();
+    });
+    void ended.then(() => reject(new Error(`cni serve exited before serving: ${stderr}`)));
+  });
+  t.ok(existsSync(socket), 'serving: its socket is there');
+  for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM'] as const) child.kill(signal);
+  const [code, signal] = await ended;
+  t.equal(code, 0, `status 0, not ended by a signal (${String(signal)}) ${stderr}`);
+  t.notOk(existsSync(socket), 'its socket removed');
 });
