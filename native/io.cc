@@ -197,7 +197,14 @@ class IoThread {
     if (steered_) CountSteered();
   }
 
-  // With mu_ held, on the I/O thread, before it takes a job: its affinity as it was.
+  // On the I/O thread: where it runs, for SteerAway. Written only when it changes: the line is
+  // the one the caller reads queued_ and finished_ from for every exchange it makes itself,
+  // and a store each turn of the spin would take it from the caller's cache each time.
+  void SeenOn(int cpu) {
+    if (ioCpu_.load(std::memory_order_relaxed) != cpu) ioCpu_.store(cpu, std::memory_order_relaxed);
+  }
+
+  // With mu_ held, on the I/O thread, as it takes a job: its affinity as it was.
   void Restore() {
     if (!steered_) return;
     sched_setaffinity(0, sizeof saved_, &saved_);
@@ -216,7 +223,7 @@ class IoThread {
       if (queued_.load(std::memory_order_acquire) != taken_) {
         std::lock_guard<std::mutex> lock(mu_);
         Restore();
-        ioCpu_.store(sched_getcpu(), std::memory_order_relaxed);
+        SeenOn(sched_getcpu());
         Job* job = queue_.front();
         queue_.pop_front();
         ++taken_;
@@ -227,14 +234,13 @@ class IoThread {
         // been put on this CPU (see the top of this file): a pause would keep it waiting.
         if (yield_) sched_yield();
         else Relax();
-        ioCpu_.store(sched_getcpu(), std::memory_order_relaxed);
+        SeenOn(sched_getcpu());
         continue;
       }
       std::unique_lock<std::mutex> lock(mu_);
       sleeping_ = true;
       cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       sleeping_ = false;
-      Restore();
       if (queue_.empty()) return nullptr;  // stopping
       idle = NowNs();
     }
