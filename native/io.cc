@@ -25,7 +25,7 @@
 //   the burst (1-2 ms); the JS thread woken by a burst's last answer, for the I/O thread's 2 ms
 //   spin to end. So a caller that hands a job to the I/O thread while it sleeps, or while it was
 //   last seen on the caller's own CPU, moves it off that CPU (its affinity without that CPU,
-//   given back as soon as it runs), and after an answer handed over through the event loop the
+//   given back as it takes the job), and after an answer handed over through the event loop the
 //   thread spins with sched_yield, not pause. W3 Promise.all (1,000 adds, then 1,000 deletes),
 //   the code before and after alternating with C pipelined in one sandbox, medians of 16
 //   rounds, three runs: adds 1.20-1.24x -> 1.06-1.13x C, deletes 1.11-1.32x -> 1.05-1.08x.
